@@ -1,0 +1,619 @@
+"""Readers for police.uk street-level crime files and for a BIU's own incident extracts.
+
+Both return the *incidents* schema: a GeoDataFrame of points in EPSG:27700 with the columns
+
+==================  =======================================================================
+``crime_id``        police.uk Crime ID (string; missing for ASB, which police.uk never numbers)
+``month``           ``pandas.Period`` (freq ``M``); police.uk dates are months only
+``reported_by``     force that provided the record (categorical)
+``falls_within``    force whose area the record falls within (categorical)
+``location``        police.uk snap-point description, e.g. "On or near Cheapside" (categorical)
+``lsoa_code``       2011/2021 LSOA code of the snap point (categorical)
+``lsoa_name``       LSOA name (categorical)
+``crime_type``      police.uk crime type, e.g. "Theft from the person" (categorical)
+``outcome``         last outcome category (categorical)
+``context``         free text (string)
+``theme``           primary tasking theme of the crime type, e.g. ``street_crime`` (categorical)
+``geometry``        point, EPSG:27700
+==================  =======================================================================
+
+Every reader accounts for every row: rows read = rows kept + rows dropped, per reason and per file.
+The account is a :class:`~snt_geo.io.ReadReport` in ``frame.attrs["read_report"]`` (see
+:func:`~snt_geo.io.read_report`) and its summary is issued as one ``UserWarning``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from snt_geo.crs import GB_BOUNDS_27700, WORKING_CRS, check_in_great_britain, project_xy
+from snt_geo.errors import SchemaError
+from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.themes import DEFAULT_THEMES, ThemeTable
+
+__all__ = ["read_police_uk", "incidents_from_frame", "INCIDENT_COLUMNS"]
+
+#: Columns of the incidents schema, in order (geometry last).
+INCIDENT_COLUMNS = (
+    "crime_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "outcome",
+    "context",
+    "theme",
+    "geometry",
+)
+
+# police.uk header -> schema column. Headers are matched after lower-casing and replacing spaces by
+# underscores, so the derived extracts' lower-case headers ("lsoa_code") read too.
+_HEADER = {
+    "crime_id": "crime_id",
+    "month": "month",
+    "reported_by": "reported_by",
+    "falls_within": "falls_within",
+    "longitude": "longitude",
+    "latitude": "latitude",
+    "location": "location",
+    "lsoa_code": "lsoa_code",
+    "lsoa_name": "lsoa_name",
+    "crime_type": "crime_type",
+    "last_outcome_category": "outcome",
+    "outcome": "outcome",
+    "context": "context",
+}
+_REQUIRED = ("month", "longitude", "latitude", "crime_type")
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_TYPES = {
+    "crime_id": pa.string(),
+    "month": _DICT,
+    "reported_by": _DICT,
+    "falls_within": _DICT,
+    "longitude": pa.float64(),
+    "latitude": pa.float64(),
+    "location": _DICT,
+    "lsoa_code": _DICT,
+    "lsoa_name": _DICT,
+    "crime_type": _DICT,
+    "outcome": _DICT,
+    "context": pa.string(),
+}
+
+#: Drop reasons, in the order they are tested.
+REASONS = (
+    "malformed_row",
+    "unparseable_month",
+    "no_coordinates",
+    "zero_coordinates",
+    "outside_great_britain",
+    "filtered_months",
+    "filtered_crime_types",
+)
+
+
+@dataclass
+class _Part:
+    name: str
+    table: pa.Table
+    malformed: int
+    encoding: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Locating the files
+
+
+def _is_street_csv(name: str) -> bool:
+    base = os.path.basename(name).lower()
+    return base.endswith(("-street.csv", "-street.csv.gz"))
+
+
+def _expand(source) -> list[tuple[str, object]]:
+    """(display name, opener) pairs for every street file in ``source``."""
+    if isinstance(source, (str, os.PathLike)):
+        sources = [source]
+    elif isinstance(source, Iterable):
+        sources = list(source)
+        if not sources:
+            raise SchemaError("`source` is an empty list: pass at least one file, folder or .zip.")
+    else:
+        raise TypeError(
+            f"`source` must be a path (CSV, .csv.gz, folder or .zip) or a list of paths; "
+            f"got {type(source).__name__}."
+        )
+    found: list[tuple[str, object]] = []
+    for item in sources:
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _is_street_csv(p.name))
+            if not files:
+                raise SchemaError(
+                    f"`source` folder {str(path)!r} holds no police.uk street files "
+                    "(named YYYY-MM-<force>-street.csv or .csv.gz)."
+                )
+            found += [(str(p.relative_to(path)), p) for p in files]
+        elif path.suffix.lower() == ".zip" and path.is_file():
+            with zipfile.ZipFile(path) as zf:
+                members = sorted(n for n in zf.namelist() if _is_street_csv(n))
+            if not members:
+                raise SchemaError(
+                    f"`source` archive {str(path)!r} holds no police.uk street files "
+                    "(YYYY-MM/YYYY-MM-<force>-street.csv)."
+                )
+            found += [(m, (path, m)) for m in members]
+        elif path.is_file():
+            found.append((path.name, path))
+        else:
+            raise FileNotFoundError(
+                f"`source` {str(path)!r} does not exist: pass a police.uk street CSV (.csv or "
+                ".csv.gz), a folder of them, or a police.uk archive .zip."
+            )
+    return found
+
+
+def _open_bytes(opener) -> bytes:
+    if isinstance(opener, tuple):
+        path, member = opener
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read(member)
+        if member.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+        return data
+    data = Path(opener).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing one file
+
+
+def _read_table(name: str, data: bytes) -> _Part:
+    if not data.strip():
+        raise SchemaError(
+            f"`source` file {name!r} is empty: expected a police.uk street-level CSV with a header "
+            "row (Crime ID, Month, ..., Longitude, Latitude, ..., Crime type, ...)."
+        )
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    header = [h.strip().strip('"') for h in first_line.rstrip("\r").split(",")]
+    norm = [h.lower().replace(" ", "_") for h in header]
+    missing = [c for c in _REQUIRED if c not in norm]
+    if missing:
+        raise SchemaError(
+            f"`source` file {name!r} is not a police.uk street-level file: it lacks required "
+            "columns (found " + ", ".join(repr(h) for h in header) + ").",
+            [f"missing column {c.replace('_', ' ').capitalize()!r}" for c in missing],
+        )
+    names = [_HEADER.get(n, f"extra:{h}") for n, h in zip(norm, header, strict=True)]
+    column_types = {n: _TYPES[n] for n in names if n in _TYPES}
+    last_error = None
+    for encoding in ("utf8", "cp1252"):
+        malformed = 0
+
+        def skip(_row) -> str:
+            nonlocal malformed
+            malformed += 1
+            return "skip"
+
+        for types in (column_types, {n: t for n, t in column_types.items() if t != pa.float64()}):
+            malformed = 0
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(data),
+                    read_options=pacsv.ReadOptions(
+                        column_names=names, skip_rows=1, encoding=encoding
+                    ),
+                    parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=types,
+                        strings_can_be_null=True,
+                        include_columns=[n for n in names if n in _TYPES],
+                    ),
+                )
+            except pa.ArrowInvalid as exc:  # bad number or bad UTF-8: try the next way
+                last_error = exc
+                continue
+            return _Part(name, _standardise(table), malformed, encoding)
+    raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {last_error}")
+
+
+def _standardise(table: pa.Table) -> pa.Table:
+    """Give every file the same columns and types so that tables concatenate."""
+    cols = {}
+    n = table.num_rows
+    for col, typ in _TYPES.items():
+        if col in table.column_names:
+            arr = table.column(col)
+            if col in ("longitude", "latitude") and arr.type != pa.float64():
+                # A file whose coordinates hold text: unparseable values become null (no_coordinates).
+                values = pd.to_numeric(arr.to_pandas(), errors="coerce").to_numpy("float64")
+                arr = pa.chunked_array([pa.array(values, type=pa.float64(), from_pandas=True)])
+            elif arr.type != typ:
+                arr = arr.cast(typ)
+        else:
+            arr = pa.chunked_array([pa.nulls(n, type=typ)])
+        cols[col] = arr
+    return pa.table(cols)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared post-processing
+
+
+def _parse_months(values: pd.Series) -> pd.Series:
+    """Month-like values -> Period[M]; unparseable -> NaT. Parses each distinct value once."""
+    cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
+    cats = pd.Series(cat.cat.categories.astype(str))
+    parsed = pd.to_datetime(cats.str.strip(), format="%Y-%m", errors="coerce")
+    retry = parsed.isna()
+    if retry.any():
+        parsed[retry] = pd.to_datetime(cats[retry].str.strip(), format="ISO8601", errors="coerce")
+    periods = parsed.dt.to_period("M").array
+    codes = cat.cat.codes.to_numpy()
+    out = pd.array(np.full(len(codes), pd.NaT), dtype="period[M]")
+    ok = codes >= 0
+    if ok.any():
+        out[ok] = periods[codes[ok]]
+    return pd.Series(out, index=values.index, name="month")
+
+
+def _project_unique(lon: np.ndarray, lat: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
+    """Project coordinates, each distinct location once (police.uk snap points repeat)."""
+    x = np.full(len(lon), np.nan)
+    y = np.full(len(lon), np.nan)
+    ok = ~(np.isnan(lon) | np.isnan(lat))
+    if not ok.any():
+        return x, y
+    pairs = np.stack([lon[ok], lat[ok]], axis=1)
+    uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    ux, uy = project_xy(uniq[:, 0], uniq[:, 1], crs)
+    inverse = inverse.ravel()
+    x[ok] = ux[inverse]
+    y[ok] = uy[inverse]
+    return x, y
+
+
+def _normalise_months(months) -> set[pd.Period] | None:
+    if months is None:
+        return None
+    if isinstance(months, (str, pd.Period)):
+        months = [months]
+    try:
+        return {pd.Period(m, freq="M") for m in months}
+    except (ValueError, TypeError) as exc:
+        raise SchemaError(
+            f"`months` must be month-like values such as '2019-01' or "
+            f"pandas.period_range('2019-01', '2019-12', freq='M'); got {months!r} ({exc})."
+        ) from None
+
+
+def _normalise_crime_types(crime_types, themes: ThemeTable) -> set[str] | None:
+    if crime_types is None:
+        return None
+    if isinstance(crime_types, str):
+        crime_types = [crime_types]
+    by_slug = {s: n for n, s in themes.crime_types.items()}
+    out, unknown = set(), []
+    for c in crime_types:
+        if c in themes.crime_types:
+            out.add(c)
+        elif c in by_slug:
+            out.add(by_slug[c])
+        elif c in themes.themes:
+            out.update(themes.members(c))
+        else:
+            unknown.append(c)
+    if unknown:
+        raise SchemaError(
+            f"`crime_types` has unknown entries {unknown}: use police.uk names (e.g. 'Robbery'), "
+            f"API slugs ('theft-from-the-person') or theme keys ('street_crime'). Known names: "
+            f"{sorted(themes.crime_types)}."
+        )
+    return out
+
+
+def _finish(
+    frame: pd.DataFrame,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    crs,
+    file_codes: np.ndarray,
+    file_names: Sequence[str],
+    malformed: Sequence[int],
+    encodings: dict[str, str],
+    months,
+    crime_types,
+    themes: ThemeTable,
+    reader: str,
+    outside_gb: str,
+) -> gpd.GeoDataFrame:
+    """Validate coordinates and months, filter, account and build the GeoDataFrame."""
+    months_set = _normalise_months(months)
+    types_set = _normalise_crime_types(crime_types, themes)
+    n = len(frame)
+    month = _parse_months(frame["month"]) if n else pd.Series([], dtype="period[M]")
+    reason = np.full(n, -1, dtype=np.int8)
+
+    def mark(mask: np.ndarray, name: str) -> None:
+        reason[(reason < 0) & mask] = REASONS.index(name)
+
+    mark(month.isna().to_numpy(), "unparseable_month")
+    mark(np.isnan(lon) | np.isnan(lat), "no_coordinates")
+    mark((lon == 0) & (lat == 0), "zero_coordinates")
+    x, y = _project_unique(
+        np.where(reason < 0, lon, np.nan), np.where(reason < 0, lat, np.nan), crs
+    )
+    xmin, ymin, xmax, ymax = GB_BOUNDS_27700
+    with np.errstate(invalid="ignore"):
+        outside = ~((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)) & ~np.isnan(x)
+    if outside.any() and outside_gb == "raise":
+        check_in_great_britain(x, y, argument="df", source_x=lon, source_y=lat)
+    mark(outside, "outside_great_britain")
+    if months_set is not None:
+        mark(~month.isin(months_set).to_numpy(), "filtered_months")
+    if types_set is not None:
+        mark(~frame["crime_type"].isin(types_set).to_numpy(), "filtered_crime_types")
+
+    keep = reason < 0
+    nfiles = len(file_names)
+    counts = {}
+    for i, fname in enumerate(file_names):
+        in_file = file_codes == i
+        per = {
+            "rows_read": int(in_file.sum()) + malformed[i],
+            "rows_kept": int((keep & in_file).sum()),
+        }
+        per["malformed_row"] = malformed[i]
+        for j, r in enumerate(REASONS[1:], start=1):
+            per[r] = int(((reason == j) & in_file).sum())
+        counts[fname] = per
+
+    out = frame.loc[keep].copy()
+    out["month"] = month[keep].to_numpy()
+    kept_codes = file_codes[keep]
+
+    # Themes: categorical mapping on the categories, never per row.
+    ctype = out["crime_type"].astype("category")
+    known = [c for c in ctype.cat.categories if c in themes.crime_types]
+    mapping = {c: themes.primary_theme(c) for c in known}
+    out["crime_type"] = ctype
+    out["theme"] = ctype.map(mapping).astype("category") if len(out) else pd.Categorical([])
+    unknown_type = ~ctype.isin(known).to_numpy() & ctype.notna().to_numpy()
+
+    notes: dict[str, dict[str, int]] = {f: {} for f in file_names}
+    dup = np.zeros(len(out), dtype=bool)
+    if "crime_id" in out and out["crime_id"].notna().any():
+        has_id = out["crime_id"].notna().to_numpy()
+        key = pd.DataFrame({"id": out["crime_id"].to_numpy(), "m": out["month"].to_numpy()})
+        dup = key.duplicated(keep="first").to_numpy() & has_id
+    for i, fname in enumerate(file_names):
+        in_file = kept_codes == i
+        if nfiles:
+            notes[fname]["duplicate_crime_ids"] = int((dup & in_file).sum())
+            notes[fname]["unknown_crime_types"] = int((unknown_type & in_file).sum())
+
+    geometry = shapely.points(x[keep], y[keep])
+    gdf = gpd.GeoDataFrame(out, geometry=geometry, crs=WORKING_CRS)
+    report = ReadReport(
+        reader=reader, files=counts, reasons=REASONS, notes=notes, encodings=encodings
+    )
+    attach(gdf, report)
+    report.warn(stacklevel=4)
+    return gdf
+
+
+# --------------------------------------------------------------------------------------------------
+# Public readers
+
+
+def read_police_uk(
+    source,
+    *,
+    months=None,
+    crime_types=None,
+    themes: ThemeTable | None = None,
+) -> gpd.GeoDataFrame:
+    """Read police.uk street-level crime files into incidents (EPSG:27700).
+
+    Parameters
+    ----------
+    source
+        One street-level CSV (plain or ``.gz``), a folder (searched recursively for
+        ``*-street.csv`` / ``*-street.csv.gz``, as in the archive layout
+        ``YYYY-MM/YYYY-MM-<force>-street.csv``), a police.uk archive ``.zip`` (its street files; the
+        outcomes and stop-and-search files are ignored), or a list of these.
+    months
+        Keep only these months (``'2019-01'``, ``pd.Period``, or ``pd.period_range(...)``). Default:
+        all. Rows outside are counted as ``filtered_months``.
+    crime_types
+        Keep only these crime types: police.uk names (``'Robbery'``), API slugs
+        (``'theft-from-the-person'``) or theme keys (``'street_crime'``). Default: all. Rows outside
+        are counted as ``filtered_crime_types``.
+    themes
+        Theme table used for the ``theme`` column; default :data:`snt_geo.themes.DEFAULT_THEMES`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The incidents schema (see :data:`INCIDENT_COLUMNS`), EPSG:27700, a fresh ``RangeIndex``, in
+        file order then row order. ``attrs["read_report"]`` holds the :class:`ReadReport`.
+
+    Notes
+    -----
+    Rows are dropped, and counted, for exactly these reasons (the first that applies):
+    ``malformed_row`` (wrong number of fields), ``unparseable_month``, ``no_coordinates``,
+    ``zero_coordinates`` (0, 0), ``outside_great_britain`` (after projection),
+    ``filtered_months`` and ``filtered_crime_types``. Duplicate Crime IDs within a month occur in
+    real files; they are kept and counted as the note ``duplicate_crime_ids``. Files that are not
+    UTF-8 are read as Windows-1252 (recorded in ``encodings``).
+
+    police.uk coordinates are *snap points* shared by many incidents, and months are the only dates.
+    """
+    themes = themes or DEFAULT_THEMES
+    parts = [_read_table(name, _open_bytes(opener)) for name, opener in _expand(source)]
+    names = [p.name for p in parts]
+    if len(set(names)) != len(names):  # the same file name from two folders: qualify it
+        names = [f"{i}:{n}" for i, n in enumerate(names)]
+    table = pa.concat_tables([p.table for p in parts]).unify_dictionaries()
+    file_codes = np.repeat(np.arange(len(parts)), [p.table.num_rows for p in parts])
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    lon = frame.pop("longitude").to_numpy("float64", na_value=np.nan)
+    lat = frame.pop("latitude").to_numpy("float64", na_value=np.nan)
+    gdf = _finish(
+        frame,
+        lon,
+        lat,
+        crs="EPSG:4326",
+        file_codes=file_codes,
+        file_names=names,
+        malformed=[p.malformed for p in parts],
+        encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
+        months=months,
+        crime_types=crime_types,
+        themes=themes,
+        reader="read_police_uk",
+        outside_gb="drop",
+    )
+    gdf.index = pd.RangeIndex(len(gdf))
+    return gdf
+
+
+def incidents_from_frame(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    crs,
+    month: str | None = None,
+    date: str | None = None,
+    crime_type: str,
+    themes: ThemeTable | None = None,
+    months=None,
+    crime_types=None,
+) -> gpd.GeoDataFrame:
+    """Turn a BIU's own extract (a DataFrame with coordinates) into incidents.
+
+    Parameters
+    ----------
+    df
+        The extract. Never modified. Its index must be unique; it is kept, so results can be joined
+        back to the extract.
+    x, y
+        Column names of the coordinates: longitude/latitude or easting/northing.
+    crs
+        CRS of ``x``/``y``, required (``"EPSG:4326"`` for lon/lat, ``"EPSG:27700"`` for British
+        National Grid). There is no default: a guessed CRS misplaces every incident.
+    month
+        Column of months (``'2024-03'``, dates or Periods).
+    date
+        Column of exact dates (anything ``pandas.to_datetime`` reads); kept as ``date``
+        (``datetime64``) and also gives ``month``. Give ``month`` or ``date`` (or both).
+    crime_type
+        Column holding police.uk crime-type names, or one crime-type name that applies to every row
+        (e.g. ``"Anti-social behaviour"`` for an ASB-only extract).
+    themes
+        Theme table; pass :func:`snt_geo.themes.make_themes` output for local categories.
+    months, crime_types
+        Filters, as in :func:`read_police_uk`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The incidents schema plus every other column of ``df`` (and ``date`` when given), indexed
+        like ``df`` (dropped rows removed), EPSG:27700.
+
+    Raises
+    ------
+    SchemaError
+        Missing columns (all listed at once), a non-unique index, or no month information.
+    CRSError
+        A point lands outside Great Britain after projection: the CRS is wrong or x and y are
+        swapped. (0, 0) coordinates are not an error: they are dropped and counted.
+    """
+    themes = themes or DEFAULT_THEMES
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`df` must be a pandas DataFrame; got {type(df).__name__}.")
+    if crs is None:
+        from snt_geo.errors import CRSError
+
+        raise CRSError(
+            '`crs` is required: pass crs="EPSG:4326" for longitude/latitude in degrees or '
+            'crs="EPSG:27700" for British National Grid metres.'
+        )
+    problems = []
+    for arg, col in (("x", x), ("y", y), ("month", month), ("date", date)):
+        if col is not None and col not in df.columns:
+            problems.append(f"`{arg}` names column {col!r}, which `df` does not have")
+    if month is None and date is None:
+        problems.append("give `month` or `date`: incidents need at least a month")
+    constant_type = crime_type not in df.columns
+    if constant_type and crime_type not in themes.crime_types:
+        problems.append(
+            f"`crime_type` {crime_type!r} is neither a column of `df` nor a known crime type"
+        )
+    if not df.index.is_unique:
+        problems.append("`df` has a non-unique index; use df.reset_index(drop=True)")
+    if problems:
+        raise SchemaError("`df` cannot be read as incidents:", problems)
+
+    frame = pd.DataFrame(index=df.index)
+    for col in INCIDENT_COLUMNS[:-1]:
+        if col in df.columns and col not in ("month", "crime_type", "theme"):
+            frame[col] = df[col]
+    if date is not None:
+        frame["date"] = pd.to_datetime(df[date], errors="coerce")
+        month_values = frame["date"].dt.to_period("M").astype(str).where(frame["date"].notna())
+    else:
+        month_values = df[month]
+    if isinstance(getattr(month_values, "dtype", None), pd.PeriodDtype):
+        month_values = month_values.astype(str)
+    frame["month"] = month_values.astype("object").astype("category")
+    frame["crime_type"] = (
+        pd.Categorical([crime_type] * len(df))
+        if constant_type
+        else df[crime_type].astype("category")
+    )
+    for col in df.columns:
+        if col not in frame.columns and col not in (x, y, month, date, crime_type, "geometry"):
+            frame[col] = df[col]
+    lon = pd.to_numeric(df[x], errors="coerce").to_numpy("float64")
+    lat = pd.to_numeric(df[y], errors="coerce").to_numpy("float64")
+    gdf = _finish(
+        frame,
+        lon,
+        lat,
+        crs=crs,
+        file_codes=np.zeros(len(df), dtype=int),
+        file_names=["df"],
+        malformed=[0],
+        encodings={},
+        months=months,
+        crime_types=crime_types,
+        themes=themes,
+        reader="incidents_from_frame",
+        outside_gb="raise",
+    )
+    for col in INCIDENT_COLUMNS[:-1]:
+        if col not in gdf.columns:
+            gdf[col] = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    extra = [c for c in gdf.columns if c not in INCIDENT_COLUMNS]
+    return gdf[[*INCIDENT_COLUMNS[:-1], *extra, "geometry"]]

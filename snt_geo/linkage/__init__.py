@@ -1,0 +1,3 @@
+"""snt_geo.linkage."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""snt_geo.maps."""
+
+__all__: list[str] = []
