@@ -119,7 +119,7 @@ class ThemeTable:
             ) from None
 
     def key(self, crime_type: str) -> str:
-        """Theme key of the single-crime-type theme for ``crime_type`` (``'theft_from_the_person'``)."""
+        """Key of the one-crime-type theme of ``crime_type`` (``'theft_from_the_person'``)."""
         return _key(self.slug(crime_type))
 
     def primary_theme(self, crime_type: str) -> str:
@@ -144,7 +144,10 @@ class ThemeTable:
         return own + tuple(t for t, m in self.composite.items() if crime_type in m)
 
     def to_frame(self):
-        """One row per (theme, crime type): columns ``theme``, ``crime_type``, ``slug``, ``composite``."""
+        """One row per (theme, crime type).
+
+        Columns ``theme``, ``crime_type``, ``slug``, ``composite``.
+        """
         import pandas as pd
 
         rows = [

@@ -110,7 +110,10 @@ def wards_from_frame(
     source_name: str = "frame",
     argument: str = "frame",
 ) -> gpd.GeoDataFrame:
-    """Validate an in-memory GeoDataFrame of areas into the wards schema (see :func:`read_wards`)."""
+    """Validate an in-memory GeoDataFrame of areas into the wards schema.
+
+    Parameters are those of :func:`read_wards`; ``frame`` must have a CRS.
+    """
     columns = [c for c in frame.columns if c != frame.geometry.name]
     found = _detect_layout(columns)
     given = {

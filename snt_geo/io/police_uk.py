@@ -243,7 +243,7 @@ def _standardise(table: pa.Table) -> pa.Table:
         if col in table.column_names:
             arr = table.column(col)
             if col in ("longitude", "latitude") and arr.type != pa.float64():
-                # A file whose coordinates hold text: unparseable values become null (no_coordinates).
+                # Coordinates holding text: unparseable values become null (no_coordinates).
                 values = pd.to_numeric(arr.to_pandas(), errors="coerce").to_numpy("float64")
                 arr = pa.chunked_array([pa.array(values, type=pa.float64(), from_pandas=True)])
             elif arr.type != typ:
