@@ -107,7 +107,7 @@ def check_in_great_britain(
     n_bad = int(bad.sum()) if n_bad is None else n_bad
     given = ""
     if source_x is not None and source_y is not None:
-        given = f" given as ({source_x[i]!r}, {source_y[i]!r})"
+        given = f" given as ({float(source_x[i])!r}, {float(source_y[i])!r})"
     raise CRSError(
         f"`{argument}` has {n_bad} geometries outside Great Britain after projection to "
         f"EPSG:27700, e.g. {where}{given} -> ({x[i]:.1f}, {y[i]:.1f}). x and y may be "

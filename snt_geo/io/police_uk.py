@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ REASONS = (
     "filtered_months",
     "filtered_crime_types",
 )
+
+
+_MONTH_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
 @dataclass
@@ -297,6 +301,9 @@ def _normalise_months(months) -> set[pd.Period] | None:
     if isinstance(months, (str, pd.Period)):
         months = [months]
     try:
+        bad = [m for m in months if isinstance(m, str) and not _MONTH_TEXT.match(m.strip())]
+        if bad:
+            raise ValueError(f"{bad[:3]} are not YYYY-MM")
         return {pd.Period(m, freq="M") for m in months}
     except (ValueError, TypeError) as exc:
         raise SchemaError(

@@ -1,0 +1,347 @@
+import gzip
+import shutil
+import warnings
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+
+from snt_geo.errors import CRSError, SchemaError
+from snt_geo.io import INCIDENT_COLUMNS, incidents_from_frame, read_police_uk, read_report
+
+CITY = "police-uk-city-of-london/street"
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context\n"
+)
+ROW = "abc{i},2023-01,City of London Police,City of London Police,{lon},{lat},On or near {loc},E01000001,City of London 001A,{ctype},Under investigation,\n"  # noqa: E501
+
+
+def _row(i=1, lon=-0.0922, lat=51.5155, loc="Cheapside", ctype="Robbery"):
+    return ROW.format(i=i, lon=lon, lat=lat, loc=loc, ctype=ctype)
+
+
+def _read(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return read_police_uk(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def city(shared_data):
+    with pytest.warns(UserWarning, match="read 31,130 rows from 44 file"):
+        return read_police_uk(shared_data / CITY)
+
+
+def test_city_of_london_keeps_exactly_the_located_rows(city, shared_data):
+    report = read_report(city)
+    assert report.rows_read == 31_130
+    assert report.dropped["no_coordinates"] == 2_311
+    assert report.rows_kept == len(city) == 31_130 - 2_311
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+    table = report.to_frame()
+    assert len(table) == 45  # 44 files + TOTAL
+    per_file = table.drop(index="TOTAL")
+    dropped = per_file[list(report.reasons)].sum(axis=1)
+    assert (per_file["rows_read"] == per_file["rows_kept"] + dropped).all()
+    # Independent count with pandas: rows with both coordinates.
+    raw = pd.concat(pd.read_csv(p) for p in sorted((shared_data / CITY).glob("*.csv.gz")))
+    assert len(raw) == 31_130
+    assert raw[["Longitude", "Latitude"]].notna().all(axis=1).sum() == len(city)
+    assert report.note("duplicate_crime_ids") == int(
+        raw.dropna(subset=["Crime ID", "Longitude"]).duplicated(["Crime ID", "Month"]).sum()
+    )
+
+
+def test_schema_and_types(city):
+    assert tuple(city.columns) == INCIDENT_COLUMNS
+    assert city.crs.to_epsg() == 27700
+    assert isinstance(city["month"].dtype, pd.PeriodDtype)
+    assert city["month"].nunique() == 44
+    assert city.index.equals(pd.RangeIndex(len(city)))
+    assert {"Anti-social behaviour", "Robbery", "Theft from the person"} <= set(city["crime_type"])
+    asb = city[city["crime_type"] == "Anti-social behaviour"]
+    assert asb["crime_id"].isna().all()
+    assert (asb["theme"] == "asb").all()
+    street = city[city["crime_type"].isin(["Robbery", "Theft from the person"])]
+    assert (street["theme"] == "street_crime").all()
+
+
+def test_projection_matches_pyproj(city, shared_data):
+    raw = pd.read_csv(shared_data / CITY / "2019-03-city-of-london-street.csv.gz")
+    raw = raw.dropna(subset=["Longitude"])
+    got = city[city["month"] == pd.Period("2019-03", "M")]
+    x, y = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(
+        raw["Longitude"].to_numpy(), raw["Latitude"].to_numpy()
+    )
+    np.testing.assert_allclose(got.geometry.x.to_numpy(), x, atol=1e-6)
+    np.testing.assert_allclose(got.geometry.y.to_numpy(), y, atol=1e-6)
+
+
+def test_met_burglary_falls_inside_gla_wards(shared_data):
+    from snt_geo.io import read_wards
+    from snt_geo.profile import assign_wards
+
+    burglary = _read(
+        shared_data / "police-uk-metropolitan-street-burglary-only",
+        months=pd.period_range("2019-01", "2019-12", freq="M"),
+    )
+    wards = _read_wards(shared_data)
+    assert len(burglary) == 79_247 - 250  # 250 of the 2019 rows have no coordinates
+    inside = assign_wards(burglary, wards).notna().mean()
+    assert inside > 0.99
+
+
+def _read_wards(shared_data):
+    from snt_geo.io import read_wards
+
+    return read_wards(
+        shared_data / "gla-statistical-gis-boundaries-london/ESRI/London_Ward_CityMerged.shp"
+    )
+
+
+def test_filters_are_counted(shared_data):
+    got = _read(shared_data / CITY, months=["2022-07", "2022-08"], crime_types="street_crime")
+    report = read_report(got)
+    assert set(got["crime_type"]) == {"Robbery", "Theft from the person"}
+    assert set(got["month"].astype(str)) == {"2022-07", "2022-08"}
+    assert report.dropped["filtered_months"] > 0
+    assert report.dropped["filtered_crime_types"] > 0
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+    by_slug = _read(shared_data / CITY, months="2022-07", crime_types=["theft-from-the-person"])
+    assert set(by_slug["crime_type"]) == {"Theft from the person"}
+
+
+def test_bad_filters(shared_data):
+    with pytest.raises(SchemaError, match="`crime_types` has unknown entries \\['Mugging'\\]"):
+        _read(shared_data / CITY / "2022-07-city-of-london-street.csv.gz", crime_types=["Mugging"])
+    with pytest.raises(SchemaError, match="`months` must be month-like"):
+        _read(shared_data / CITY / "2022-07-city-of-london-street.csv.gz", months=["July"])
+
+
+def test_zip_archive_and_folder_layout(tmp_path, shared_data):
+    src = sorted((shared_data / CITY).glob("2022-*.csv.gz"))[:2]
+    archive = tmp_path / "police.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in src:
+            month = p.name[:7]
+            zf.writestr(f"{month}/{p.name[:-3]}", gzip.decompress(p.read_bytes()))
+            zf.writestr(f"{month}/{month}-city-of-london-outcomes.csv", "ignored,file\n1,2\n")
+    folder = tmp_path / "archive"
+    for p in src:
+        (folder / p.name[:7]).mkdir(parents=True)
+        shutil.copy(p, folder / p.name[:7] / p.name)
+    from_zip = _read(archive)
+    from_folder = _read(folder)
+    from_list = _read(src)
+    assert len(from_zip) == len(from_folder) == len(from_list) > 0
+    assert len(read_report(from_zip).files) == 2
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(from_zip.drop(columns="geometry")).astype(str),
+        pd.DataFrame(from_list.drop(columns="geometry")).astype(str),
+    )
+
+
+def test_missing_columns_listed_in_one_error(tmp_path):
+    bad = tmp_path / "2023-01-x-street.csv"
+    bad.write_text("Crime ID,Location\n1,Somewhere\n")
+    with pytest.raises(SchemaError, match="lacks required columns") as info:
+        _read(bad)
+    assert len(info.value.problems) == 4
+    assert "Month" in str(info.value) and "Crime type" in str(info.value)
+
+
+def test_empty_file_raises(tmp_path):
+    empty = tmp_path / "2023-01-x-street.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(SchemaError, match="is empty"):
+        _read(empty)
+
+
+def test_header_only_file_gives_empty_frame(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(HEADER)
+    got = _read(f)
+    assert len(got) == 0 and tuple(got.columns) == INCIDENT_COLUMNS
+    assert got.crs.to_epsg() == 27700
+
+
+def test_malformed_zeroed_and_unparseable_rows_are_counted(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(
+        HEADER
+        + _row(1)
+        + "abc2,2023-01,too,few,fields\n"
+        + _row(3, lon=0, lat=0)
+        + _row(4, lon="", lat="")
+        + _row(5).replace("2023-01", "Jan-23")
+        + _row(6, lon=2.35, lat=48.85)  # Paris: outside Great Britain
+        + _row(7)
+    )
+    with pytest.warns(UserWarning, match="read 7 rows from 1 file"):
+        got = read_police_uk(f)
+    d = read_report(got).dropped
+    assert len(got) == 2
+    assert d["malformed_row"] == 1
+    assert d["zero_coordinates"] == 1
+    assert d["no_coordinates"] == 1
+    assert d["unparseable_month"] == 1
+    assert d["outside_great_britain"] == 1
+
+
+def test_latin1_file(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_bytes((HEADER + _row(1, loc="Caf\xe9 Row")).encode("latin-1"))
+    got = _read(f)
+    assert got["location"].iloc[0] == "On or near Caf\xe9 Row"
+    assert read_report(got).encodings["2023-01-x-street.csv"] == "cp1252"
+
+
+def test_text_in_coordinates_counts_as_no_coordinates(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(HEADER + _row(1) + _row(2, lon="n/a", lat="51.5"))
+    got = _read(f)
+    assert len(got) == 1
+    assert read_report(got).dropped["no_coordinates"] == 1
+
+
+def test_missing_source():
+    with pytest.raises(FileNotFoundError, match="`source` 'nowhere' does not exist"):
+        read_police_uk("nowhere")
+
+
+def test_derived_extract_with_lowercase_headers_needs_crime_type(shared_data):
+    path = shared_data / "police-uk-derived-crimemappingdata/lancashire_asb.tab"
+    df = pd.read_csv(path, sep="\t")
+    got = incidents_from_frame(
+        df,
+        x="longitude",
+        y="latitude",
+        crs="EPSG:4326",
+        month="month",
+        crime_type="Anti-social behaviour",
+    )
+    assert len(got) == len(df)
+    assert (got["theme"] == "asb").all()
+    assert got["month"].min() == pd.Period("2022-01", "M")
+    assert got.index.equals(df.index)
+
+
+# --- incidents_from_frame -------------------------------------------------------------------------
+
+
+def _extract():
+    return pd.DataFrame(
+        {
+            "easting": [532500.0, 532600.0, 0.0, np.nan],
+            "northing": [181300.0, 181350.0, 0.0, 181000.0],
+            "date": ["2024-03-02", "2024-03-30", "2024-04-01", "2024-04-02"],
+            "offence": ["Robbery", "Theft from the person", "Robbery", "Robbery"],
+            "youth": [True, False, True, False],
+        },
+        index=[10, 11, 12, 13],
+    )
+
+
+def test_extract_keeps_extra_columns_dates_and_index():
+    with pytest.warns(UserWarning, match="zero coordinates 1"):
+        got = incidents_from_frame(
+            _extract(),
+            x="easting",
+            y="northing",
+            crs="EPSG:27700",
+            date="date",
+            crime_type="offence",
+        )
+    assert list(got.index) == [10, 11]
+    assert got["youth"].tolist() == [True, False]
+    assert got["date"].dt.day.tolist() == [2, 30]
+    assert got["month"].astype(str).tolist() == ["2024-03", "2024-03"]
+    assert got["theme"].tolist() == ["street_crime", "street_crime"]
+    assert list(got.columns[: len(INCIDENT_COLUMNS) - 1]) == list(INCIDENT_COLUMNS[:-1])
+    assert got.geometry.x.tolist() == [532500.0, 532600.0]
+
+
+def test_extract_in_lonlat_and_bng_agree():
+    df = _extract().iloc[:2]
+    bng = incidents_from_frame(
+        df, x="easting", y="northing", crs="EPSG:27700", date="date", crime_type="offence"
+    )
+    lon, lat = pyproj.Transformer.from_crs(27700, 4326, always_xy=True).transform(
+        df["easting"], df["northing"]
+    )
+    ll = incidents_from_frame(
+        df.assign(lon=lon, lat=lat),
+        x="lon",
+        y="lat",
+        crs="EPSG:4326",
+        date="date",
+        crime_type="offence",
+    )
+    np.testing.assert_allclose(ll.geometry.x, bng.geometry.x, atol=1e-3)
+    np.testing.assert_allclose(ll.geometry.y, bng.geometry.y, atol=1e-3)
+
+
+def test_extract_requires_crs():
+    with pytest.raises(CRSError, match="`crs` is required"):
+        incidents_from_frame(
+            _extract(), x="easting", y="northing", crs=None, date="date", crime_type="offence"
+        )
+
+
+def test_extract_swapped_axes_raise_with_coordinate():
+    df = pd.DataFrame({"lat": [51.5155], "lon": [-0.0922], "month": ["2024-01"]})
+    with pytest.raises(
+        CRSError, match=r"outside Great Britain.*given as \(51.5155, -0.0922\).*swapped"
+    ):
+        incidents_from_frame(
+            df, x="lat", y="lon", crs="EPSG:4326", month="month", crime_type="Robbery"
+        )
+
+
+def test_extract_schema_problems_listed_together():
+    df = _extract().set_axis([1, 1, 2, 3])
+    with pytest.raises(SchemaError) as info:
+        incidents_from_frame(df, x="east", y="north", crs="EPSG:27700", crime_type="Mugging")
+    text = str(info.value)
+    assert len(info.value.problems) == 5
+    for part in (
+        "`x` names column 'east'",
+        "`y` names column 'north'",
+        "give `month` or `date`",
+        "'Mugging'",
+        "non-unique index",
+    ):
+        assert part in text
+
+
+def test_extract_does_not_mutate_input():
+    df = _extract()
+    before = df.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        incidents_from_frame(
+            df, x="easting", y="northing", crs="EPSG:27700", date="date", crime_type="offence"
+        )
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_row_order_does_not_change_what_is_kept(city):
+    shuffled = city.sample(frac=1, random_state=1)
+    df = pd.DataFrame(
+        {
+            "x": shuffled.geometry.x,
+            "y": shuffled.geometry.y,
+            "month": shuffled["month"],
+            "crime_type": shuffled["crime_type"].astype(str),
+        }
+    )
+    got = incidents_from_frame(
+        df, x="x", y="y", crs="EPSG:27700", month="month", crime_type="crime_type"
+    )
+    assert len(got) == len(city)
+    assert (got["month"] == city.loc[got.index, "month"]).all()
+    assert isinstance(got, gpd.GeoDataFrame)
