@@ -1,0 +1,444 @@
+"""Shared priorities: themes held by several wards, and contiguous blocks of wards sharing one.
+
+When several wards of a borough set the same priority (say ``street_crime``), it is a strategic
+theme for the borough rather than a ward matter; when the wards holding it touch each other, and
+especially when the block crosses a borough boundary, it is one problem that needs one plan.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from snt_geo.crs import WORKING_CRS, to_working_crs
+from snt_geo.errors import SchemaError
+
+__all__ = ["SharedPriorities", "flag_shared_priorities", "ward_adjacency"]
+
+_ADJACENCY = ("queen", "rook")
+#: Rook neighbours must share a boundary stretch longer than this many times ``snap_m``: two
+#: wards meeting at one corner share, within the snapping tolerance, at most a few ``snap_m`` of
+#: boundary; a real shared street is tens of metres or more.
+_ROOK_MIN_SHARED_FACTOR = 10.0
+
+THEME_COLUMNS = (
+    "borough",
+    "borough_name",
+    "theme",
+    "n_wards",
+    "share_of_wards",
+    "n_groups",
+    "largest_group_wards",
+    "flagged",
+    "ward_codes",
+)
+GROUP_COLUMNS = (
+    "theme",
+    "ward_codes",
+    "n_wards",
+    "boroughs",
+    "cross_borough",
+    "area_km2",
+    "geometry",
+)
+
+
+@dataclass(frozen=True)
+class SharedPriorities:
+    """Result of :func:`flag_shared_priorities`.
+
+    Attributes
+    ----------
+    themes
+        One row per (borough, theme) held by at least one ward. Columns: ``borough`` (borough
+        code), ``borough_name``, ``theme``, ``n_wards`` (wards of the borough holding the theme),
+        ``share_of_wards`` (``n_wards`` over the borough's wards in ``wards``), ``n_groups`` and
+        ``largest_group_wards`` (contiguous blocks among those wards, counted within the borough),
+        ``flagged`` (bool) and ``ward_codes`` (tuple of str, sorted). Default integer index,
+        sorted by borough then theme.
+    groups
+        GeoDataFrame (EPSG:27700), one row per contiguous group of wards holding the same theme,
+        across borough boundaries. Index ``group`` (0, 1, ...; sorted by theme, then largest group
+        first). Columns ``theme``, ``ward_codes`` (tuple), ``n_wards``, ``boroughs`` (tuple of
+        borough codes), ``cross_borough`` (bool), ``area_km2`` and ``geometry`` (the wards
+        dissolved).
+    parameters
+        What ran: ``min_wards``, ``min_share``, ``adjacency``, ``snap_m``,
+        ``rook_min_shared_m`` and the accounting of the register (``n_rows``, ``n_active``,
+        ``status_counts``, ``n_duplicates``, ``unknown_ward_codes``, ``status_column_present``).
+    """
+
+    themes: pd.DataFrame
+    groups: gpd.GeoDataFrame
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """The rows of :attr:`themes` that are flagged."""
+        return self.themes[self.themes["flagged"]]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-(borough, theme) table, :attr:`themes` (a copy)."""
+        return self.themes.copy()
+
+    def _repr_html_(self) -> str:
+        p = self.parameters
+        rule = f"at least {p['min_wards']} wards" if p["min_wards"] is not None else ""
+        if p["min_share"] is not None:
+            rule += (" or " if rule else "") + f"at least {p['min_share']:.0%} of a borough's wards"
+        head = (
+            f"<p><b>Shared priorities</b>: {int(self.themes['flagged'].sum())} flagged "
+            f"(borough, theme) pairs of {len(self.themes)}; flag rule: {html.escape(rule)}; "
+            f"{len(self.groups)} contiguous groups ({int(self.groups['cross_borough'].sum())} "
+            f"cross a borough boundary); {html.escape(p['adjacency'])} adjacency, snapping "
+            f"tolerance {p['snap_m']:g} m; {p['n_active']} active priorities of {p['n_rows']} "
+            "register rows.</p>"
+        )
+        groups = pd.DataFrame(self.groups.drop(columns="geometry"))
+        return (
+            head
+            + "<p>Themes</p>"
+            + self.themes.to_html(max_rows=30)
+            + "<p>Groups</p>"
+            + groups.to_html(max_rows=30)
+        )
+
+
+def ward_adjacency(
+    wards: gpd.GeoDataFrame, *, adjacency: str = "queen", snap_m: float = 1.0
+) -> np.ndarray:
+    """Pairs of adjacent wards, as positions into ``wards``.
+
+    Parameters
+    ----------
+    wards
+        Polygons with a CRS (any CRS; measured in EPSG:27700).
+    adjacency
+        ``"queen"``: two wards are neighbours when their boundaries come within ``snap_m`` of each
+        other anywhere (sharing a single corner is enough). ``"rook"``: they must share a stretch
+        of boundary longer than ``10 * snap_m`` metres (any positive length when ``snap_m`` is 0).
+    snap_m
+        Snapping tolerance in metres. Real ward files have slivers and gaps of centimetres to a
+        metre between neighbours, so exact touching misses real neighbours; 1 m is far below the
+        width of any ward, so it adds no false neighbours.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer array of shape (n_pairs, 2), each pair once with ``i < j``, sorted.
+    """
+    if adjacency not in _ADJACENCY:
+        raise ValueError(f"`adjacency` must be 'queen' or 'rook'; got {adjacency!r}.")
+    if not (np.isfinite(snap_m) and snap_m >= 0):
+        raise ValueError(f"`snap_m` must be a non-negative number of metres; got {snap_m!r}.")
+    areas = to_working_crs(wards, argument="wards", check_bounds=False)
+    geoms = areas.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    if snap_m > 0:
+        left, right = tree.query(geoms, predicate="dwithin", distance=snap_m)
+    else:
+        left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if adjacency == "rook" and len(left):
+        a = shapely.boundary(geoms[left])
+        b = shapely.boundary(geoms[right])
+        if snap_m > 0:
+            shared = shapely.length(shapely.intersection(a, shapely.buffer(b, snap_m)))
+            ok = shared > _ROOK_MIN_SHARED_FACTOR * snap_m
+        else:
+            shared = shapely.length(shapely.intersection(a, b))
+            ok = shared > 0
+        left, right = left[ok], right[ok]
+    pairs = np.column_stack([left, right]).astype(np.int64)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    return pairs[order]
+
+
+def _validate_priorities(priorities: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    if not isinstance(priorities, pd.DataFrame):
+        raise TypeError(
+            f"`priorities` must be a DataFrame with columns ward_code and theme; got "
+            f"{type(priorities).__name__}. Read a register with snt_geo.profile.read_priorities."
+        )
+    problems = [
+        f"missing column {c!r}" for c in ("ward_code", "theme") if c not in priorities.columns
+    ]
+    if problems:
+        raise SchemaError(
+            "`priorities` is not a priority register (columns ward_code, theme, and optionally "
+            "status = 'active'/'closed').",
+            problems,
+        )
+    has_status = "status" in priorities.columns
+    frame = pd.DataFrame(
+        {
+            "ward_code": priorities["ward_code"].astype("string").str.strip(),
+            "theme": priorities["theme"].astype("string").str.strip(),
+        }
+    )
+    if has_status:
+        status = priorities["status"].astype("string").str.strip().str.lower()
+        counts = {str(k): int(v) for k, v in status.value_counts(dropna=False).items()}
+        active = (status == "active").fillna(False).to_numpy(dtype=bool)
+    else:
+        counts = {"active (no status column)": len(frame)}
+        active = np.ones(len(frame), dtype=bool)
+    missing = frame["ward_code"].isna() | frame["theme"].isna()
+    if missing.any():
+        raise SchemaError(
+            "`priorities` has rows without a ward_code or theme; fill or remove them.",
+            [f"row {priorities.index[i]!r}" for i in np.flatnonzero(missing.to_numpy())[:5]],
+        )
+    frame = frame[active]
+    n_active = len(frame)
+    frame = frame.drop_duplicates()
+    info = {
+        "n_rows": len(priorities),
+        "n_active": n_active,
+        "status_counts": counts,
+        "status_column_present": has_status,
+        "n_duplicates": n_active - len(frame),
+    }
+    return frame.reset_index(drop=True), info
+
+
+def flag_shared_priorities(
+    priorities: pd.DataFrame,
+    wards: gpd.GeoDataFrame,
+    *,
+    min_wards: int | None = 3,
+    min_share: float | None = None,
+    adjacency: str = "queen",
+    snap_m: float = 1.0,
+) -> SharedPriorities:
+    """Flag themes that several wards hold, and find contiguous blocks of wards sharing them.
+
+    Parameters
+    ----------
+    priorities
+        A priority register: one row per (ward, theme) with columns ``ward_code``, ``theme`` and
+        ``status`` (``'active'``/``'closed'``; other columns such as ``set_on``, ``review_on``,
+        ``source`` are ignored). Only rows whose status is ``'active'`` (case-insensitive) count.
+        Without a ``status`` column every row counts, so data-suggested priorities from the
+        profile can be passed as they are. A ward holding a theme twice counts once.
+    wards
+        The wards schema (index ``ward_code``, column ``borough_code``, optionally
+        ``borough_name``; polygons with a CRS). The share of wards is taken over the wards of each
+        borough present here, so pass every ward of the boroughs concerned.
+    min_wards
+        A (borough, theme) is flagged when at least this many of the borough's wards hold it.
+        None to use ``min_share`` alone.
+    min_share
+        A (borough, theme) is also flagged when at least this fraction (0-1] of the borough's
+        wards hold it. Default None: not used.
+    adjacency
+        ``"queen"`` (wards sharing any boundary point, within ``snap_m``) or ``"rook"`` (sharing a
+        stretch of boundary). See :func:`ward_adjacency`.
+    snap_m
+        Snapping tolerance in metres for adjacency (default 1 m), because real ward polygons have
+        slivers and gaps between neighbours.
+
+    Returns
+    -------
+    SharedPriorities
+        ``.themes`` (one row per borough and theme), ``.groups`` (GeoDataFrame, one row per
+        contiguous group of wards sharing a theme, across borough boundaries) and
+        ``.parameters``; see :class:`SharedPriorities` for the exact columns.
+
+    Raises
+    ------
+    SchemaError
+        When ``priorities`` lacks ``ward_code``/``theme``, or ``wards`` lacks ``borough_code`` or
+        has a non-unique index.
+    ValueError
+        For an invalid ``min_wards``, ``min_share``, ``adjacency`` or ``snap_m``.
+
+    Warns
+    -----
+    UserWarning
+        When active priorities name ward codes that are not in ``wards``; they are left out and
+        listed in ``parameters["unknown_ward_codes"]``.
+
+    Notes
+    -----
+    Groups are the connected components (``scipy.sparse.csgraph.connected_components``) of the
+    ward adjacency graph restricted to the wards holding the theme, so a group can cross a
+    borough boundary (``cross_borough``). Adjacency uses a snapping tolerance rather than exact
+    touching, as the contiguity builders of libpysal do with their ``tolerance`` options; with
+    ``snap_m=0`` queen adjacency is exact boundary intersection.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import box
+    >>> wards = gpd.GeoDataFrame(
+    ...     {"borough_code": ["B1", "B1", "B1", "B2"]},
+    ...     geometry=[box(0, 0, 100, 100), box(100, 0, 200, 100), box(200, 0, 300, 100),
+    ...               box(500, 0, 600, 100)],
+    ...     index=pd.Index(["W1", "W2", "W3", "W4"], name="ward_code"), crs="EPSG:27700")
+    >>> reg = pd.DataFrame({"ward_code": ["W1", "W2", "W3", "W4"], "theme": "asb",
+    ...                     "status": "active"})
+    >>> res = flag_shared_priorities(reg, wards)
+    >>> res.themes[["borough", "theme", "n_wards", "flagged"]]
+      borough theme  n_wards  flagged
+    0      B1   asb        3     True
+    1      B2   asb        1    False
+    >>> res.groups[["theme", "n_wards", "cross_borough"]].reset_index()
+       group theme  n_wards  cross_borough
+    0      0   asb        3          False
+    1      1   asb        1          False
+    """
+    if min_wards is not None and (
+        isinstance(min_wards, bool) or not isinstance(min_wards, (int, np.integer)) or min_wards < 1
+    ):
+        raise ValueError(
+            f"`min_wards` must be a positive whole number of wards or None; got {min_wards!r}."
+        )
+    if min_share is not None and not (0 < float(min_share) <= 1):
+        raise ValueError(f"`min_share` must be a fraction in (0, 1] or None; got {min_share!r}.")
+    if min_wards is None and min_share is None:
+        raise ValueError(
+            "`min_wards` and `min_share` are both None; give at least one rule, e.g. min_wards=3."
+        )
+    register, info = _validate_priorities(priorities)
+    areas = to_working_crs(wards, argument="wards", check_bounds=False)
+    problems = []
+    if "borough_code" not in areas.columns:
+        problems.append("missing column 'borough_code'")
+    if not areas.index.is_unique:
+        problems.append("the index (ward codes) is not unique")
+    if problems:
+        raise SchemaError(
+            "`wards` must follow the wards schema; read it with snt_geo.io.read_wards or "
+            "set_index('ward_code') and add a borough_code column.",
+            problems,
+        )
+    codes = pd.Index(areas.index.astype(str))
+    known = register["ward_code"].isin(codes)
+    unknown = sorted(register.loc[~known, "ward_code"].unique().tolist())
+    if unknown:
+        warnings.warn(
+            f"{(~known).sum()} active priorities name {len(unknown)} ward codes not in `wards` "
+            f"(e.g. {unknown[0]!r}); they are left out. Pass the wards of every borough in the "
+            "register, or check the register's ward codes.",
+            UserWarning,
+            stacklevel=2,
+        )
+    register = register[known]
+    rook_min = _ROOK_MIN_SHARED_FACTOR * snap_m if adjacency == "rook" else None
+    pairs = ward_adjacency(areas, adjacency=adjacency, snap_m=snap_m)
+
+    borough = areas["borough_code"].astype("string").to_numpy()
+    if "borough_name" in areas.columns:
+        borough_name = dict(zip(borough, areas["borough_name"].astype("string"), strict=True))
+    else:
+        borough_name = {}
+    wards_per_borough = pd.Series(borough).value_counts(dropna=False)
+    position = pd.Series(np.arange(len(codes)), index=codes)
+
+    group_rows = []
+    theme_rows = []
+    for theme, sub in register.groupby("theme", sort=True):
+        pos = np.sort(position[sub["ward_code"].to_numpy()].to_numpy())
+        labels = _components(pos, pairs)
+        for k in range(labels.max() + 1):
+            members = pos[labels == k]
+            group_rows.append(
+                {
+                    "theme": str(theme),
+                    "ward_codes": tuple(sorted(codes[members])),
+                    "n_wards": len(members),
+                    "boroughs": tuple(sorted({str(b) for b in borough[members]})),
+                    "geometry": shapely.union_all(areas.geometry.to_numpy()[members]),
+                }
+            )
+        held_by = pd.Series(pos, index=borough[pos])
+        for b, bpos in held_by.groupby(level=0, sort=True):
+            bpos = np.sort(bpos.to_numpy())
+            blabels = _components(bpos, pairs)
+            sizes = np.bincount(blabels)
+            n = len(bpos)
+            share = n / int(wards_per_borough[b])
+            flagged = (min_wards is not None and n >= min_wards) or (
+                min_share is not None and share >= float(min_share)
+            )
+            theme_rows.append(
+                {
+                    "borough": str(b),
+                    "borough_name": borough_name.get(b, pd.NA),
+                    "theme": str(theme),
+                    "n_wards": n,
+                    "share_of_wards": share,
+                    "n_groups": len(sizes),
+                    "largest_group_wards": int(sizes.max()),
+                    "flagged": bool(flagged),
+                    "ward_codes": tuple(sorted(codes[bpos])),
+                }
+            )
+    themes = pd.DataFrame(theme_rows, columns=list(THEME_COLUMNS))
+    themes = themes.sort_values(["borough", "theme"], kind="stable").reset_index(drop=True)
+    themes = themes.astype(
+        {
+            "n_wards": "int64",
+            "n_groups": "int64",
+            "largest_group_wards": "int64",
+            "share_of_wards": "float64",
+            "flagged": "bool",
+        }
+    )
+    if group_rows:
+        groups = gpd.GeoDataFrame(group_rows, geometry="geometry", crs=WORKING_CRS)
+    else:
+        groups = gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in ("theme", "ward_codes", "boroughs")},
+            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+        )
+        groups["n_wards"] = pd.Series(dtype="int64")
+    groups["n_wards"] = groups["n_wards"].astype("int64")
+    groups["cross_borough"] = groups["boroughs"].map(len).gt(1).astype(bool)
+    groups["area_km2"] = groups.geometry.area / 1e6
+    groups = groups.sort_values(
+        ["theme", "n_wards", "ward_codes"], ascending=[True, False, True], kind="stable"
+    ).reset_index(drop=True)
+    groups.index.name = "group"
+    groups = groups[list(GROUP_COLUMNS)]
+    parameters = {
+        "min_wards": min_wards,
+        "min_share": None if min_share is None else float(min_share),
+        "adjacency": adjacency,
+        "snap_m": float(snap_m),
+        "rook_min_shared_m": rook_min,
+        **info,
+        "unknown_ward_codes": unknown,
+        "n_wards_in_wards": len(codes),
+    }
+    return SharedPriorities(themes=themes, groups=groups, parameters=parameters)
+
+
+def _components(pos: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Connected-component labels of the adjacency graph restricted to ward positions ``pos``.
+
+    ``pos`` must be sorted; labels are numbered in order of each component's first ward.
+    """
+    n = len(pos)
+    inside = np.isin(pairs[:, 0], pos) & np.isin(pairs[:, 1], pos)
+    sub = pairs[inside]
+    i = np.searchsorted(pos, sub[:, 0])
+    j = np.searchsorted(pos, sub[:, 1])
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    # Renumber by first appearance so the labelling does not depend on scipy's internal order.
+    _, first = np.unique(labels, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[labels]
