@@ -1,0 +1,194 @@
+"""Private HTML helpers for snt_geo.maps: safe JSON for <script>, PNG encoding, the map runtime.
+
+Nothing here imports folium. The runtime (``RUNTIME_JS``) is snt_geo's own small script that turns
+the compact layer payloads written by :mod:`snt_geo.maps.layers` into Leaflet layers; every text
+value reaches the page through ``textContent``, never ``innerHTML``, so a ward or estate name such
+as ``<img src=x onerror=...>`` is shown as text and cannot run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+
+import numpy as np
+
+__all__ = ["script_json", "encode_png", "png_data_uri", "RUNTIME_JS", "RUNTIME_CSS"]
+
+# Characters that could end a <script> element or open an HTML comment inside one are written as
+# JSON unicode escapes; the parsed value is unchanged.
+_SCRIPT_UNSAFE = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    ord("'"): "\\u0027",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def script_json(value: object) -> str:
+    """JSON text that is safe to paste inside an HTML ``<script>`` element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.translate(_SCRIPT_UNSAFE)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """Encode an (rows, cols, 4) uint8 RGBA array as PNG bytes (row 0 is the top of the image).
+
+    Plain zlib deflate of filter-type-0 scanlines (PNG specification, W3C 2003, sections 11-12);
+    no third-party imaging library is needed.
+    """
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.shape[0] == 0 or rgba.shape[1] == 0:
+        raise ValueError(f"`rgba` must be a non-empty (rows, cols, 4) array; got {rgba.shape}.")
+    rows, cols = rgba.shape[:2]
+    raw = np.zeros((rows, cols * 4 + 1), dtype=np.uint8)
+    raw[:, 1:] = rgba.reshape(rows, cols * 4)
+    header = struct.pack(">IIBBBBB", cols, rows, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def png_data_uri(rgba: np.ndarray) -> str:
+    """A ``data:image/png;base64,...`` URI for an RGBA array (see :func:`encode_png`)."""
+    return "data:image/png;base64," + base64.b64encode(encode_png(rgba)).decode("ascii")
+
+
+RUNTIME_CSS = """
+.snt-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;
+ box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.35 system-ui,Arial,sans-serif;color:#222;
+ max-width:260px}
+.snt-legend-title{font-weight:600;margin-bottom:3px}
+.snt-legend-row{display:flex;align-items:center;gap:6px;margin:1px 0}
+.snt-legend-swatch{width:14px;height:12px;flex:none;border:1px solid rgba(0,0,0,.35)}
+.snt-legend-line{width:18px;height:0;flex:none;border-top-width:3px;border-top-style:solid}
+.snt-legend-note{color:#555;margin-top:3px;font-size:11px}
+.snt-info{font:12px/1.35 system-ui,Arial,sans-serif}
+.snt-info th{text-align:left;padding-right:8px;font-weight:600;vertical-align:top}
+.snt-info td{vertical-align:top}
+.snt-info-title{font-weight:600;margin-bottom:2px}
+"""
+
+RUNTIME_JS = r"""
+var SNT = (function () {
+  "use strict";
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function infoBox(d, i, cols) {
+    var box = el("div", "snt-info");
+    if (d.title) { box.appendChild(el("div", "snt-info-title", d.title)); }
+    var table = el("table");
+    for (var k = 0; k < cols.length; k++) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, d.labels[cols[k]]));
+      tr.appendChild(el("td", null, d.values[cols[k]][i]));
+      table.appendChild(tr);
+    }
+    box.appendChild(table);
+    return box;
+  }
+  function features(d) {
+    var out = new Array(d.g.length);
+    for (var i = 0; i < d.g.length; i++) {
+      out[i] = {type: "Feature", properties: {i: i}, geometry: d.g[i]};
+    }
+    return {type: "FeatureCollection", features: out};
+  }
+  function vector(d) {
+    var styleOf = function (f) {
+      return d.styles[d.style_index ? d.style_index[f.properties.i] : 0];
+    };
+    var group = L.geoJSON(features(d), {
+      style: styleOf,
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleOf(f)); },
+      onEachFeature: function (f, layer) {
+        var i = f.properties.i;
+        if (d.tooltip && d.tooltip.length) {
+          layer.bindTooltip(function () { return infoBox(d, i, d.tooltip); }, {sticky: true});
+        }
+        if (d.popup && d.popup.length) {
+          layer.bindPopup(function () { return infoBox(d, i, d.popup); }, {maxWidth: 320});
+        }
+      }
+    });
+    // Borough lines sit in a pane above the other vector layers and ignore the mouse.
+    group.beforeAdd = function (map) {
+      if (!map.getPane("sntTop")) {
+        var pane = map.createPane("sntTop");
+        pane.style.zIndex = 450;
+        pane.style.pointerEvents = "none";
+      }
+    };
+    return group;
+  }
+  function image(d) {
+    return L.imageOverlay(d.url, d.bounds, {opacity: d.opacity, interactive: false,
+                                             className: "snt-image"});
+  }
+  function legendBox(spec) {
+    var box = el("div", "snt-legend leaflet-control");
+    box.setAttribute("data-snt-legend", spec.key);
+    box.appendChild(el("div", "snt-legend-title", spec.title));
+    for (var k = 0; k < spec.items.length; k++) {
+      var item = spec.items[k];
+      var row = el("div", "snt-legend-row");
+      var sw = el("span", item.line ? "snt-legend-line" : "snt-legend-swatch");
+      if (item.line) {
+        sw.style.borderTopColor = item.color;
+        if (item.dash) { sw.style.borderTopStyle = "dashed"; }
+      } else {
+        sw.style.background = item.color;
+        if (item.border) { sw.style.borderColor = item.border; }
+      }
+      row.appendChild(sw);
+      row.appendChild(el("span", null, item.label));
+      box.appendChild(row);
+    }
+    if (spec.note) { box.appendChild(el("div", "snt-legend-note", spec.note)); }
+    return box;
+  }
+  function legend(map, layer, spec) {
+    var Ctl = L.Control.extend({
+      options: {position: "bottomright"},
+      onAdd: function () {
+        var box = legendBox(spec);
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      }
+    });
+    var ctl = new Ctl();
+    if (map.hasLayer(layer)) { ctl.addTo(map); }
+    map.on("overlayadd", function (e) { if (e.layer === layer) { ctl.addTo(map); } });
+    map.on("overlayremove", function (e) { if (e.layer === layer) { ctl.remove(); } });
+    return ctl;
+  }
+  function title(map, text) {
+    var Ctl = L.Control.extend({
+      options: {position: "topleft"},
+      onAdd: function () { return el("div", "snt-legend snt-map-title leaflet-control", text); }
+    });
+    return new Ctl().addTo(map);
+  }
+  return {vector: vector, image: image, legend: legend, title: title};
+})();
+"""
