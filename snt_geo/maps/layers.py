@@ -573,7 +573,9 @@ def _palette(palette: str | Sequence[str], n: int, *, argument: str = "palette")
                 f"got {palette!r}."
             )
         full = SEQUENTIAL_PALETTES[palette]
-        if n <= 1:
+        if n == 0:
+            return []
+        if n == 1:
             return [full[len(full) // 2]]
         # Spread n colours over the nine, skipping the palest (too close to white on a map).
         idx = np.round(np.linspace(1, len(full) - 1, n)).astype(int)
@@ -1024,8 +1026,8 @@ def draw_kde_surface(
     n_px = (mx1 - mx0) / pixel * (my1 - my0) / pixel
     if n_px > max_pixels:
         pixel *= math.sqrt(n_px / max_pixels)
-    ncols = max(1, math.ceil((mx1 - mx0) / pixel))
-    nrows = max(1, math.ceil((my1 - my0) / pixel))
+    ncols = max(1, round((mx1 - mx0) / pixel))
+    nrows = max(1, round((my1 - my0) / pixel))
     px = mx0 + (np.arange(ncols) + 0.5) * (mx1 - mx0) / ncols
     py = my1 - (np.arange(nrows) + 0.5) * (my1 - my0) / nrows  # row 0 is the north edge
     gx, gy = np.meshgrid(px, py)
@@ -1089,7 +1091,7 @@ def draw_kde_surface(
             "column": column,
             "grid": "regular" if grid else "polygons",
             "cell_size_m": cell_m,
-            "pixel_size_m": float(pixel / scale),
+            "pixel_size_m": float((mx1 - mx0) / ncols / scale),
             "image_shape": (nrows, ncols),
             "vmax": vmax,
             "png_bytes": len(url),
