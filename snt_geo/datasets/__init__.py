@@ -92,7 +92,7 @@ def sample_readme() -> str:
     return sample_paths().readme.read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sample:
     """The bundled sample, read and validated.
 

@@ -450,9 +450,15 @@ def _demographics(
     if name_col == code_col:
         name_col = None
     if code_col is None:
+        hint = ""
+        if _find(columns, _LSOA_CODE[:-1])[0] is not None:
+            hint = (
+                "; this looks like an LSOA table: read it with read_lsoa_population and turn it "
+                "into ward figures with apportion_lsoa_population"
+            )
         problems.append(
             "no ward code column recognised (ward_code, 'New code', gss_code, WDyyCD, "
-            "'Ward Code 1'); name it with `code_column=`"
+            f"'Ward Code 1'); name it with `code_column=`{hint}"
         )
     missing_extra = [c for c in extra_columns if c not in columns]
     if missing_extra:

@@ -243,6 +243,11 @@ def test_from_frame_does_not_mutate():
 # LSOA apportionment
 
 
+def test_lsoa_table_is_not_read_as_wards(shared_data):
+    with pytest.raises(SchemaError, match="looks like an LSOA table"):
+        read_demographics(shared_data / LSOA_POP)
+
+
 def test_read_lsoa_population(shared_data):
     pop = read_lsoa_population(shared_data / LSOA_POP)
     raw = pd.read_csv(shared_data / LSOA_POP)
