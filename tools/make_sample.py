@@ -1,9 +1,8 @@
 """Build the bundled City of London sample in snt_geo/datasets/ from ../shared/data.
 
 Run from the repository root (``python tools/make_sample.py``); it overwrites the sample files and
-prints what it wrote. Everything below is deterministic: running it twice gives the same files
-(the GeoPackages differ only in their internal timestamps). How each file is made is described in
-snt_geo/datasets/README.md; keep the two in step.
+prints what it wrote. Everything below is deterministic: running it twice gives identical files.
+How each file is made is described in snt_geo/datasets/README.md; keep the two in step.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,6 +294,8 @@ def contiguous_blocks(priorities: pd.DataFrame, city: gpd.GeoDataFrame) -> None:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
+    # GeoPackages record their write time; pin it so that rebuilding gives identical bytes.
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2025-01-01T00:00:00.000Z"})
     city = city_wards()
     write_wards(city)
     copy_police()
