@@ -126,6 +126,11 @@ def _read_table(path: Path, *, sheet_name, encoding: str | None) -> tuple[pd.Dat
                 return frame.dropna(how="all"), ""
         frame = pd.read_excel(path, sheet_name=0 if sheet_name is None else sheet_name)
         return frame, ""
+    if not path.read_bytes().strip():
+        raise SchemaError(
+            f"`path` {str(path)!r} is empty: expected a table with a header row naming a ward code "
+            "column and a population column."
+        )
     encodings = (encoding,) if encoding else ("utf-8-sig", "cp1252", "latin-1")
     for enc in encodings:
         try:

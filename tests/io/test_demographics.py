@@ -226,6 +226,13 @@ def test_empty_file_gives_empty_frame(tmp_path):
     assert len(demo) == 0 and "population" in demo.columns
 
 
+def test_zero_byte_file(tmp_path):
+    path = tmp_path / "zero.csv"
+    path.write_bytes(b"")
+    with pytest.raises(SchemaError, match="is empty"):
+        read_demographics(path)
+
+
 def test_missing_path():
     with pytest.raises(FileNotFoundError, match="`path`"):
         read_demographics("/nonexistent/demo.csv")
