@@ -27,7 +27,6 @@ import shapely
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
-from snt_geo.profile.assignment import assign_wards
 from snt_geo.profile.trends import percent_change, poisson_change_test
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
@@ -314,6 +313,42 @@ def _unique_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return codes.astype(np.int64), first_row
 
 
+def _ward_positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Position in ``polygons`` of the first polygon each point (x, y) intersects; -1 for none.
+
+    The rule of :func:`snt_geo.profile.assignment.assign_wards` (tests check they agree point for
+    point), computed faster: ``STRtree.query(points, predicate=...)`` prepares the *points*, so
+    every test walks a whole ward boundary; here each ward is prepared once and tested with
+    ``shapely.intersects_xy`` against the points inside its bounding box (found by binary search
+    on x), visiting wards in order and skipping points an earlier ward already took.
+    """
+    pos = np.full(len(x), -1, dtype=np.int64)
+    if len(x) == 0 or len(polygons) == 0:
+        return pos
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    pos_sorted = pos.copy()
+    # Private copies: preparing caches state on the geometry objects, which belong to the caller.
+    polys = shapely.from_wkb(shapely.to_wkb(polygons))
+    shapely.prepare(polys)
+    bounds = shapely.bounds(polys)
+    lo_all = np.searchsorted(xs, bounds[:, 0], side="left")
+    hi_all = np.searchsorted(xs, bounds[:, 2], side="right")
+    for i in range(len(polys)):
+        lo, hi = lo_all[i], hi_all[i]
+        if hi <= lo or np.isnan(bounds[i, 0]):
+            continue
+        yy = ys[lo:hi]
+        cand = lo + np.flatnonzero(
+            (yy >= bounds[i, 1]) & (yy <= bounds[i, 3]) & (pos_sorted[lo:hi] < 0)
+        )
+        if len(cand):
+            hit = shapely.intersects_xy(polys[i], xs[cand], ys[cand])
+            pos_sorted[cand[hit]] = i
+    pos[order] = pos_sorted
+    return pos
+
+
 # --------------------------------------------------------------------------------------------------
 # The profile
 
@@ -397,9 +432,10 @@ def ward_profile(
 
     Notes
     -----
-    *Assignment.* Each distinct location is placed once with
-    :func:`snt_geo.profile.assignment.assign_wards`; a point on a boundary shared by several wards
-    counts once, for the ward that comes first in ``wards``. Counting is one
+    *Assignment.* Each distinct location is placed once, by the rule of
+    :func:`snt_geo.profile.assignment.assign_wards`: a point on a boundary shared by several wards
+    counts once, for the ward that comes first in ``wards``; points in no ward are counted in
+    ``accounting``. Counting is one
     ``numpy.bincount`` over (ward, month, crime type) followed by a crime-type x theme matrix
     product, so composite themes (``street_crime``) cost nothing extra.
 
@@ -499,12 +535,11 @@ def ward_profile(
     pt_code = np.full(len(garr), -1, dtype=np.int64)
     ward_pos = np.full(len(garr), n_wards + 1, dtype=np.int64)  # n_wards + 1: no location
     ux = uy = np.zeros(0)
+    upos = np.zeros(0, dtype=np.int64)
     if has_xy.any():
         codes, first_row = _unique_points(xs[has_xy], ys[has_xy])
         ux, uy = xs[has_xy][first_row], ys[has_xy][first_row]
-        upts = gpd.GeoDataFrame(geometry=shapely.points(ux, uy), crs=WORKING_CRS)
-        ucode = assign_wards(upts, areas)
-        upos = ward_index.get_indexer(ucode.astype("string").fillna("\x00"))
+        upos = _ward_positions(ux, uy, areas.geometry.to_numpy())
         upos = np.where(upos < 0, n_wards, upos)  # n_wards: outside every ward
         pt_code[has_xy] = codes
         ward_pos[has_xy] = upos[codes]
@@ -637,6 +672,7 @@ def ward_profile(
         in_period=in_period,
         ward_pos=ward_pos,
         pt_code=pt_code,
+        upos=upos,
         ux=ux,
         uy=uy,
         ward_index=ward_index,
@@ -709,6 +745,7 @@ def _key_locations(
     in_period: np.ndarray,
     ward_pos: np.ndarray,
     pt_code: np.ndarray,
+    upos: np.ndarray,
     ux: np.ndarray,
     uy: np.ndarray,
     ward_index: pd.Index,
@@ -716,31 +753,36 @@ def _key_locations(
     n_wards: int,
     n_locations: int,
 ) -> gpd.GeoDataFrame:
-    """Busiest snap points per ward in the period."""
+    """Busiest snap points per ward in the period (a point lies in one ward, so count points)."""
     sel = in_period & (ward_pos < n_wards) & (pt_code >= 0)
-    n_pts = len(ux)
-    pair = ward_pos[sel] * max(n_pts, 1) + pt_code[sel]
+    counts = np.bincount(pt_code[sel], minlength=len(ux))
+    p = np.flatnonzero(counts)
     cols = ["ward_code", "rank", "location", "count", "share"]
-    if n_locations == 0 or len(pair) == 0:
+    if n_locations == 0 or len(p) == 0:
         empty = pd.DataFrame({c: [] for c in cols})
         return gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=WORKING_CRS))
-    uniq, counts = np.unique(pair, return_counts=True)
-    w = uniq // max(n_pts, 1)
-    p = uniq % max(n_pts, 1)
-    order = np.lexsort((p, -counts, w))  # ward, then busiest first, ties by first appearance
-    w, p, counts = w[order], p[order], counts[order]
+    w, c = upos[p], counts[p]
+    order = np.lexsort((p, -c, w))  # ward, then busiest first, ties by first appearance
+    w, p, c = w[order], p[order], c[order]
     starts = np.r_[0, np.flatnonzero(np.diff(w)) + 1]
     rank = np.arange(len(w)) - np.repeat(starts, np.diff(np.r_[starts, len(w)])) + 1
     keep = rank <= n_locations
-    w, p, counts, rank = w[keep], p[keep], counts[keep], rank[keep]
+    w, p, c, rank = w[keep], p[keep], c[keep], rank[keep]
     if "location" in incidents.columns:
-        # The text of the first incident seen at each snap point.
-        loc_win = incidents["location"].to_numpy()[in_window]
-        first = np.full(n_pts, -1, dtype=np.int64)
-        has = pt_code >= 0
-        rows = np.flatnonzero(has)
+        # The text of the first incident seen at each snap point, via category codes.
+        loc = incidents["location"]
+        if not isinstance(loc.dtype, pd.CategoricalDtype):
+            loc = loc.astype("category")
+        loc_codes = loc.cat.codes.to_numpy()[in_window]
+        first = np.full(len(ux), -1, dtype=np.int64)
+        rows = np.flatnonzero(pt_code >= 0)
         first[pt_code[rows][::-1]] = rows[::-1]
-        labels = pd.array(loc_win[first[p]], dtype="string")
+        code = loc_codes[first[p]]
+        cats = np.asarray(loc.cat.categories, dtype=object)
+        labels = pd.array(
+            np.where(code >= 0, cats[np.maximum(code, 0)] if len(cats) else None, None),
+            dtype="string",
+        )
     else:
         labels = pd.array([pd.NA] * len(p), dtype="string")
     frame = pd.DataFrame(
@@ -748,8 +790,8 @@ def _key_locations(
             "ward_code": pd.array(ward_index.to_numpy()[w], dtype="string"),
             "rank": rank.astype(np.int64),
             "location": labels,
-            "count": counts.astype(np.int64),
-            "share": counts / ward_totals[w],
+            "count": c.astype(np.int64),
+            "share": c / ward_totals[w],
         }
     )
     return gpd.GeoDataFrame(frame, geometry=shapely.points(ux[p], uy[p]), crs=WORKING_CRS)

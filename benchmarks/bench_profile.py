@@ -1,0 +1,247 @@
+"""Benchmark: a full ward profile of ~1M incidents over the GLA wards vs geopandas sjoin + groupby.
+
+Run (heavy: ~3 GB, ~1-2 min):  flock /tmp/snt_bench.lock python benchmarks/bench_profile.py
+
+Data. The 78,997 real Met burglary rows of 2019 (police.uk, 35,3xx distinct snap points, ~2.24 rows
+per location) are replicated 13 times (1,026,961 rows). Replica 0 is the real data; in replica
+r > 0 every distinct location is moved by one offset drawn for that (replica, location) pair,
+uniform in +-150 m, so the rows that shared a snap point still share one: the ratio of rows to
+distinct locations stays that of the real year (printed below). Odd replicas are moved a year
+earlier (2018), so the profile has a previous / year-earlier baseline to test against. Crime
+types are drawn per row from the 14 police.uk types with fixed weights (a rough London mix), so
+every theme column is exercised. Wards: London_Ward_CityMerged (625); population from the GLA
+ward profiles 2015.
+
+Peer. The straightforward pipeline an analyst would write: ``geopandas.sjoin(incidents, wards,
+predicate="intersects")``, the same boundary rule (first ward in ``wards`` order), then pandas
+``groupby`` size per (ward, crime type) for the period and both baselines and per (ward, month,
+crime type) for the monthly series, summed into themes. Both must give identical counts (period,
+baselines, monthly, incident_count); ``ward_profile`` additionally computes rates, LQs, tests,
+ranks and key locations inside its time.
+
+Memory: peak of Python-tracked allocations (``tracemalloc``, which sees numpy and pandas buffers
+but not GEOS's own allocations), measured in a second, separate run of each pipeline so that
+tracing does not distort the timings.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from snt_geo.io import read_police_uk, read_wards
+from snt_geo.profile.profile import profile_monthly, ward_profile
+from snt_geo.themes import CRIME_TYPES, DEFAULT_THEMES
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+REPLICAS = 13
+JITTER_M = 150.0
+TYPE_WEIGHTS = {  # rough share of police.uk records in London; only needs to be fixed
+    "Anti-social behaviour": 0.25,
+    "Violence and sexual offences": 0.22,
+    "Other theft": 0.09,
+    "Vehicle crime": 0.08,
+    "Burglary": 0.07,
+    "Theft from the person": 0.05,
+    "Criminal damage and arson": 0.05,
+    "Public order": 0.05,
+    "Shoplifting": 0.04,
+    "Drugs": 0.03,
+    "Robbery": 0.03,
+    "Bicycle theft": 0.02,
+    "Other crime": 0.01,
+    "Possession of weapons": 0.01,
+}
+
+
+def build_incidents(rng: np.random.Generator) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        base = read_police_uk(
+            DATA / "police-uk-metropolitan-street-burglary-only",
+            months=[f"2019-{m:02d}" for m in range(1, 13)],
+        )
+    xy = shapely.get_coordinates(base.geometry.to_numpy())
+    _, loc = np.unique(xy, axis=0, return_inverse=True)
+    loc = loc.ravel()
+    n_loc = loc.max() + 1
+    parts_xy, parts_month, parts_loc = [], [], []
+    months = base["month"].array.asi8
+    for r in range(REPLICAS):
+        off = np.zeros((n_loc, 2)) if r == 0 else rng.uniform(-JITTER_M, JITTER_M, (n_loc, 2))
+        parts_xy.append(xy + off[loc])
+        parts_month.append(months - (12 if r % 2 else 0))
+        parts_loc.append(loc + r * n_loc)
+    xy_all = np.concatenate(parts_xy)
+    n = len(xy_all)
+    names = list(TYPE_WEIGHTS)
+    w = np.array([TYPE_WEIGHTS[t] for t in names])
+    ctype = pd.Categorical.from_codes(rng.choice(len(names), size=n, p=w / w.sum()), names)
+    frame = pd.DataFrame(
+        {
+            "month": pd.PeriodIndex.from_ordinals(np.concatenate(parts_month), freq="M"),
+            "location": np.tile(base["location"].to_numpy(), REPLICAS),
+            "crime_type": ctype,
+            "theme": pd.Categorical([DEFAULT_THEMES.primary_theme(t) for t in names])[ctype.codes],
+        }
+    )
+    frame["location"] = frame["location"].astype("category")
+    gdf = gpd.GeoDataFrame(
+        frame, geometry=shapely.points(xy_all[:, 0], xy_all[:, 1]), crs="EPSG:27700"
+    )
+    n_distinct = len(np.unique(np.concatenate(parts_loc)))
+    print(
+        f"incidents: {n:,} rows, {n_distinct:,} distinct locations "
+        f"({n / n_distinct:.2f} rows per location; real 2019 data: {len(base) / n_loc:.2f})"
+    )
+    return gdf
+
+
+def read_population() -> pd.DataFrame:
+    raw = pd.read_csv(
+        DATA / "gla-ward-profiles-2015" / "ward-profiles-excel-version.csv", encoding="latin-1"
+    )
+    raw = raw.drop_duplicates("New code")
+    return pd.DataFrame(
+        {"population": raw["Population - 2015"].to_numpy()},
+        index=pd.Index(raw["New code"].astype("string"), name="ward_code"),
+    )
+
+
+def peer_pipeline(wards: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, period, baselines):
+    """Straightforward geopandas + pandas: sjoin, then groupby counts summed into themes."""
+    joined = gpd.sjoin(incidents, wards[["geometry"]], how="left", predicate="intersects")
+    # Boundary rule of the library: the first ward in `wards` order wins.
+    joined["wpos"] = wards.index.get_indexer(joined["ward_code"].fillna("~"))
+    joined.loc[joined["wpos"] < 0, "wpos"] = len(wards)
+    joined = joined.sort_values("wpos", kind="stable")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    joined = joined[joined["wpos"] < len(wards)]
+    keys = [
+        k
+        for k in DEFAULT_THEMES.themes
+        if set(DEFAULT_THEMES.members(k)) & set(joined["crime_type"].unique())
+    ]
+
+    def theme_counts(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        table = rows.groupby([*by, "crime_type"], observed=True).size().unstack(fill_value=0)
+        out = pd.DataFrame(index=table.index)
+        for key in keys:
+            members = [c for c in DEFAULT_THEMES.members(key) if c in table.columns]
+            out[key] = table[members].sum(axis=1)
+        return out
+
+    results = {}
+    for name, (start, end) in {"period": period, **baselines}.items():
+        rows = joined[(joined["month"] >= start) & (joined["month"] <= end)]
+        results[name] = theme_counts(rows, ["ward_code"]).reindex(wards.index, fill_value=0)
+        if name == "period":
+            results["incident_count"] = (
+                rows.groupby("ward_code").size().reindex(wards.index, fill_value=0)
+            )
+    lo = min([period[0], *(s for s, _ in baselines.values())])
+    rows = joined[(joined["month"] >= lo) & (joined["month"] <= period[1])]
+    results["monthly"] = theme_counts(rows, ["ward_code", "month"])
+    return results
+
+
+def check_agree(profile: gpd.GeoDataFrame, peer: dict) -> None:
+    info = profile.attrs["profile"]
+    np.testing.assert_array_equal(
+        profile["incident_count"].to_numpy(), peer["incident_count"].to_numpy()
+    )
+    for key in info.themes:
+        np.testing.assert_array_equal(
+            profile[f"{key}_count"].to_numpy(), peer["period"][key].to_numpy()
+        )
+        for b in info.baselines:
+            np.testing.assert_array_equal(
+                profile[f"{key}_count_{b}"].to_numpy(dtype=np.int64), peer[b][key].to_numpy()
+            )
+    monthly = profile_monthly(profile).pivot_table(
+        index=["ward_code", "month"], columns="theme", values="count", observed=True
+    )
+    peer_m = peer["monthly"].reindex(monthly.index, fill_value=0)
+    np.testing.assert_array_equal(
+        monthly[list(info.themes)].to_numpy(), peer_m[list(info.themes)].to_numpy()
+    )
+    assert int(peer["monthly"].to_numpy().sum()) == int(monthly.to_numpy().sum())
+
+
+def timed(fn, *args, **kwargs):
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def peak_mib(fn, *args, **kwargs) -> float:
+    gc.collect()
+    tracemalloc.start()
+    fn(*args, **kwargs)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> None:
+    rng = np.random.default_rng(20190101)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wards = read_wards(
+            DATA / "gla-statistical-gis-boundaries-london" / "ESRI" / "London_Ward_CityMerged.shp"
+        )
+    incidents = build_incidents(rng)
+    demo = read_population()
+    period = (pd.Period("2019-01", "M"), pd.Period("2019-12", "M"))
+    baselines = {
+        "previous": (pd.Period("2018-01", "M"), pd.Period("2018-12", "M")),
+        "year_earlier": (pd.Period("2018-01", "M"), pd.Period("2018-12", "M")),
+    }
+    print(f"wards: {len(wards)}; crime types: {len(CRIME_TYPES)}; period {period[0]}..{period[1]}")
+
+    def ours():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return ward_profile(wards, incidents, demographics=demo)
+
+    def peer():
+        return peer_pipeline(wards, incidents, period, baselines)
+
+    t_ours, t_peer = [], []
+    for _ in range(2):
+        profile, t = timed(ours)
+        t_ours.append(t)
+        peer_out, t = timed(peer)
+        t_peer.append(t)
+    check_agree(profile, peer_out)
+    info = profile.attrs["profile"]
+    print(
+        f"agreement: identical counts for {len(info.themes)} themes x {len(wards)} wards "
+        f"(period, {len(info.baselines)} baselines, {len(profile_monthly(profile)):,} monthly "
+        f"cells) and incident_count; {info.accounting['in_period_outside_wards']:,} period "
+        "incidents outside every ward in both"
+    )
+    m_ours, m_peer = peak_mib(ours), peak_mib(peer)
+    best_o, best_p = min(t_ours), min(t_peer)
+    print(
+        f"ward_profile        : {best_o:7.2f} s (runs {', '.join(f'{t:.2f}' for t in t_ours)})"
+        f"  peak traced {m_ours:8.1f} MiB"
+    )
+    print(
+        f"sjoin + groupby peer: {best_p:7.2f} s (runs {', '.join(f'{t:.2f}' for t in t_peer)})"
+        f"  peak traced {m_peer:8.1f} MiB"
+    )
+    print(f"speed-up {best_p / best_o:.2f}x; memory ratio (peer / ours) {m_peer / m_ours:.2f}")
+
+
+if __name__ == "__main__":
+    main()
