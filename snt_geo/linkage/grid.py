@@ -396,3 +396,25 @@ def make_grid(
     frame = _cells_frame(grid)
     frame.attrs["grid"] = grid.spec
     return frame
+
+
+def _incident_xy(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries, *, argument: str = "incidents"
+) -> tuple[np.ndarray, np.ndarray]:
+    """EPSG:27700 coordinates of the incidents that have a point geometry.
+
+    Returns ``(xy, has_point)``: an (n_valid, 2) float array and a boolean mask over the input
+    rows (False for missing or empty geometries, which the caller reports).
+    """
+    frame = to_working_crs(incidents, argument=argument)
+    geoms = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else frame.to_numpy()
+    has_point = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kinds = shapely.get_type_id(geoms[has_point])
+    if (kinds != 0).any():
+        raise SchemaError(
+            f"`{argument}` must hold point geometries (one per incident); found geometry type "
+            f"ids {sorted(set(kinds[kinds != 0].tolist()))}. Use "
+            f"`{argument}.representative_point()` or the incidents readers in snt_geo.io."
+        )
+    xy = shapely.get_coordinates(geoms[has_point])
+    return xy, has_point
