@@ -16,6 +16,7 @@ drop ``attrs`` (e.g. ``pd.concat`` of different frames) lose the extra tables: k
 from __future__ import annotations
 
 import html
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -196,10 +197,13 @@ def _month_ordinals(values: pd.Series) -> np.ndarray:
 
 
 def _as_period(value, argument: str) -> pd.Period:
-    try:
-        out = pd.Period(value, freq="M")
-    except (ValueError, TypeError):
-        out = None
+    out = None
+    # pandas reads 'March' as March of year 1: insist on a year for strings.
+    if not isinstance(value, str) or re.match(r"^\s*\d{4}-\d{1,2}", value):
+        try:
+            out = pd.Period(value, freq="M")
+        except (ValueError, TypeError):
+            out = None
     if out is None or pd.isna(out):
         raise ValueError(
             f"`{argument}` holds {value!r}, which is not a month; use 'YYYY-MM' strings or "
@@ -281,6 +285,8 @@ def _demographics_table(
     if problems:
         raise SchemaError("`demographics` cannot be joined to the wards:", problems)
     demo = demo.drop(columns=[c for c in demo.columns if c in ("geometry", *_WARD_SCHEMA)])
+    # read_demographics' bookkeeping columns would be ambiguous among crime columns.
+    demo = demo.rename(columns={"year": "demographics_year", "source": "demographics_source"})
     demo.index = demo.index.astype("string")
     unmatched = tuple(str(c) for c in demo.index.difference(wards_index))
     kept = tuple(c for c in demo.columns if c != "population")
@@ -379,7 +385,9 @@ def ward_profile(
     demographics
         Residents per ward: a DataFrame indexed by ward code (or with a ``ward_code`` column) with
         ``population`` and any demographic columns (age bands, youth share, % social rented), as
-        :func:`snt_geo.io.read_demographics` returns. Every column is carried into the profile.
+        :func:`snt_geo.io.read_demographics` returns. Every column is carried into the profile
+        (``year`` and ``source`` renamed ``demographics_year`` and ``demographics_source``;
+        ``ward_name`` and the borough columns come from ``wards``).
         Default: none, so every rate is NaN and flagged.
     period
         Months profiled: ``(first, last)`` (``'YYYY-MM'`` or ``pandas.Period``), one month, or a
