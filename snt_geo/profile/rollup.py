@@ -1,0 +1,214 @@
+"""Roll ward profiles up to boroughs (BCUs) and London, and the monthly performance table.
+
+Both functions take the GeoDataFrame :func:`snt_geo.profile.profile.ward_profile` returns and read
+the period, baselines and monthly series it carries (``attrs["profile"]``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from snt_geo.profile.profile import profile_info, profile_monthly
+from snt_geo.profile.trends import percent_change, poisson_change_test
+
+__all__ = ["TOTAL", "borough_summary", "monthly_report"]
+
+#: Index label (and ``area_code``) of the all-wards row.
+TOTAL = "TOTAL"
+
+
+def _population(profile: pd.DataFrame, groups: pd.Series) -> pd.Series:
+    """Summed population per group; NaN where any ward of the group has none."""
+    pop = profile["population"]
+    total = pop.groupby(groups, dropna=False).sum(min_count=1)
+    incomplete = pop.isna().groupby(groups, dropna=False).any()
+    return total.where(~incomplete)
+
+
+def borough_summary(profile: pd.DataFrame) -> pd.DataFrame:
+    """The profile measures rolled up per borough (BCU) and for all wards.
+
+    Parameters
+    ----------
+    profile
+        The output of :func:`~snt_geo.profile.profile.ward_profile` (or a subset of its rows,
+        e.g. one BCU's wards), still carrying ``attrs["profile"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``borough_code`` (one row per borough in ``profile``, in order of first
+        appearance; wards without a borough under NA), then a last row labelled ``"TOTAL"`` for
+        all wards. Columns: ``borough_name``, ``n_wards``, ``population``,
+        ``incident_count``, ``incident_rate_per_1000``, then for every theme key ``t`` of the
+        profile: ``t_count``, ``t_rate_per_1000``, ``t_lq`` (the borough's crime mix against all
+        wards in ``profile``; 1 for TOTAL), and per baseline ``b``: ``t_count_b``,
+        ``t_change_pct_b``, ``t_p_b``; then ``t_small_number``.
+
+    Notes
+    -----
+    Counts are sums of ward counts, so incidents outside every ward are in no borough (they are
+    counted in the profile's accounting). ``population`` is the sum of the wards' populations and
+    is NaN when any ward lacks one, so a rate is never computed over part of a borough. Rates are
+    per 1,000 residents over the profile period; ``t_lq`` and the change tests follow
+    :func:`~snt_geo.profile.profile.ward_profile` (Brantingham & Brantingham 1995; the exact
+    conditional binomial test). ``t_small_number`` uses the profile's ``min_count``.
+    """
+    info = profile_info(profile)
+    groups = profile["borough_code"].astype("string")
+    names = profile["borough_name"].astype("string").groupby(groups, dropna=False).first()
+    order = pd.Index(groups.drop_duplicates().to_list(), dtype="string", name="borough_code")
+    count_cols = ["incident_count"] + [f"{t}_count" for t in info.themes]
+    for b in info.baselines:
+        count_cols += [f"{t}_count_{b}" for t in info.themes]
+    sums = profile[count_cols].astype("float64").groupby(groups, dropna=False).sum(min_count=1)
+    sums = sums.reindex(order)
+    total = profile[count_cols].astype("float64").sum(min_count=1).to_frame(TOTAL).T
+    table = pd.concat([sums, total])
+    table.index = pd.Index(table.index.astype(object), name="borough_code")
+    pop = pd.concat(
+        [
+            _population(profile, groups).reindex(order),
+            pd.Series(
+                [profile["population"].sum() if profile["population"].notna().all() else np.nan],
+                index=[TOTAL],
+            ),
+        ]
+    ).to_numpy()
+    n_wards = np.r_[groups.value_counts(dropna=False).reindex(order).to_numpy(), len(profile)]
+
+    out = pd.DataFrame(index=table.index)
+    out["borough_name"] = pd.array([*names.reindex(order).to_list(), "All wards"], dtype="string")
+    out["n_wards"] = n_wards.astype(np.int64)
+    out["population"] = pop
+    with np.errstate(divide="ignore", invalid="ignore"):
+
+        def rate(c):
+            return np.where(pop > 0, c / pop * 1000.0, np.nan)
+
+        tot = table["incident_count"].fillna(0).to_numpy()
+        out["incident_count"] = tot.astype(np.int64)
+        out["incident_rate_per_1000"] = rate(tot)
+        grand = tot[-1]
+        for t in info.themes:
+            c = table[f"{t}_count"].fillna(0).to_numpy()
+            out[f"{t}_count"] = c.astype(np.int64)
+            out[f"{t}_rate_per_1000"] = rate(c)
+            ref = c[-1] / grand if grand > 0 else np.nan
+            out[f"{t}_lq"] = np.where(tot > 0, c / tot, np.nan) / ref
+            small = c < info.min_count
+            for b, (_, _, covered) in info.baselines.items():
+                bc = table[f"{t}_count_{b}"].to_numpy() if covered else np.full(len(c), np.nan)
+                if covered:
+                    small = small | (bc < info.min_count)
+                out[f"{t}_count_{b}"] = pd.array(
+                    np.where(np.isnan(bc), None, bc).astype(object), dtype="Int64"
+                )
+                out[f"{t}_change_pct_{b}"] = percent_change(c, bc)
+                out[f"{t}_p_{b}"] = poisson_change_test(c, bc)
+            out[f"{t}_small_number"] = small
+    return out
+
+
+def monthly_report(profile: pd.DataFrame) -> pd.DataFrame:
+    """Tidy monthly counts per ward, per borough and for all wards: the monthly performance table.
+
+    Parameters
+    ----------
+    profile
+        The output of :func:`~snt_geo.profile.profile.ward_profile` (or a subset of its rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area x theme x month, with a fresh ``RangeIndex`` and the columns
+
+        - ``level``: ``"ward"``, ``"borough"`` or ``"all"``;
+        - ``area_code`` (ward code, borough code, or ``"TOTAL"``), ``area_name``;
+        - ``borough_code``, ``borough_name`` (NA on the ``"all"`` rows);
+        - ``theme`` (theme key), ``month`` (Period[M]);
+        - ``count``; ``count_year_earlier`` (the same month a year before, NA where that month is
+          outside the profile's window);
+        - ``population`` and ``rate_per_1000`` (residents; the month's count per 1,000; NaN where
+          any ward of the area lacks a population or a ward is below the profile's
+          ``min_population``).
+
+        Months are those of the profile's monthly series: the period and the covered baselines,
+        zeros included.
+
+    Notes
+    -----
+    This is the layout of the MPS monthly crime figures by ward and borough: one long table that
+    pivots to any view (``report.pivot_table(index="area_name", columns="month",
+    values="count")``). Month-on-year comparisons of single months rest on small counts; use
+    :func:`~snt_geo.profile.profile.ward_profile`'s tests for whole periods.
+    """
+    info = profile_info(profile)
+    monthly = profile_monthly(profile)
+    wards = profile[["ward_name", "borough_code", "borough_name", "population"]].copy()
+    wards.loc[profile["population"] < info.min_population, "population"] = np.nan
+    wards.index = wards.index.astype("string")
+    base = monthly[["ward_code", "theme", "month", "count"]]
+
+    ward_rows = base.rename(columns={"ward_code": "area_code"})
+    ward_rows = ward_rows.assign(
+        level="ward",
+        area_name=wards["ward_name"].reindex(ward_rows["area_code"]).to_numpy(),
+        borough_code=wards["borough_code"].reindex(ward_rows["area_code"]).to_numpy(),
+        borough_name=wards["borough_name"].reindex(ward_rows["area_code"]).to_numpy(),
+        population=wards["population"].reindex(ward_rows["area_code"]).to_numpy(),
+    )
+
+    b_of = wards["borough_code"].astype("string")
+    b_pop = _population(wards, b_of)
+    b_name = wards["borough_name"].astype("string").groupby(b_of, dropna=False).first()
+    with_b = base.assign(borough_code=b_of.reindex(base["ward_code"]).to_numpy())
+    b_rows = (
+        with_b.groupby(["borough_code", "theme", "month"], observed=True, dropna=False)["count"]
+        .sum()
+        .reset_index()
+    )
+    b_rows = b_rows.assign(
+        level="borough",
+        area_code=b_rows["borough_code"],
+        area_name=b_name.reindex(b_rows["borough_code"]).to_numpy(),
+        borough_name=b_name.reindex(b_rows["borough_code"]).to_numpy(),
+        population=b_pop.reindex(b_rows["borough_code"]).to_numpy(),
+    )
+
+    all_pop = wards["population"].sum() if wards["population"].notna().all() else np.nan
+    a_rows = base.groupby(["theme", "month"], observed=True)["count"].sum().reset_index()
+    a_rows = a_rows.assign(
+        level="all",
+        area_code=TOTAL,
+        area_name="All wards",
+        borough_code=pd.NA,
+        borough_name=pd.NA,
+        population=all_pop,
+    )
+
+    cols = ["level", "area_code", "area_name", "borough_code", "borough_name", "theme", "month"]
+    report = pd.concat(
+        [
+            ward_rows[[*cols, "count", "population"]],
+            b_rows[[*cols, "count", "population"]],
+            a_rows[[*cols, "count", "population"]],
+        ],
+        ignore_index=True,
+    )
+    for c in ("level", "area_code", "area_name", "borough_code", "borough_name"):
+        report[c] = report[c].astype("string")
+    report["theme"] = pd.Categorical(report["theme"], categories=list(info.themes))
+    report["count"] = report["count"].astype(np.int64)
+    # Same month a year earlier: look the shifted key up in the table itself.
+    keys = ["level", "area_code", "theme"]
+    earlier = report[[*keys, "month", "count"]].assign(month=report["month"] + 12)
+    earlier = earlier.rename(columns={"count": "count_year_earlier"})
+    report = report.merge(earlier, on=[*keys, "month"], how="left", sort=False)
+    report["count_year_earlier"] = report["count_year_earlier"].astype("Int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pop = report["population"].to_numpy(dtype=float)
+        report["rate_per_1000"] = np.where(pop > 0, report["count"] / pop * 1000.0, np.nan)
+    report = report[[*cols, "count", "count_year_earlier", "population", "rate_per_1000"]]
+    return report
