@@ -63,8 +63,9 @@ class ProfileInfo:
     period_rule
         How the period was chosen: ``"given"`` or the automatic rule that picked it.
     baselines
-        Baseline name -> ``(start, end, covered)``; ``covered`` is False when the data do not span
-        those months, in which case the change columns are NA (never a false zero).
+        Baseline name -> ``(start, end, covered)``; ``covered`` is True only when every month of
+        the baseline has at least one incident in the input. Otherwise (months outside the data,
+        or a gap in an archive) the change columns are NA, never a false zero.
     themes
         Theme keys profiled, in column order.
     min_population, min_count
@@ -74,6 +75,9 @@ class ProfileInfo:
         Key locations kept per ward.
     data_months
         ``(first, last)`` month found in the incidents.
+    period_months_without_data
+        Months of the period in which no incident at all is recorded (a gap in the input, or a
+        given period beyond the data): their zero counts may not be real.
     accounting
         Row counts: ``rows`` (incidents given), ``no_month``, ``outside_window`` (months in no
         period or baseline), ``in_period``, ``in_period_in_wards``, ``in_period_outside_wards``,
@@ -88,7 +92,8 @@ class ProfileInfo:
         Ward codes in ``demographics`` that are not in ``wards`` (boundary vintages differ).
     monthly
         Tidy monthly counts: columns ``ward_code``, ``borough_code``, ``theme``, ``month``,
-        ``count``; every ward x theme x covered month of the window, zeros included.
+        ``count``; every ward x theme x month of the window that is in the data (or in the
+        period), zeros included.
     key_locations
         GeoDataFrame (EPSG:27700 snap points) of the busiest locations per ward in the period:
         ``ward_code``, ``rank`` (1 = busiest), ``location``, ``count``, ``share`` (of the ward's
@@ -104,6 +109,7 @@ class ProfileInfo:
     min_count: int
     n_locations: int
     data_months: tuple[pd.Period | None, pd.Period | None]
+    period_months_without_data: tuple[pd.Period, ...]
     accounting: Mapping[str, int]
     outside_monthly: pd.Series = field(repr=False)
     demographic_columns: tuple[str, ...] = ()
@@ -397,7 +403,8 @@ def ward_profile(
     baseline
         Comparisons to make: ``"previous"`` (the previous period of equal length) and/or
         ``"year_earlier"`` (the same months a year earlier). Default: both. A baseline the data
-        do not cover gives NA change columns and is recorded as not covered.
+        do not cover (a month of it has no incident at all) gives NA change columns and is
+        recorded as not covered.
     themes
         Theme table; default :data:`snt_geo.themes.DEFAULT_THEMES`. Every theme with at least one
         incident of one of its crime types anywhere in ``incidents`` is profiled.
@@ -436,7 +443,7 @@ def ward_profile(
     -----
     UserWarning
         When incidents in the period fall outside every ward or have no location (with counts),
-        or demographics codes match no ward.
+        a month of the period has no incidents at all, or demographics codes match no ward.
 
     Notes
     -----
@@ -510,10 +517,14 @@ def ward_profile(
     data_first = int(valid_months.min()) if len(valid_months) else None
     data_last = int(valid_months.max()) if len(valid_months) else None
     base_ranges = {}
+    # A month is "in the data" when any incident has it: a gap in an archive (months never
+    # downloaded) must give NA, not a false zero.
+    data_month_set = np.unique(valid_months)
     for b in baselines:
         bs, be = start - offsets[b], end - offsets[b]
-        covered = data_first is not None and bs >= data_first and be <= data_last
+        covered = bool(np.isin(np.arange(bs, be + 1), data_month_set).all())
         base_ranges[b] = (bs, be, covered)
+    period_gaps = np.setdiff1d(np.arange(start, end + 1), data_month_set)
     win_start = min([start] + [bs for bs, _, c in base_ranges.values() if c])
     win_len = end - win_start + 1
     in_window = (months >= win_start) & (months <= end)
@@ -646,12 +657,7 @@ def ward_profile(
 
     # --- monthly table (covered months of the window only)
     month_ords = np.arange(win_start, end + 1)
-    covered_m = (
-        (month_ords >= data_first) & (month_ords <= data_last)
-        if data_first is not None
-        else np.zeros(len(month_ords), bool)
-    )
-    covered_m |= (month_ords >= start) & (month_ords <= end)
+    covered_m = np.isin(month_ords, data_month_set) | ((month_ords >= start) & (month_ords <= end))
     month_ords = month_ords[covered_m]
     tm = theme_monthly[:n_wards][:, covered_m, :]  # wards x months x keys
     w_i, m_i, k_i = np.meshgrid(
@@ -714,6 +720,7 @@ def ward_profile(
             to_p(data_first) if data_first is not None else None,
             to_p(data_last) if data_last is not None else None,
         ),
+        period_months_without_data=tuple(to_p(m) for m in period_gaps),
         accounting=accounting,
         outside_monthly=outside_monthly,
         demographic_columns=demo_cols,
@@ -731,6 +738,11 @@ def ward_profile(
         notes.append(
             f"{accounting['in_period_unknown_crime_type']:,} of crime types in no theme "
             f"({unknown_types}), counted in incident_count only"
+        )
+    if len(period_gaps):
+        notes.append(
+            f"{len(period_gaps)} month(s) of the period have no incidents at all "
+            f"({[str(to_p(m)) for m in period_gaps[:3]]}): their zeros may not be real"
         )
     if unmatched:
         notes.append(

@@ -229,7 +229,9 @@ def test_null_geometry_counted(grid):
 
 def test_empty_incidents(grid, grid_incidents):
     empty = grid_incidents.iloc[:0]
-    prof = ward_profile(grid, empty, period="2024-01")
+    with pytest.warns(UserWarning, match=r"1 month\(s\) of the period have no incidents at all"):
+        prof = ward_profile(grid, empty, period="2024-01")
+    assert profile_info(prof).period_months_without_data == (pd.Period("2024-01", "M"),)
     assert len(prof) == 9
     assert (prof["incident_count"] == 0).all()
     assert profile_info(prof).themes == ()
@@ -347,6 +349,16 @@ def test_baselines_and_uncovered_baseline(grid):
     assert profile_info(prof).baselines["year_earlier"][2] is False
     only_prev = ward_profile(grid, _incidents(rows), period="2024-02", baseline="previous")
     assert "robbery_p_year_earlier" not in only_prev.columns
+
+
+def test_gap_in_archive_gives_na_not_zero(grid):
+    # Data for 2023-11 and 2024-01 only: December is a gap in the archive, not zero crime.
+    x, y = _centre("W00")
+    rows = [(x, y, "2023-11", "Robbery")] * 3 + [(x, y, "2024-01", "Robbery")] * 5
+    prof = ward_profile(grid, _incidents(rows), period="2024-01", baseline="previous")
+    assert pd.isna(prof.loc["W00", "robbery_count_previous"])
+    assert profile_info(prof).baselines["previous"][2] is False
+    assert set(profile_monthly(prof)["month"].astype(str)) == {"2024-01"}
 
 
 def test_attrs_survive_selection_and_are_shared(grid, grid_incidents):

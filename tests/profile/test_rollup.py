@@ -51,6 +51,8 @@ def grid_profile(grid):
         + _at("W10", "2024-02", "Anti-social behaviour", 3)
         + _at("W01", "2024-03", "Anti-social behaviour", 4)
         + _at("W11", "2023-01", "Anti-social behaviour", 1)
+        + _at("W11", "2024-01", "Burglary", 1)
+        + _at("W01", "2023-02", "Burglary", 1)
     )
     df = pd.DataFrame(rows, columns=["x", "y", "month", "crime_type"])
     inc = _quiet(
@@ -69,20 +71,22 @@ def test_borough_summary_known_answers(grid_profile):
     assert summary.loc["B1", "n_wards"] == 2 and summary.loc[TOTAL, "n_wards"] == 4
     assert summary.loc["B1", "population"] == 4000.0
     assert summary.loc["B1", "incident_count"] == 8
+    assert summary.loc["B2", "incident_count"] == 5
     assert summary.loc["B1", "robbery_count"] == 5
     assert summary.loc["B1", "asb_rate_per_1000"] == pytest.approx(3 / 4000 * 1000)
     assert summary.loc[TOTAL, "asb_count"] == 7
-    # Borough LQ against all wards: B1 ASB share 3/8 vs 7/12 overall.
-    assert summary.loc["B1", "asb_lq"] == pytest.approx((3 / 8) / (7 / 12))
+    # Borough LQ against all wards: B1 ASB share 3/8 vs 7/13 overall.
     assert summary.loc[TOTAL, "asb_lq"] == pytest.approx(1.0)
+    assert summary.loc["B1", "asb_lq"] == pytest.approx((3 / 8) / (7 / 13))
     # Year earlier (2023-01..03): B2 had 1 ASB, now 4.
     assert summary.loc["B2", "asb_count_year_earlier"] == 1
     assert summary.loc["B2", "asb_p_year_earlier"] == pytest.approx(
         stats.binomtest(4, 5, 0.5).pvalue
     )
     assert summary.loc["B2", "asb_change_pct_year_earlier"] == pytest.approx(300.0)
-    # The previous quarter (2023-10..12) is inside the data range: zeros, not NA.
-    assert summary.loc[TOTAL, "robbery_count_previous"] == 0
+    # The previous quarter (2023-10..12) has no incidents at all (a gap): NA, not zeros.
+    assert pd.isna(summary.loc[TOTAL, "robbery_count_previous"])
+    assert np.isnan(summary.loc[TOTAL, "robbery_p_previous"])
     assert summary["asb_small_number"].all()
     assert summary.loc["B1", "borough_name"] == "Borough 1"
 
@@ -122,6 +126,9 @@ def test_monthly_report_known_answers(grid_profile):
     assert key.loc[("B2", "asb", mar), "count"] == 4
     assert key.loc[(TOTAL, "asb", mar), "count"] == 4
     assert key.loc[(TOTAL, "asb", mar), "population"] == 10000.0
+    # Gap months (2023-04..2023-12) are not in the table; data months are.
+    assert pd.Period("2023-06", "M") not in set(report["month"])
+    assert pd.Period("2023-01", "M") in set(report["month"])
     # The earliest months have no year-earlier month in the window.
     first = report["month"].min()
     assert report.loc[report["month"] == first, "count_year_earlier"].isna().all()
