@@ -56,6 +56,9 @@ LINK_COLUMNS = (
 )
 
 _CORRECTIONS = ("holm", "fdr_bh")
+# Switch to snt_geo.linkage.clusters.cluster_incidents (same DBSCAN partition, faster on repeated
+# snap points) once that module has landed and passed its tests against scikit-learn.
+_USE_SHARED_CLUSTERING = False
 _PERMUTATION_CHUNK = 128
 _MIN_MONTH_PAIRS = 6
 
@@ -266,16 +269,14 @@ def _check_permutations(permutations: object) -> int:
 def _cluster_street_crime(xy: np.ndarray, *, distance_m: float, min_incidents: int) -> np.ndarray:
     """DBSCAN labels (-1 noise) of street-crime points in EPSG:27700 metres.
 
-    Uses snt_geo's own ``cluster_incidents`` when that module is installed, else scikit-learn's
-    DBSCAN on the distinct locations weighted by their counts (the same partition).
+    scikit-learn's DBSCAN on the distinct locations weighted by their counts (the same partition
+    as on the raw points); snt_geo's own ``cluster_incidents`` when ``_USE_SHARED_CLUSTERING``.
     """
     if len(xy) == 0:
         return np.zeros(0, dtype=np.int64)
-    try:
+    if _USE_SHARED_CLUSTERING:
         from snt_geo.linkage.clusters import cluster_incidents
-    except ImportError:
-        cluster_incidents = None
-    if cluster_incidents is not None:
+
         points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=WORKING_CRS)
         labels = cluster_incidents(
             points, method="dbscan", distance_m=distance_m, min_incidents=min_incidents
@@ -377,6 +378,11 @@ def _lagged_correlations(
     return out
 
 
+def _r_bound(n: int) -> float:
+    """Rough 95% bound for a correlation of n pairs under no association (1.96 / sqrt(n))."""
+    return 1.96 / np.sqrt(n) if n > 0 else np.inf
+
+
 def _fmt_p(p: float) -> str:
     if not np.isfinite(p):
         return "not tested"
@@ -473,7 +479,8 @@ def link_asb_to_street_crime(
           estate-level test, shared by the estate's candidate hotspots),
         - ``temporal_r`` (Pearson r of month-on-month changes at lag 0), ``lead_lag_months``
           (the lag in -max..max with the largest r; positive = ASB changes come first),
-          ``lead_lag_r``, ``asb_leads`` (bool: that lag is positive and its r > 0),
+          ``lead_lag_r``, ``asb_leads`` (bool: that lag is positive, its r exceeds the lag-0 r
+          and the rough 95% bound ``1.96 / sqrt(n_month_pairs)``; a guide, not a test),
           ``n_month_pairs`` (month pairs behind ``temporal_r``),
         - ``explanation`` (one sentence for a tasking meeting), ``geometry`` (LineString from
           the estate's representative point to the hotspot's mean centre).
@@ -724,7 +731,13 @@ def link_asb_to_street_crime(
                 best_r = finite[best]
             else:
                 best, best_r = np.nan, np.nan
-            asb_leads = bool(finite) and best > 0 and best_r > 0
+            # A rough guide, not a test: r beyond the normal-approximation 95% bound 1.96/sqrt(n).
+            asb_leads = (
+                bool(finite)
+                and best > 0
+                and best_r > _r_bound(lags[best][1])
+                and best_r > np.nan_to_num(r0, nan=-1.0)
+            )
             rows.append(
                 {
                     "estate": estate_labels[e],
@@ -833,8 +846,9 @@ def _explain(r, *, near_m, link_m, youth, street_types, correction, family, perm
         verdict = "Link not tested"
     head = (
         f"{verdict}: {name} and street-crime hotspot {r.hotspot} ({r.hotspot_incidents} "
-        f"incidents, mostly {r.hotspot_main_type.lower()}), {r.distance_m:.0f} m away. "
-        f"{asb} within {near_m:.0f} m of the estate."
+        f"incidents, mostly {r.hotspot_main_type.lower()}), {r.distance_m:.0f} m away, which "
+        f"holds {r.hotspot_weight_share:.0%} of the distance-weighted street crime near the "
+        f"estate's ASB. {asb} within {near_m:.0f} m of the estate."
     )
     if np.isfinite(r.p_value):
         evidence = (
@@ -849,10 +863,18 @@ def _explain(r, *, near_m, link_m, youth, street_types, correction, family, perm
     else:
         evidence = " Too little ASB near the estate to test the link."
     if np.isfinite(r.temporal_r):
-        timing = (
-            f" Month to month the two series move {'together' if r.temporal_r > 0 else 'apart'}"
-            f" (r = {r.temporal_r:.2f})"
-        )
+        bound = _r_bound(r.n_month_pairs)
+        if r.temporal_r > bound:
+            timing = (
+                f" Month to month the two series rise and fall together (r = {r.temporal_r:.2f})"
+            )
+        elif r.temporal_r < -bound:
+            timing = (
+                " Month to month the two series move in opposite directions "
+                f"(r = {r.temporal_r:.2f})"
+            )
+        else:
+            timing = f" Month to month there is no clear association (r = {r.temporal_r:.2f})"
         if r.asb_leads:
             timing += (
                 f", and changes in ASB tend to come {int(r.lead_lag_months)} month(s) before "
