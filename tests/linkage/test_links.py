@@ -110,9 +110,15 @@ def planted(background):
     return background, asb, rob
 
 
-def test_planted_link_is_significant_and_explained(planted):
+@pytest.fixture(scope="module")
+def planted_links(planted):
     background, asb, rob = planted
-    links = link_asb_to_street_crime(combine(background, asb, rob), make_estates(), rng=1)
+    return link_asb_to_street_crime(combine(background, asb, rob), make_estates(), rng=1)
+
+
+def test_planted_link_is_significant_and_explained(planted, planted_links):
+    _, asb, rob = planted
+    links = planted_links
     assert list(links.columns) == list(LINK_COLUMNS)
     assert links.crs.to_epsg() == 27700
     assert len(links) == 1
@@ -143,9 +149,8 @@ def test_planted_link_is_significant_and_explained(planted):
     assert ESTATES["middlesex-street"][1].contains(shapely.Point(line.coords[0]))
 
 
-def test_estate_with_nothing_around_has_no_link(planted):
-    background, asb, rob = planted
-    links = link_asb_to_street_crime(combine(background, asb, rob), make_estates(), rng=1)
+def test_estate_with_nothing_around_has_no_link(planted_links):
+    links = planted_links
     assert "quiet" not in set(links["estate"])
     record = {r["estate"]: r for r in links.attrs["estates"]}["quiet"]
     assert record["asb_count_near"] == 0 and not record["tested"]
@@ -159,7 +164,9 @@ def test_negative_control_uniform_random_robbery(planted, city_area):
     xy = rng.uniform((xmin, ymin), (xmax, ymax), (4000, 2))
     xy = xy[shapely.contains_xy(city_area, xy[:, 0], xy[:, 1])][: len(rob) * 5]
     random_rob = points("Robbery", xy, rng.choice(MONTHS, len(xy)))
-    links = link_asb_to_street_crime(combine(background, asb, random_rob), make_estates(), rng=1)
+    links = link_asb_to_street_crime(
+        combine(background, asb, random_rob), make_estates(), permutations=199, rng=1
+    )
     assert not links["significant"].any()
     record = links.attrs["estates"][0]
     assert record["tested"] and not record["significant"]
@@ -376,8 +383,10 @@ def test_youth_column_and_predicate(planted):
     background, asb, rob = planted
     asb = asb.assign(youth=np.arange(len(asb)) % 2 == 0)
     data = combine(background.assign(youth=False), asb, rob.assign(youth=False))
-    by_col = link_asb_to_street_crime(data, make_estates(), youth="youth", rng=1)
-    by_fn = link_asb_to_street_crime(data, make_estates(), youth=lambda d: d["youth"], rng=1)
+    by_col = link_asb_to_street_crime(data, make_estates(), youth="youth", permutations=199, rng=1)
+    by_fn = link_asb_to_street_crime(
+        data, make_estates(), youth=lambda d: d["youth"], permutations=199, rng=1
+    )
     near = asb[asb["youth"]].distance(ESTATES["middlesex-street"][1]) <= 100
     assert by_col["asb_count_near"].iloc[0] == near.sum()
     pd.testing.assert_frame_equal(by_col, by_fn)
@@ -421,7 +430,9 @@ def test_duplicate_locations(background):
     c = np.asarray(ESTATES["middlesex-street"][1].centroid.coords[0])
     asb = points("Anti-social behaviour", np.tile(c, (30, 1)), rng.choice(MONTHS, 30))
     rob = points("Robbery", np.tile(c + [250, 0], (30, 1)), rng.choice(MONTHS, 30))
-    links = link_asb_to_street_crime(combine(background, asb, rob), make_estates(), rng=1)
+    links = link_asb_to_street_crime(
+        combine(background, asb, rob), make_estates(), permutations=199, rng=1
+    )
     assert len(links) == 1 and links["significant"].iloc[0]
     assert links["hotspot_incidents"].iloc[0] == 30
 
@@ -483,9 +494,9 @@ def test_bad_options(planted, kwargs, match):
         link_asb_to_street_crime(asb, make_estates(), **kwargs)
 
 
-def test_parameters_recorded(planted):
-    background, asb, rob = planted
-    out = link_asb_to_street_crime(combine(background, asb, rob), make_estates(), rng=1)
+def test_parameters_recorded(planted, planted_links):
+    _, asb, rob = planted
+    out = planted_links
     p = out.attrs["parameters"]
     assert p["near_m"] == 100 and p["link_m"] == 400 and p["permutations"] == 999
     assert p["street_crime_types"] == ["Robbery", "Theft from the person"]
