@@ -73,7 +73,8 @@ class SharedPriorities:
         dissolved).
     parameters
         What ran: ``min_wards``, ``min_share``, ``adjacency``, ``snap_m``,
-        ``rook_min_shared_m`` and the accounting of the register (``n_rows``, ``n_active``,
+        ``rook_min_shared_m``, ``statuses`` and the accounting of the register (``n_rows``,
+        ``n_active`` (rows with a counted status),
         ``status_counts``, ``n_duplicates``, ``unknown_ward_codes``, ``status_column_present``).
     """
 
@@ -100,8 +101,8 @@ class SharedPriorities:
             f"(borough, theme) pairs of {len(self.themes)}; flag rule: {html.escape(rule)}; "
             f"{len(self.groups)} contiguous groups ({int(self.groups['cross_borough'].sum())} "
             f"cross a borough boundary); {html.escape(p['adjacency'])} adjacency, snapping "
-            f"tolerance {p['snap_m']:g} m; {p['n_active']} active priorities of {p['n_rows']} "
-            "register rows.</p>"
+            f"tolerance {p['snap_m']:g} m; {p['n_active']} priorities with status "
+            f"{html.escape('/'.join(p['statuses']))} of {p['n_rows']} register rows.</p>"
         )
         groups = pd.DataFrame(self.groups.drop(columns="geometry"))
         return (
@@ -164,7 +165,9 @@ def ward_adjacency(
     return pairs[order]
 
 
-def _validate_priorities(priorities: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _validate_priorities(
+    priorities: pd.DataFrame, statuses: tuple[str, ...]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     if not isinstance(priorities, pd.DataFrame):
         raise TypeError(
             f"`priorities` must be a DataFrame with columns ward_code and theme; got "
@@ -189,9 +192,9 @@ def _validate_priorities(priorities: pd.DataFrame) -> tuple[pd.DataFrame, dict[s
     if has_status:
         status = priorities["status"].astype("string").str.strip().str.lower()
         counts = {str(k): int(v) for k, v in status.value_counts(dropna=False).items()}
-        active = (status == "active").fillna(False).to_numpy(dtype=bool)
+        active = status.isin(list(statuses)).fillna(False).to_numpy(dtype=bool)
     else:
-        counts = {"active (no status column)": len(frame)}
+        counts = {"(no status column)": len(frame)}
         active = np.ones(len(frame), dtype=bool)
     missing = frame["ward_code"].isna() | frame["theme"].isna()
     if missing.any():
@@ -220,6 +223,7 @@ def flag_shared_priorities(
     min_share: float | None = None,
     adjacency: str = "queen",
     snap_m: float = 1.0,
+    statuses: tuple[str, ...] = ("active",),
 ) -> SharedPriorities:
     """Flag themes that several wards hold, and find contiguous blocks of wards sharing them.
 
@@ -227,10 +231,10 @@ def flag_shared_priorities(
     ----------
     priorities
         A priority register: one row per (ward, theme) with columns ``ward_code``, ``theme`` and
-        ``status`` (``'active'``/``'closed'``; other columns such as ``set_on``, ``review_on``,
-        ``source`` are ignored). Only rows whose status is ``'active'`` (case-insensitive) count.
-        Without a ``status`` column every row counts, so data-suggested priorities from the
-        profile can be passed as they are. A ward holding a theme twice counts once.
+        ``status`` (``'active'``/``'closed'``/``'suggested'``; other columns such as ``set_on``,
+        ``review_on``, ``source`` are ignored). Only rows whose status is in ``statuses``
+        (case-insensitive) count. Without a ``status`` column every row counts. A ward holding a
+        theme twice counts once.
     wards
         The wards schema (index ``ward_code``, column ``borough_code``, optionally
         ``borough_name``; polygons with a CRS). The share of wards is taken over the wards of each
@@ -247,6 +251,10 @@ def flag_shared_priorities(
     snap_m
         Snapping tolerance in metres for adjacency (default 1 m), because real ward polygons have
         slivers and gaps between neighbours.
+    statuses
+        The statuses that count. Default ``("active",)``. For the data-suggested priorities of
+        :func:`snt_geo.profile.priorities.suggest_priorities` pass ``("suggested",)``, or
+        ``("active", "suggested")`` to see them together with the register.
 
     Returns
     -------
@@ -310,7 +318,24 @@ def flag_shared_priorities(
         raise ValueError(
             "`min_wards` and `min_share` are both None; give at least one rule, e.g. min_wards=3."
         )
-    register, info = _validate_priorities(priorities)
+    if isinstance(statuses, str) or not all(isinstance(v, str) for v in statuses):
+        raise ValueError(
+            f"`statuses` must be a tuple of status names such as ('active',); got {statuses!r}."
+        )
+    statuses = tuple(v.strip().lower() for v in statuses)
+    register, info = _validate_priorities(priorities, statuses)
+    if info["n_active"] == 0 and info["status_column_present"]:
+        # An all-closed register is simply empty; anything else (e.g. suggestions) is worth a hint.
+        others = {
+            k: v for k, v in info["status_counts"].items() if k not in statuses and k != "closed"
+        }
+        if others:
+            warnings.warn(
+                f"No priority in `priorities` has a status in {list(statuses)}; it holds "
+                f"{others}. Pass e.g. statuses=('suggested',) to flag data-suggested priorities.",
+                UserWarning,
+                stacklevel=2,
+            )
     areas = to_working_crs(wards, argument="wards", check_bounds=False)
     problems = []
     if "borough_code" not in areas.columns:
@@ -418,6 +443,7 @@ def flag_shared_priorities(
         "adjacency": adjacency,
         "snap_m": float(snap_m),
         "rook_min_shared_m": rook_min,
+        "statuses": list(statuses),
         **info,
         "unknown_ward_codes": unknown,
         "n_wards_in_wards": len(codes),

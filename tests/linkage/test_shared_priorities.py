@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -97,6 +98,7 @@ def test_closed_priority_does_not_count(result):
     for codes in result.groups["ward_codes"]:
         assert REGENTS_PARK not in codes
     assert result.parameters["status_counts"] == {"active": 9, "closed": 1}
+    assert result.parameters["statuses"] == ["active"]
     assert result.parameters["n_active"] == 9
 
 
@@ -262,7 +264,9 @@ def test_empty_register(wards):
 
 def test_all_closed_register(wards):
     reg = pd.DataFrame({"ward_code": [BLOOMSBURY], "theme": ["asb"], "status": ["closed"]})
-    res = flag_shared_priorities(reg, wards)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = flag_shared_priorities(reg, wards)
     assert len(res.themes) == 0 and res.parameters["n_active"] == 0
 
 
@@ -307,3 +311,21 @@ def test_schema_errors(register, wards):
 def test_wards_without_crs_raise(register, wards):
     with pytest.raises(CRSError, match="`wards` has no CRS"):
         flag_shared_priorities(register, wards.set_crs(None, allow_override=True))
+
+
+def test_suggested_priorities_counted_on_request(register, wards):
+    suggested = register.assign(status="suggested")
+    with pytest.warns(UserWarning, match=r"statuses=\('suggested',\)"):
+        none = flag_shared_priorities(suggested, wards)
+    assert len(none.themes) == 0
+    res = flag_shared_priorities(suggested, wards, statuses=("suggested",))
+    # every row counts now, including the one that was closed (Regent's Park joins the block)
+    row = _theme(res, CAMDEN, "street_crime")
+    assert row["n_wards"] == 4 and row["ward_codes"][-1] == REGENTS_PARK
+    assert res.parameters["statuses"] == ["suggested"]
+    both = flag_shared_priorities(
+        pd.concat([register, suggested.iloc[:1]]), wards, statuses=("active", "Suggested")
+    )
+    assert _theme(both, CAMDEN, "street_crime")["n_wards"] == 3  # duplicate ward counted once
+    with pytest.raises(ValueError, match="`statuses` must be a tuple of status names"):
+        flag_shared_priorities(register, wards, statuses="active")
