@@ -86,7 +86,7 @@ def _check_cell_size(cell_size_m: object, argument: str = "cell_size_m") -> floa
         value = float(cell_size_m)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         value = float("nan")
-    if not (math.isfinite(value) and value > 0) or isinstance(cell_size_m, bool):
+    if isinstance(cell_size_m, (bool, str)) or not (math.isfinite(value) and value > 0):
         raise ValueError(
             f"`{argument}` must be a positive number of metres; got {cell_size_m!r}. "
             "Pass e.g. 100 for 100 m cells, or None for the automatic rule."
