@@ -503,3 +503,19 @@ def test_parameters_recorded(planted, planted_links):
     assert p["n_asb"] == len(asb) and p["n_street_crime"] == len(rob)
     assert p["n_hotspots"] == 1 and p["n_estates_tested"] == 1
     assert p["months"][0] == "2018-04"
+
+
+def test_string_months_accepted(planted, planted_links):
+    background, asb, rob = planted
+    data = combine(background, asb, rob)
+    data["month"] = data["month"].astype(str)
+    out = link_asb_to_street_crime(data, make_estates(), rng=1)
+    pd.testing.assert_frame_equal(out, planted_links)
+
+
+def test_colocation_quotient_target_shape():
+    xy = np.array([[530000.0, 180000.0]])
+    with pytest.raises(ValueError, match="`target` must hold one boolean per row of `neighbours`"):
+        colocation_quotient(gdf(xy), gdf(xy), target=[True, False], bandwidth_m=10)
+    with pytest.raises(ValueError, match="`bandwidth_m` must be a positive number of metres"):
+        colocation_quotient(gdf(xy), gdf(xy), target=[True], bandwidth_m=-1)
