@@ -903,6 +903,10 @@ def draw_hotspot_cells(
         "p_value": "p-value",
         **(labels or {}),
     }
+    if "hotspot_class" in tooltip + popup:
+        # Shown in words ("Hot spot, 99% confidence"), as in the legend.
+        words = frame["hotspot_class"].astype("string").map(_HOTSPOT_LABELS)
+        frame = frame.assign(hotspot_class=words)
     return _vector_layer(
         frame,
         name=name,

@@ -272,6 +272,9 @@ def test_hotspot_cells_palette_and_counts(city_cells):
     assert fill == [HOTSPOT_PALETTE[c] for c in drawn["hotspot_class"]]
     assert layer.info.choices["counts"] == {c: int(counts.get(c, 0)) for c in HOTSPOT_CLASSES}
     assert "not-significant cells not drawn" in layer.legend.note
+    shown = p["values"][p["tooltip"][0]]
+    assert shown == [L._HOTSPOT_LABELS[c] for c in drawn["hotspot_class"]]
+    assert p["labels"][:2] == ["class", "incident count"]
 
 
 def test_hotspot_cells_all_shown_when_asked(city_cells):
