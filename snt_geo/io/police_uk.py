@@ -262,37 +262,64 @@ def _standardise(table: pa.Table) -> pa.Table:
 # Shared post-processing
 
 
-def _parse_months(values: pd.Series) -> pd.Series:
-    """Month-like values -> Period[M]; unparseable -> NaT. Parses each distinct value once."""
+def _parse_months(values: pd.Series) -> np.ndarray:
+    """Month-like values -> monthly Period ordinals (int64; -1 where unparseable).
+
+    Each distinct value is parsed once; Period objects are never built row by row (boxing a
+    million Periods costs seconds).
+    """
     cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
     cats = pd.Series(cat.cat.categories.astype(str))
     parsed = pd.to_datetime(cats.str.strip(), format="%Y-%m", errors="coerce")
     retry = parsed.isna()
     if retry.any():
         parsed[retry] = pd.to_datetime(cats[retry].str.strip(), format="ISO8601", errors="coerce")
-    periods = parsed.dt.to_period("M").array
+    ordinals = np.where(
+        parsed.isna(), -1, (parsed.dt.year.fillna(1970) - 1970) * 12 + parsed.dt.month.fillna(1) - 1
+    ).astype(np.int64)
     codes = cat.cat.codes.to_numpy()
-    out = pd.array(np.full(len(codes), pd.NaT), dtype="period[M]")
-    ok = codes >= 0
-    if ok.any():
-        out[ok] = periods[codes[ok]]
-    return pd.Series(out, index=values.index, name="month")
+    return np.where(codes >= 0, ordinals[np.maximum(codes, 0)] if len(ordinals) else -1, -1)
+
+
+def _period_array(ordinals: np.ndarray) -> pd.arrays.PeriodArray:
+    out = ordinals.astype(np.int64).copy()
+    out[ordinals < 0] = np.iinfo(np.int64).min  # NaT
+    return pd.arrays.PeriodArray(out, dtype=pd.PeriodDtype("M"))
 
 
 def _project_unique(lon: np.ndarray, lat: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
-    """Project coordinates, each distinct location once (police.uk snap points repeat)."""
+    """Project coordinates, each distinct location once (police.uk snap points repeat).
+
+    Returns x, y (NaN where lon or lat is NaN).
+    """
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
     ok = ~(np.isnan(lon) | np.isnan(lat))
     if not ok.any():
         return x, y
-    pairs = np.stack([lon[ok], lat[ok]], axis=1)
-    uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    ux, uy = project_xy(uniq[:, 0], uniq[:, 1], crs)
-    inverse = inverse.ravel()
+    inverse, ux, uy = _unique_xy(lon[ok], lat[ok])
+    ux, uy = project_xy(ux, uy, crs)
     x[ok] = ux[inverse]
     y[ok] = uy[inverse]
     return x, y
+
+
+def _unique_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (x, y) pairs and, for every input, the position of its pair.
+
+    One complex number per location: pandas hashes complex128 natively, far faster than
+    ``np.unique(axis=0)`` on coordinate pairs.
+    """
+    inverse, uniq = pd.factorize(x + 1j * y)
+    return inverse, np.ascontiguousarray(uniq.real), np.ascontiguousarray(uniq.imag)
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Point geometries, one shapely object per distinct location, shared by its incidents."""
+    if not len(x):
+        return np.array([], dtype=object)
+    inverse, ux, uy = _unique_xy(x, y)
+    return shapely.points(ux, uy)[inverse]
 
 
 def _normalise_months(months) -> set[pd.Period] | None:
@@ -357,13 +384,13 @@ def _finish(
     months_set = _normalise_months(months)
     types_set = _normalise_crime_types(crime_types, themes)
     n = len(frame)
-    month = _parse_months(frame["month"]) if n else pd.Series([], dtype="period[M]")
+    month = _parse_months(frame["month"]) if n else np.zeros(0, dtype=np.int64)
     reason = np.full(n, -1, dtype=np.int8)
 
     def mark(mask: np.ndarray, name: str) -> None:
         reason[(reason < 0) & mask] = REASONS.index(name)
 
-    mark(month.isna().to_numpy(), "unparseable_month")
+    mark(month < 0, "unparseable_month")
     mark(np.isnan(lon) | np.isnan(lat), "no_coordinates")
     mark((lon == 0) & (lat == 0), "zero_coordinates")
     x, y = _project_unique(
@@ -376,7 +403,8 @@ def _finish(
         check_in_great_britain(x, y, argument="df", source_x=lon, source_y=lat)
     mark(outside, "outside_great_britain")
     if months_set is not None:
-        mark(~month.isin(months_set).to_numpy(), "filtered_months")
+        wanted = np.array([p.ordinal for p in months_set], dtype=np.int64)
+        mark(~np.isin(month, wanted), "filtered_months")
     if types_set is not None:
         mark(~frame["crime_type"].isin(types_set).to_numpy(), "filtered_crime_types")
 
@@ -395,7 +423,7 @@ def _finish(
         counts[fname] = per
 
     out = frame.loc[keep].copy()
-    out["month"] = month[keep].to_numpy()
+    out["month"] = _period_array(month[keep])
     kept_codes = file_codes[keep]
 
     # Themes: categorical mapping on the categories, never per row.
@@ -410,7 +438,7 @@ def _finish(
     dup = np.zeros(len(out), dtype=bool)
     if "crime_id" in out and out["crime_id"].notna().any():
         has_id = out["crime_id"].notna().to_numpy()
-        key = pd.DataFrame({"id": out["crime_id"].to_numpy(), "m": out["month"].to_numpy()})
+        key = pd.DataFrame({"id": out["crime_id"].to_numpy(), "m": month[keep]})
         dup = key.duplicated(keep="first").to_numpy() & has_id
     for i, fname in enumerate(file_names):
         in_file = kept_codes == i
@@ -418,7 +446,7 @@ def _finish(
             notes[fname]["duplicate_crime_ids"] = int((dup & in_file).sum())
             notes[fname]["unknown_crime_types"] = int((unknown_type & in_file).sum())
 
-    geometry = shapely.points(x[keep], y[keep])
+    geometry = _points(x[keep], y[keep])
     gdf = gpd.GeoDataFrame(out, geometry=geometry, crs=WORKING_CRS)
     report = ReadReport(
         reader=reader, files=counts, reasons=REASONS, notes=notes, encodings=encodings

@@ -82,7 +82,6 @@ def test_projection_matches_pyproj(city, shared_data):
 
 
 def test_met_burglary_falls_inside_gla_wards(shared_data):
-    from snt_geo.io import read_wards
     from snt_geo.profile import assign_wards
 
     burglary = _read(
