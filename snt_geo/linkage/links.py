@@ -856,7 +856,8 @@ def _explain(r, *, near_m, link_m, youth, street_types, correction, family, perm
             f"common among incidents within {link_m:.0f} m of that ASB as across the area "
             f"({_pct(r.street_share_near)} against {_pct(r.street_share_area)}; "
             f"{_fmt_p(r.p_value)} from {permutations} random relabellings; adjusted "
-            f"{_fmt_p(r.p_adjusted)} with {corr} correction over {family} estates tested)."
+            f"{_fmt_p(r.p_adjusted)} with {corr} correction over {family} "
+            f"estate{'' if family == 1 else 's'} tested)."
         )
     elif permutations == 0:
         evidence = " No permutations were run, so the link was not tested."

@@ -142,7 +142,7 @@ def test_planted_link_is_significant_and_explained(planted, planted_links):
     text = link["explanation"]
     assert text.startswith("Significant link: Middlesex Street Estate and street-crime hotspot")
     assert "all ASB was used: police.uk publishes no ages" in text
-    assert "Holm correction over 1 estates tested" in text
+    assert "Holm correction over 1 estate tested" in text
     assert "one strand of the street-crime plan" in text
     line = link.geometry
     assert line.geom_type == "LineString"
