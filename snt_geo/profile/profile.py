@@ -81,9 +81,9 @@ class ProfileInfo:
     accounting
         Row counts: ``rows`` (incidents given), ``no_month``, ``outside_window`` (months in no
         period or baseline), ``in_period``, ``in_period_in_wards``, ``in_period_outside_wards``,
-        ``in_period_no_geometry``, ``in_period_unknown_crime_type`` (counted in
-        ``incident_count`` but in no theme). ``in_period == in_period_in_wards +
-        in_period_outside_wards + in_period_no_geometry``.
+        ``in_period_no_geometry``, ``in_period_unknown_crime_type`` (a crime type the theme
+        table does not know, or none: counted in ``incident_count`` but in no theme).
+        ``in_period == in_period_in_wards + in_period_outside_wards + in_period_no_geometry``.
     outside_monthly
         Incidents in no ward per month of the window (Series indexed by month).
     demographic_columns
@@ -695,7 +695,8 @@ def ward_profile(
         n_locations=int(n_locations),
     )
 
-    unknown_mask = np.isin(ct_win, [cats.get_loc(u) for u in unknown_types]) if unknown_types else 0
+    # Crime types in no theme (unknown names, or blank): counted in incident_count only.
+    unknown_mask = np.isin(ct_win, [*(cats.get_loc(u) for u in unknown_types), len(cats)])
     accounting = {
         "rows": int(len(incidents)),
         "no_month": int((months < 0).sum()),

@@ -333,6 +333,27 @@ def test_default_period_and_partial_month(grid):
     assert "partial month 2024-03 left out" in info.period_rule
 
 
+def test_period_forms(grid, grid_incidents):
+    ref = profile_info(ward_profile(grid, grid_incidents, period=("2024-01", "2024-03")))
+    idx = pd.period_range("2024-01", "2024-03", freq="M")
+    for form in (idx, [str(p) for p in idx], (idx[0], idx[-1])):
+        info = profile_info(ward_profile(grid, grid_incidents, period=form))
+        assert (info.period_start, info.period_end) == (ref.period_start, ref.period_end)
+    with pytest.raises(ValueError, match="`period` must be consecutive months"):
+        ward_profile(grid, grid_incidents, period=["2024-01", "2024-02", "2024-04"])
+
+
+def test_unknown_and_blank_crime_types_counted_in_incidents_only(grid):
+    x, y = _centre("W00")
+    inc = _incidents([(x, y, "2024-01", "Robbery")] * 3)
+    inc["crime_type"] = pd.Categorical(["Robbery", "Youth ASB", None])
+    with pytest.warns(UserWarning, match=r"2 of crime types in no theme \(\['Youth ASB'\]\)"):
+        prof = ward_profile(grid, inc, period="2024-01")
+    assert prof.loc["W00", "incident_count"] == 3
+    assert prof.loc["W00", "robbery_count"] == 1
+    assert profile_info(prof).accounting["in_period_unknown_crime_type"] == 2
+
+
 def test_baselines_and_uncovered_baseline(grid):
     x, y = _centre("W00")
     rows = [(x, y, "2024-01", "Robbery")] * 4 + [(x, y, "2024-02", "Robbery")] * 12
