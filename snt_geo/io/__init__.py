@@ -2,13 +2,28 @@
 
 from snt_geo.io._accounting import ReadReport, read_report
 from snt_geo.io.boundaries import WARD_COLUMNS, read_wards, wards_from_frame
+from snt_geo.io.demographics import (
+    DEMOGRAPHIC_COUNTS,
+    apportion_lsoa_population,
+    demographics_from_frame,
+    read_demographics,
+    read_lsoa_population,
+)
+from snt_geo.io.estates import estates_from_frame, read_estates
 from snt_geo.io.police_uk import INCIDENT_COLUMNS, incidents_from_frame, read_police_uk
 
 __all__ = [
+    "DEMOGRAPHIC_COUNTS",
     "INCIDENT_COLUMNS",
     "WARD_COLUMNS",
     "ReadReport",
+    "apportion_lsoa_population",
+    "demographics_from_frame",
+    "estates_from_frame",
     "incidents_from_frame",
+    "read_demographics",
+    "read_estates",
+    "read_lsoa_population",
     "read_police_uk",
     "read_report",
     "read_wards",
