@@ -88,7 +88,8 @@ def test_matches_esda_with_larger_band_and_irregular_area():
         crs=27700,
     )
     xy = np.vstack([rng.uniform(0, 1200, (300, 2)), rng.normal(200, 60, (150, 2))])
-    cells = find_hotspots(_points(xy), area=area, cell_size_m=100, neighbour_distance_m=260)
+    with pytest.warns(UserWarning, match="fall outside"):
+        cells = find_hotspots(_points(xy), area=area, cell_size_m=100, neighbour_distance_m=260)
     centres = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
     w = DistanceBand(centres, threshold=260, binary=True, silence_warnings=True)
     y = cells["incident_count"].to_numpy().astype(float)
