@@ -119,18 +119,21 @@ var SNT = (function () {
       return d.styles[d.style_index ? d.style_index[f.properties.i] : 0];
     };
     var group = L.geoJSON(features(d), {
+      renderer: d.canvas ? L.canvas({padding: 0.2}) : undefined,
       style: styleOf,
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleOf(f)); },
-      onEachFeature: function (f, layer) {
-        var i = f.properties.i;
-        if (d.tooltip && d.tooltip.length) {
-          layer.bindTooltip(function () { return infoBox(d, i, d.tooltip); }, {sticky: true});
-        }
-        if (d.popup && d.popup.length) {
-          layer.bindPopup(function () { return infoBox(d, i, d.popup); }, {maxWidth: 320});
-        }
-      }
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, styleOf(f)); }
     });
+    // One tooltip and one popup for the whole group (not one per feature): the content is
+    // built on demand for the feature under the mouse, which keeps thousands of cells fast.
+    var indexOf = function (layer) { return layer.feature.properties.i; };
+    if (d.tooltip && d.tooltip.length) {
+      group.bindTooltip(function (layer) { return infoBox(d, indexOf(layer), d.tooltip); },
+                        {sticky: true});
+    }
+    if (d.popup && d.popup.length) {
+      group.bindPopup(function (layer) { return infoBox(d, indexOf(layer), d.popup); },
+                      {maxWidth: 320});
+    }
     // Borough lines sit in a pane above the other vector layers and ignore the mouse.
     group.beforeAdd = function (map) {
       if (!map.getPane("sntTop")) {

@@ -135,12 +135,13 @@ def make_map(
     if tiles is not None:
         url, attr = _TILES[tiles]
         folium.TileLayer(url, attr=attr, name=tiles, overlay=False, control=True).add_to(m)
+    if fit_bounds and bounds:
+        # Fitted before any layer is added, so each path is projected once, at the final zoom.
+        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]])
     m.add_child(_MapExtras(title=title, attribution=attribution))
     for layer in layers:
         m.add_child(layer)
     folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(m)
-    if fit_bounds and bounds:
-        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]])
     inline_leaflet(m)
     return m
 

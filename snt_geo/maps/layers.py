@@ -40,6 +40,7 @@ __all__ = [
     "MapLayer",
     "HOTSPOT_CLASSES",
     "HOTSPOT_PALETTE",
+    "CANVAS_THRESHOLD",
     "CLASSIFICATION_SCHEMES",
     "SEQUENTIAL_PALETTES",
     "classify_values",
@@ -55,6 +56,9 @@ __all__ = [
 
 #: Decimal places kept in longitude/latitude (1e-5 degree is about 1.1 m of latitude).
 COORDINATE_DECIMALS = 5
+
+#: Drawn cells from which ``renderer="auto"`` paints on a canvas instead of one SVG path each.
+CANVAS_THRESHOLD = 2_000
 
 #: Gi* classes from hottest to coldest, as written by the hotspot finder.
 HOTSPOT_CLASSES = (
@@ -415,6 +419,7 @@ def _vector_layer(
     show: bool = True,
     extra_geoms: np.ndarray | None = None,
     extra_style: int | None = None,
+    renderer: str = "svg",
 ) -> MapLayer:
     geoms = _to_lonlat(frame.geometry.to_numpy(), simplify_m=simplify_m)
     style_idx = np.zeros(len(geoms), dtype=int) if style_index is None else np.asarray(style_index)
@@ -435,6 +440,7 @@ def _vector_layer(
         "values": [c["values"] for c in cols_json],
         "tooltip": [columns.index(c) for c in tooltip],
         "popup": [columns.index(c) for c in popup],
+        "canvas": renderer == "canvas",
     }
     # Geometry JSON from GEOS holds only numbers and type names, so it is safe inside <script>.
     geojson = ",".join(shapely.to_geojson(geoms).tolist()) if len(geoms) else ""
@@ -444,7 +450,12 @@ def _vector_layer(
         n_rows=n_rows,
         n_drawn=len(frame),
         n_not_drawn=n_not_drawn,
-        choices={"simplify_m": simplify_m, "coordinate_decimals": COORDINATE_DECIMALS, **choices},
+        choices={
+            "simplify_m": simplify_m,
+            "coordinate_decimals": COORDINATE_DECIMALS,
+            "renderer": renderer,
+            **choices,
+        },
     )
     return MapLayer(
         name=name,
@@ -816,6 +827,7 @@ def draw_hotspot_cells(
     labels: Mapping[str, str] | None = None,
     show_not_significant: bool = False,
     fill_opacity: float = 0.75,
+    renderer: str = "auto",
     show: bool = True,
 ) -> MapLayer:
     """Gi* grid cells coloured by ``hotspot_class`` with the fixed :data:`HOTSPOT_PALETTE`.
@@ -836,13 +848,18 @@ def draw_hotspot_cells(
         most of the cells and most of the file size; the legend says they are not drawn.
     fill_opacity
         Fill opacity from 0 to 1.
+    renderer
+        ``"svg"`` (one DOM path per cell), ``"canvas"`` (all cells painted on one canvas; much
+        faster to open with thousands of cells; hover and click still work) or ``"auto"``
+        (default): SVG below :data:`CANVAS_THRESHOLD` drawn cells, canvas from there up.
     show
         Whether the layer is on when the map opens.
 
     Returns
     -------
     MapLayer
-        ``info.n_not_drawn`` counts cells left out (``"not significant"``, ``"no geometry"``);
+        ``info.choices["renderer"]`` records the renderer used. ``info.n_not_drawn`` counts cells
+        left out (``"not significant"``, ``"no geometry"``);
         ``info.choices["counts"]`` gives cells per class.
 
     Raises
@@ -903,6 +920,10 @@ def draw_hotspot_cells(
         "p_value": "p-value",
         **(labels or {}),
     }
+    if renderer not in ("auto", "svg", "canvas"):
+        raise ValueError(f'`renderer` must be "auto", "svg" or "canvas"; got {renderer!r}.')
+    if renderer == "auto":
+        renderer = "canvas" if len(frame) >= CANVAS_THRESHOLD else "svg"
     if "hotspot_class" in tooltip + popup:
         # Shown in words ("Hot spot, 99% confidence"), as in the legend.
         words = frame["hotspot_class"].astype("string").map(_HOTSPOT_LABELS)
@@ -921,6 +942,7 @@ def draw_hotspot_cells(
         n_rows=n_rows,
         n_not_drawn=not_drawn,
         choices={"show_not_significant": show_not_significant, "counts": counts},
+        renderer=renderer,
         show=show,
     )
 

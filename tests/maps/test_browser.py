@@ -161,9 +161,13 @@ def test_legends_and_layer_control_present(loaded):
 def test_hostile_text_shown_as_text_and_never_run(loaded):
     driver, layers, _ = loaded
     # Open the tooltips of the hostile ward and estate, then the popup of the hostile link.
+    # Mouse events on one feature, as Leaflet's SVG renderer would fire them on hover / click.
     driver.execute_script(
-        "window[arguments[0]].getLayers()[0].openTooltip();"
-        "window[arguments[1]].getLayers()[0].openTooltip();",
+        "window.sntFire = function (group, type) {"
+        "  var c = group.getLayers()[0];"
+        "  var at = c.getCenter ? c.getCenter() : c.getLatLng();"
+        "  c.fire(type, {latlng: at, originalEvent: {}}, true); };"
+        "sntFire(window[arguments[0]], 'mouseover'); sntFire(window[arguments[1]], 'mouseover');",
         layers["outlines"].get_name(),
         layers["estates"].get_name(),
     )
@@ -171,9 +175,7 @@ def test_hostile_text_shown_as_text_and_never_run(loaded):
         "return Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent)"
     )
     assert sum(EVIL_FLAG in t for t in tooltips) == 2
-    driver.execute_script(
-        "window[arguments[0]].getLayers()[0].openPopup();", layers["links"].get_name()
-    )
+    driver.execute_script("sntFire(window[arguments[0]], 'click');", layers["links"].get_name())
     popup = driver.execute_script(
         "return document.querySelector('.leaflet-popup-content').textContent"
     )
@@ -232,3 +234,25 @@ def test_real_london_wards_choropleth_loads(shared_data, browser, tmp_path, open
     page = open_page(save_offline_html(m, tmp_path / "london.html"))
     assert page.errors == []
     assert page.js("return document.querySelectorAll('path').length") >= 2 * 625
+
+
+def test_canvas_hotspot_cells_draw_and_answer_hover(city_cells, browser, tmp_path, open_page):
+    """Thousands of cells are painted on one canvas; hover still shows the cell's values."""
+    layer = draw_hotspot_cells(city_cells, renderer="canvas", show_not_significant=True)
+    page = open_page(save_offline_html(make_map(layer), tmp_path / "canvas.html"))
+    assert page.errors == []
+    n, on_canvas = page.js(
+        "var g = window[arguments[0]]; var ls = g.getLayers();"
+        "return [ls.length, ls.every(function (l) { return l._renderer instanceof L.Canvas; })];",
+        layer.get_name(),
+    )
+    assert n == len(city_cells) and on_canvas
+    assert page.js("return document.querySelectorAll('.leaflet-overlay-pane canvas').length") == 1
+    assert page.js("return document.querySelectorAll('.leaflet-overlay-pane path').length") == 0
+    text = page.js(
+        "var c = window[arguments[0]].getLayers()[0];"
+        "c.fire('mouseover', {latlng: c.getCenter(), originalEvent: {}}, true);"
+        "return document.querySelector('.leaflet-tooltip').textContent;",
+        layer.get_name(),
+    )
+    assert "incident count" in text and str(city_cells["incident_count"].iloc[0]) in text

@@ -437,3 +437,12 @@ def test_display_values():
     assert L._display_value(np.nan) == "n/a"
     assert L._display_value(True) == "yes"
     assert L._display_value(["a", "b"]) == "a, b"
+
+
+def test_hotspot_renderer_auto_threshold(city_cells, monkeypatch):
+    assert draw_hotspot_cells(city_cells).info.choices["renderer"] == "svg"
+    monkeypatch.setattr(L, "CANVAS_THRESHOLD", 5)
+    layer = draw_hotspot_cells(city_cells)
+    assert layer.info.choices["renderer"] == "canvas" and payload(layer)["canvas"] is True
+    with pytest.raises(ValueError, match='`renderer` must be "auto", "svg" or "canvas"'):
+        draw_hotspot_cells(city_cells, renderer="webgl")
