@@ -1028,15 +1028,17 @@ def draw_kde_surface(
     not_drawn = {"no geometry": n_empty} if n_empty else {}
     if not positive.any():
         not_drawn["zero or missing density"] = int((~positive).sum())
+        # Nothing to paint: an empty vector layer keeps the layer control entry harmless.
         info = LayerInfo("image", n_rows, 0, not_drawn, {"column": column})
+        empty = {"g": [], "styles": [{}], "labels": [], "values": [], "tooltip": [], "popup": []}
         return MapLayer(
             name=name,
-            kind="image",
-            payload_json=script_json({"url": "", "bounds": [[0, 0], [0, 0]], "opacity": 0}),
+            kind="vector",
+            payload_json=script_json(empty),
             bounds=None,
             legend=None,
             info=info,
-            show=False,
+            show=show,
         )
     geoms, values = geoms[positive], values[positive]
     grid = _regular_grid(geoms)

@@ -347,7 +347,8 @@ def test_kde_regular_grid_matches_polygon_lookup(city_cells, monkeypatch):
 def test_kde_all_zero_draws_nothing(city_cells):
     cells = city_cells.assign(density_per_km2=0.0)
     layer = draw_kde_surface(cells)
-    assert layer.bounds is None and layer.info.n_drawn == 0
+    assert layer.bounds is None and layer.info.n_drawn == 0 and payload(layer)["g"] == []
+    assert layer.info.n_not_drawn == {"zero or missing density": len(cells)}
 
 
 def test_kde_4326_same_image(city_cells):
