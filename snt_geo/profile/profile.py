@@ -28,6 +28,7 @@ import shapely
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.profile.assignment import assign_wards
 from snt_geo.profile.trends import percent_change, poisson_change_test
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
@@ -325,42 +326,6 @@ def _unique_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return codes.astype(np.int64), first_row
 
 
-def _ward_positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
-    """Position in ``polygons`` of the first polygon each point (x, y) intersects; -1 for none.
-
-    The rule of :func:`snt_geo.profile.assignment.assign_wards` (tests check they agree point for
-    point), computed faster: ``STRtree.query(points, predicate=...)`` prepares the *points*, so
-    every test walks a whole ward boundary; here each ward is prepared once and tested with
-    ``shapely.intersects_xy`` against the points inside its bounding box (found by binary search
-    on x), visiting wards in order and skipping points an earlier ward already took.
-    """
-    pos = np.full(len(x), -1, dtype=np.int64)
-    if len(x) == 0 or len(polygons) == 0:
-        return pos
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
-    pos_sorted = pos.copy()
-    # Private copies: preparing caches state on the geometry objects, which belong to the caller.
-    polys = shapely.from_wkb(shapely.to_wkb(polygons))
-    shapely.prepare(polys)
-    bounds = shapely.bounds(polys)
-    lo_all = np.searchsorted(xs, bounds[:, 0], side="left")
-    hi_all = np.searchsorted(xs, bounds[:, 2], side="right")
-    for i in range(len(polys)):
-        lo, hi = lo_all[i], hi_all[i]
-        if hi <= lo or np.isnan(bounds[i, 0]):
-            continue
-        yy = ys[lo:hi]
-        cand = lo + np.flatnonzero(
-            (yy >= bounds[i, 1]) & (yy <= bounds[i, 3]) & (pos_sorted[lo:hi] < 0)
-        )
-        if len(cand):
-            hit = shapely.intersects_xy(polys[i], xs[cand], ys[cand])
-            pos_sorted[cand[hit]] = i
-    pos[order] = pos_sorted
-    return pos
-
-
 # --------------------------------------------------------------------------------------------------
 # The profile
 
@@ -447,7 +412,7 @@ def ward_profile(
 
     Notes
     -----
-    *Assignment.* Each distinct location is placed once, by the rule of
+    *Assignment.* Each distinct location is placed once, with
     :func:`snt_geo.profile.assignment.assign_wards`: a point on a boundary shared by several wards
     counts once, for the ward that comes first in ``wards``; points in no ward are counted in
     ``accounting``. Counting is one
@@ -558,7 +523,9 @@ def ward_profile(
     if has_xy.any():
         codes, first_row = _unique_points(xs[has_xy], ys[has_xy])
         ux, uy = xs[has_xy][first_row], ys[has_xy][first_row]
-        upos = _ward_positions(ux, uy, areas.geometry.to_numpy())
+        upts = gpd.GeoDataFrame(geometry=shapely.points(ux, uy), crs=WORKING_CRS)
+        ucode = assign_wards(upts, areas)
+        upos = ward_index.get_indexer(ucode.astype("string").fillna("\x00"))
         upos = np.where(upos < 0, n_wards, upos)  # n_wards: outside every ward
         pt_code[has_xy] = codes
         ward_pos[has_xy] = upos[codes]

@@ -13,7 +13,6 @@ from snt_geo.io import incidents_from_frame, read_police_uk, read_wards
 from snt_geo.io.demographics import read_demographics
 from snt_geo.profile.assignment import assign_wards
 from snt_geo.profile.profile import (
-    _ward_positions,
     profile_info,
     profile_locations,
     profile_monthly,
@@ -486,20 +485,6 @@ def test_real_change_tests_match_scipy(london):
     np.testing.assert_allclose(
         half["burglary_change_pct_previous"].to_numpy(), np.where(prev.to_numpy() > 0, pct, np.nan)
     )
-
-
-def test_real_fast_assignment_agrees_with_assign_wards(london):
-    wards, burglary, _, _ = london
-    # Add points on shared boundaries (ward polygon vertices) and outside London.
-    verts = shapely.get_coordinates(wards.geometry.to_numpy())[::97]
-    xy = np.vstack(
-        [shapely.get_coordinates(burglary.geometry.to_numpy()), verts, [[400000.0, 300000.0]]]
-    )
-    pos = _ward_positions(xy[:, 0], xy[:, 1], wards.geometry.to_numpy())
-    pts = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=27700)
-    ref = wards.index.get_indexer(assign_wards(pts, wards).fillna("none"))
-    np.testing.assert_array_equal(pos, ref)
-    assert (ref[len(burglary) : -1] >= 0).all()
 
 
 def test_real_city_lq_and_street_crime(shared_data):
