@@ -35,7 +35,7 @@ _CSS = """
 .snt-ward table{border-collapse:collapse;font-size:.9em;margin:4px 0}
 .snt-ward th,.snt-ward td{border-bottom:1px solid #dde;padding:3px 8px;text-align:right}
 .snt-ward th:first-child,.snt-ward td:first-child{text-align:left}
-.snt-ward td.text{text-align:left}
+.snt-ward td.text,.snt-ward th.text{text-align:left}
 .snt-ward .small{color:#888}
 .snt-ward .up{color:#b00020}.snt-ward .down{color:#1b7f3b}
 .snt-ward .note{font-size:.8em;color:#555}
@@ -54,7 +54,7 @@ def _e(value) -> str:
 def _num(value, digits: int = 1) -> str:
     if value is None or pd.isna(value):
         return "&ndash;"
-    if isinstance(value, (int, np.integer)) or float(value).is_integer() and digits == 0:
+    if isinstance(value, (int, np.integer)) or (digits == 0 and float(value).is_integer()):
         return f"{int(value):,}"
     return f"{float(value):,.{digits}f}"
 
@@ -309,7 +309,7 @@ def _locations(profile, ward_code) -> str:
         for _, r in mine.iterrows()
     )
     return (
-        '<h2>Key locations</h2><table id="key-locations"><tr><th>#</th><th>Location '
+        '<h2>Key locations</h2><table id="key-locations"><tr><th>#</th><th class="text">Location '
         "(police.uk snap point)</th><th>Incidents</th><th>Share</th></tr>"
         f"{rows}</table>"
     )
@@ -338,7 +338,7 @@ def _priorities(priorities, suggestions, ward_code) -> str:
             )
             out.append(
                 f'<h3>{status.title()}</h3><table id="{status}-priorities"><tr><th>Theme</th>'
-                f"<th>Set on</th><th>Review on</th><th>Source</th></tr>{rows}</table>"
+                f"<th>Set on</th><th>Review on</th><th class='text'>Source</th></tr>{rows}</table>"
             )
     if suggestions is not None:
         mine = suggestions[suggestions["ward_code"].astype("string") == ward_code]
@@ -349,6 +349,6 @@ def _priorities(priorities, suggestions, ward_code) -> str:
         )
         out.append(
             '<h3>Suggested by the evidence</h3><table id="suggested-priorities"><tr>'
-            f"<th>Theme</th><th>Rank</th><th>Score</th><th>Why</th></tr>{rows}</table>"
+            f"<th>Theme</th><th>Rank</th><th>Score</th><th class='text'>Why</th></tr>{rows}</table>"
         )
     return "".join(out)
