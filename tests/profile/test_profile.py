@@ -518,3 +518,21 @@ def test_real_city_lq_and_street_crime(shared_data):
         (table["Robbery"] + table["Theft from the person"]).to_numpy(),
     )
     assert prof["incident_count"].sum() == table.to_numpy().sum()
+
+
+def test_without_location_column_and_demographics_variants(grid, grid_incidents, population):
+    prof = ward_profile(grid, grid_incidents.drop(columns="location"), period="2024-03")
+    locs = profile_locations(prof)
+    assert locs["location"].isna().all() and locs["count"].sum() == prof["incident_count"].sum()
+    as_column = population.reset_index()
+    a = ward_profile(grid, grid_incidents, demographics=as_column, period="2024-03")
+    b = ward_profile(grid, grid_incidents, demographics=population, period="2024-03")
+    pd.testing.assert_series_equal(a["population"], b["population"])
+    with pytest.raises(SchemaError, match=r"ward codes \['W00', 'W01', .*\] appear more than once"):
+        ward_profile(grid, grid_incidents, demographics=pd.concat([population, population]))
+    extra = pd.concat(
+        [population, pd.DataFrame({"population": [5.0]}, index=pd.Index(["E05999999"]))]
+    )
+    with pytest.warns(UserWarning, match=r"1 demographics ward code\(s\) match no ward"):
+        c = ward_profile(grid, grid_incidents, demographics=extra, period="2024-03")
+    assert profile_info(c).demographics_unmatched == ("E05999999",)
