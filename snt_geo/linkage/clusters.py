@@ -85,7 +85,8 @@ def _incident_xy(incidents: gpd.GeoDataFrame, *, argument: str = "incidents") ->
     if len(geom) and not (kinds == 0).all():
         kind = shapely.GeometryType(int(kinds[kinds != 0][0])).name
         raise SchemaError(
-            f"`{argument}` must hold points; found {kind} geometries. Use their centroids (`frame.geometry.centroid`) if that is meant."
+            f"`{argument}` must hold points; found {kind} geometries. Use their centroids "
+            "(`frame.geometry.centroid`) if that is meant."
         )
     xy = shapely.get_coordinates(geom)
     if not np.isfinite(xy).all():
@@ -415,8 +416,8 @@ def _dbscan_weighted(
         left_a.append(qc[~ok].astype(np.int32))
         left_b.append(tc[~ok].astype(np.int32))
     del ext, pairs
-    qc = np.concatenate(left_a).astype(np.int64)
-    tc = np.concatenate(left_b).astype(np.int64)
+    qc = np.concatenate([np.empty(0, np.int32), *left_a]).astype(np.int64)
+    tc = np.concatenate([np.empty(0, np.int32), *left_b]).astype(np.int64)
     del left_a, left_b
     comp = edges.components()
     # Exact test for the remaining pairs of cells not yet in one cluster, smallest first,
@@ -821,8 +822,8 @@ def cluster_incidents(
     times either point's core distance, plus the Delaunay edges of each level set
     ``{core distance <= t}`` for t growing fourfold from the smallest positive core distance.
     (A pair with ``d_ij > 4 * max(core_i, core_j)`` has a level t in ``[max core, d_ij]``; if it
-    is not a Gabriel edge of that level set, a point of the set inside its diametral circle gives two
-    shorter links of no greater reachability, and by induction a path of no greater
+    is not a Gabriel edge of that level set, a point of the set inside its diametral circle gives
+    two shorter links of no greater reachability, and by induction a path of no greater
     reachability exists.) Incidents sharing a location are chained at that location's core
     distance, which gives the row-level tree; scikit-learn's own condensed-tree and
     excess-of-mass routines (``sklearn.cluster._hdbscan``) then produce the labels, so cluster
