@@ -1,5 +1,44 @@
 """Ward-level descriptors: areas + incidents (+ demographics) -> one row per area."""
 
 from snt_geo.profile.assignment import assign_wards
+from snt_geo.profile.priorities import (
+    PRIORITY_COLUMNS,
+    PRIORITY_STATUSES,
+    SUGGESTION_COLUMNS,
+    read_priorities,
+    suggest_priorities,
+    validate_priorities,
+)
+from snt_geo.profile.profile import (
+    BASELINES,
+    ProfileInfo,
+    profile_info,
+    profile_locations,
+    profile_monthly,
+    theme_columns,
+    ward_profile,
+)
+from snt_geo.profile.rollup import TOTAL, borough_summary, monthly_report
+from snt_geo.profile.trends import percent_change, poisson_change_test
 
-__all__ = ["assign_wards"]
+__all__ = [
+    "BASELINES",
+    "PRIORITY_COLUMNS",
+    "PRIORITY_STATUSES",
+    "SUGGESTION_COLUMNS",
+    "TOTAL",
+    "ProfileInfo",
+    "assign_wards",
+    "borough_summary",
+    "monthly_report",
+    "percent_change",
+    "poisson_change_test",
+    "profile_info",
+    "profile_locations",
+    "profile_monthly",
+    "read_priorities",
+    "suggest_priorities",
+    "theme_columns",
+    "validate_priorities",
+    "ward_profile",
+]
