@@ -101,7 +101,7 @@ class Briefing:
         :func:`snt_geo.profile.profile.ward_profile` output (one row per ward).
     evidence
         :func:`snt_geo.profile.priorities.suggest_priorities` over every candidate theme (all
-        ranks): the evidence behind each (ward, theme).
+        ranks, column ``rank``): the evidence behind each (ward, theme).
     priorities
         The priorities shown, one row per (ward, theme): ``ward_code``, ``ward_name``, ``theme``,
         ``status``, ``source``, then the evidence columns ``data_rank``, ``count``,
@@ -532,11 +532,10 @@ def tasking_briefing(
     primary = {themes.primary_theme(c) for c in present if c in themes.crime_types}
     candidates = [t for t in info.themes if t in primary] or list(info.themes)
     evidence = suggest_priorities(profile, n=max(1, len(candidates)), themes=candidates)
-    evidence = evidence.rename(columns={"rank": "data_rank"})
     ev_cols = [
         "ward_code",
         "theme",
-        "data_rank",
+        "rank",
         "count",
         "rate_per_1000",
         "lq",
@@ -571,13 +570,15 @@ def tasking_briefing(
         shown = active[
             [c for c in ("ward_code", "theme", "status", "source") if c in active.columns]
         ].merge(evidence[ev_cols], on=["ward_code", "theme"], how="left")
+        shown = shown.rename(columns={"rank": "data_rank"})
         counted = reg
         params.append(("priorities", "source", f"register: {len(active)} active of {len(reg)}"))
     else:
         source_kind = "suggested"
         statuses = ("suggested",)
-        counted = evidence[evidence["data_rank"] <= n_suggested].assign(status="suggested")
+        counted = evidence[evidence["rank"] <= n_suggested].assign(status="suggested")
         shown = counted[["ward_code", "theme", "status", "source", *ev_cols[2:]]]
+        shown = shown.rename(columns={"rank": "data_rank"})
         params.append(
             ("priorities", "source", f"no register: top {n_suggested} suggestions per ward")
         )
