@@ -51,15 +51,38 @@ def assign_wards(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Ser
         xy = shapely.get_coordinates(geom[ok])
         # Distinct locations via complex128 hashing (much faster than np.unique(axis=0)).
         inverse, uniq = pd.factorize(xy[:, 0] + 1j * xy[:, 1])
-        # Index the points and query with the polygons: shapely prepares the *query* geometry, so
-        # each ward polygon is prepared once (querying points against a polygon tree instead
-        # tests every candidate point against an unprepared polygon, several times slower).
-        tree = shapely.STRtree(shapely.points(uniq.real, uniq.imag))
-        area_idx, pt_idx = tree.query(areas.geometry.to_numpy(), predicate="intersects")
-        best = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, pt_idx, area_idx)
-        best[best == np.iinfo(np.int64).max] = -1
+        best = _first_polygon(uniq.real, uniq.imag, areas.geometry.to_numpy())
         position[ok] = best[inverse]
     labels = areas.index.to_numpy()
     codes = pd.array(np.where(position >= 0, labels[np.maximum(position, 0)], None), dtype="string")
     return pd.Series(codes, index=incidents.index, name="ward_code")
+
+
+def _first_polygon(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Position of the first polygon (in order) that intersects each point; -1 for none.
+
+    Each polygon is prepared once and tested with ``shapely.intersects_xy`` against the points
+    still unassigned inside its bounding box, found by binary search on the points sorted by x.
+    ``STRtree.query(points, predicate=...)`` would prepare the points instead and walk a whole ward
+    boundary per test: about 5x slower on London's wards.
+    """
+    position = np.full(len(x), -1, dtype=np.int64)
+    if not len(x) or not len(polygons):
+        return position
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    polys = shapely.from_wkb(shapely.to_wkb(polygons))  # private copies: never prepare the input
+    valid = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
+    shapely.prepare(polys[valid])
+    bounds = shapely.bounds(polys)
+    lo_all = np.searchsorted(xs, bounds[:, 0], side="left")
+    hi_all = np.searchsorted(xs, bounds[:, 2], side="right")
+    found = np.full(len(xs), -1, dtype=np.int64)
+    for i in np.flatnonzero(valid):
+        lo, hi = lo_all[i], hi_all[i]
+        yy = ys[lo:hi]
+        cand = lo + np.flatnonzero((yy >= bounds[i, 1]) & (yy <= bounds[i, 3]) & (found[lo:hi] < 0))
+        if len(cand):
+            found[cand[shapely.intersects_xy(polys[i], xs[cand], ys[cand])]] = i
+    position[order] = found
+    return position
