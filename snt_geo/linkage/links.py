@@ -24,6 +24,7 @@ from scipy.stats import false_discovery_control
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.linkage.clusters import cluster_incidents
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = ["LINK_COLUMNS", "colocation_quotient", "link_asb_to_street_crime"]
@@ -56,9 +57,6 @@ LINK_COLUMNS = (
 )
 
 _CORRECTIONS = ("holm", "fdr_bh")
-# Switch to snt_geo.linkage.clusters.cluster_incidents (same DBSCAN partition, faster on repeated
-# snap points) once that module has landed and passed its tests against scikit-learn.
-_USE_SHARED_CLUSTERING = False
 _PERMUTATION_CHUNK = 128
 _MIN_MONTH_PAIRS = 6
 
@@ -269,25 +267,16 @@ def _check_permutations(permutations: object) -> int:
 def _cluster_street_crime(xy: np.ndarray, *, distance_m: float, min_incidents: int) -> np.ndarray:
     """DBSCAN labels (-1 noise) of street-crime points in EPSG:27700 metres.
 
-    scikit-learn's DBSCAN on the distinct locations weighted by their counts (the same partition
-    as on the raw points); snt_geo's own ``cluster_incidents`` when ``_USE_SHARED_CLUSTERING``.
+    :func:`snt_geo.linkage.clusters.cluster_incidents` with ``method="dbscan"``: the same
+    partition as scikit-learn's DBSCAN (``eps=distance_m``, ``min_samples=min_incidents``).
     """
     if len(xy) == 0:
         return np.zeros(0, dtype=np.int64)
-    if _USE_SHARED_CLUSTERING:
-        from snt_geo.linkage.clusters import cluster_incidents
-
-        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=WORKING_CRS)
-        labels = cluster_incidents(
-            points, method="dbscan", distance_m=distance_m, min_incidents=min_incidents
-        )
-        return np.asarray(labels, dtype=np.int64)
-    from sklearn.cluster import DBSCAN
-
-    uniq, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-    model = DBSCAN(eps=distance_m, min_samples=min_incidents)
-    labels = model.fit_predict(uniq, sample_weight=counts)
-    return labels[inverse.ravel()].astype(np.int64)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=WORKING_CRS)
+    labels = cluster_incidents(
+        points, method="dbscan", distance_m=distance_m, min_incidents=min_incidents
+    )
+    return np.asarray(labels, dtype=np.int64)
 
 
 def _to_months(values: pd.Series, *, argument: str) -> pd.PeriodIndex:

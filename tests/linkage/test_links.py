@@ -318,7 +318,7 @@ def test_fdr_bh_correction_used_across_estates(background):
     assert bh.attrs["parameters"]["n_estates_tested"] == 3
 
 
-def test_fallback_clustering_matches_sklearn_dbscan(background):
+def test_street_crime_clustering_matches_sklearn_dbscan(background):
     xy = shapely.get_coordinates(background.geometry.to_numpy())[:4000]
     ours = _cluster_street_crime(xy, distance_m=50, min_incidents=15)
     ref = DBSCAN(eps=50, min_samples=15).fit_predict(xy)
