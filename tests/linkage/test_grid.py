@@ -68,7 +68,7 @@ def test_hole_is_left_out():
     assert not ((cells.row.between(3, 6)) & (cells.col.between(3, 6))).any()
 
 
-@pytest.mark.parametrize("cell_size_m", [500, 173])
+@pytest.mark.parametrize("cell_size_m", [500, 293])
 def test_mask_equals_geos_on_london_wards(gla_wards, cell_size_m):
     cells = make_grid(gla_wards, cell_size_m=cell_size_m)
     spec = cells.attrs["grid"]
