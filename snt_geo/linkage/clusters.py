@@ -741,7 +741,7 @@ def cluster_incidents(
     incidents: gpd.GeoDataFrame,
     *,
     method: str = "dbscan",
-    distance_m: float | None = 100.0,
+    distance_m: float | None = None,
     min_incidents: int = 5,
     window_months: float | None = None,
     min_cluster_size: int | None = None,
@@ -761,8 +761,8 @@ def cluster_incidents(
         ``sklearn.cluster.HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_incidents)``
         (no distance needed; ``distance_m`` and ``window_months`` must be None for it).
     distance_m
-        DBSCAN neighbourhood radius in metres (a neighbour may be exactly this far away).
-        Default 100 m.
+        DBSCAN neighbourhood radius in metres (a neighbour may be exactly this far away), e.g.
+        100. Required for ``"dbscan"``; leave None for ``"hdbscan"``.
     min_incidents
         DBSCAN: incidents within ``distance_m`` (the incident itself included) that make an
         incident a core incident. HDBSCAN: ``min_samples`` (the neighbour count that sets core
@@ -856,7 +856,7 @@ def cluster_incidents(
                 '`window_months` applies to method="dbscan" only (space-time DBSCAN); got '
                 f"{window_months!r}."
             )
-        if distance_m is not None and distance_m != 100.0:
+        if distance_m is not None:
             raise ValueError(
                 f'`distance_m` is not used by method="hdbscan" (it has no fixed radius); got '
                 f'{distance_m!r}. Pass distance_m=None, or use method="dbscan".'

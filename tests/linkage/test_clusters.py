@@ -167,13 +167,15 @@ def test_no_crs_raises():
         ({"method": "kmeans"}, "`method` must be one of"),
         ({"window_months": 0}, "`window_months` must be"),
         ({"method": "hdbscan", "window_months": 2}, "`window_months` applies to"),
+        ({"method": "hdbscan"}, "`distance_m` is not used"),
+        ({"distance_m": None}, "`distance_m` is required"),
         ({"min_cluster_size": 10}, "`min_cluster_size` applies to"),
     ],
 )
 def test_bad_arguments(kwargs, match):
     frame = _points([[530_000.0, 180_000.0]] * 3, months=["2019-01"] * 3)
     with pytest.raises(ValueError, match=match):
-        cluster_incidents(frame, **kwargs)
+        cluster_incidents(frame, **({"distance_m": 100} | kwargs))
 
 
 def test_missing_geometry_raises():
