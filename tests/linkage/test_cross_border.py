@@ -248,3 +248,30 @@ def test_errors(wards):
         flag_cross_border_hotspots(hot, wards, incidents=inc, labels=pd.Series([0]))
     with pytest.raises(CRSError, match="`clusters_or_cells` has no CRS"):
         flag_cross_border_hotspots(hot.set_crs(None, allow_override=True), wards)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_cluster_summaries_membership_shares_agree_with_summarise_clusters():
+    from snt_geo.datasets import load_sample
+    from snt_geo.linkage.clusters import cluster_incidents, summarise_clusters
+
+    sample = load_sample()
+    street = sample.incidents[sample.incidents["theme"] == "street_crime"]
+    labels = cluster_incidents(street, method="dbscan", distance_m=50, min_incidents=15)
+    summaries = summarise_clusters(street, labels, wards=sample.wards)
+    out = flag_cross_border_hotspots(summaries, sample.wards, incidents=street, labels=labels)
+    assert out.attrs["parameters"]["input_kind"] == "cluster_summaries"
+    assert out.index.equals(summaries.index) and len(out) > 20
+    # summarise_clusters shares out the incidents inside wards (summing to 1) and counts the rest
+    # in `outside_wards`; ours are shares of all the cluster's incidents, plus `outside_share`.
+    for k in out.index:
+        ours, theirs = out.loc[k, "ward_shares"], summaries.loc[k, "ward_shares"]
+        n, outside = out.loc[k, "incident_count"], out.loc[k, "outside_share"]
+        assert set(ours) == set(theirs)
+        for code in ours:
+            assert ours[code] / (1 - outside) == pytest.approx(theirs[code], abs=1e-12)
+        assert outside * n == pytest.approx(summaries.loc[k, "outside_wards"], abs=1e-9)
+    assert (out["outside_share"] > 0).any()  # the comparison covers clusters partly outside
+    assert (out["incident_count"] == summaries["incident_count"]).all()
+    assert out["cross_ward"].sum() >= 1
+    assert not out["cross_borough"].any()  # only the City's wards were given
