@@ -18,6 +18,7 @@
 import pandas as pd
 
 from snt_geo.datasets import load_sample
+from snt_geo.linkage.clusters import cluster_incidents, summarise_clusters
 from snt_geo.linkage.cross_border import flag_cross_border_hotspots
 from snt_geo.linkage.hotspots import find_hotspots
 from snt_geo.linkage.links import link_asb_to_street_crime
@@ -63,6 +64,19 @@ summary = by_area[["n_cells", "hotspot_class", "n_wards", "cross_ward"]].join(
 )
 print(summary)
 for text in by_area.loc[by_area["cross_ward"], "explanation"]:
+    print("-", text)
+
+# %% [markdown]
+# The same question for DBSCAN clusters of street crime (50 m, at least 15 incidents), shared
+# between wards by their member incidents.
+
+# %%
+labels = cluster_incidents(street, method="dbscan", distance_m=50, min_incidents=15)
+clusters = summarise_clusters(street, labels, wards=wards)
+cluster_flags = flag_cross_border_hotspots(clusters, wards, incidents=street, labels=labels)
+print(cluster_flags.attrs["parameters"])
+crossing = cluster_flags[cluster_flags["cross_ward"]].sort_values("incident_count", ascending=False)
+for text in crossing["explanation"].head(5):
     print("-", text)
 
 # %% [markdown]
