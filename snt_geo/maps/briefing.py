@@ -505,6 +505,11 @@ def tasking_briefing(
             raise ValueError(f"`{name}` must be a positive number of metres; got {value!r}.")
     if not 0 < alpha < 1:
         raise ValueError(f"`alpha` must be between 0 and 1; got {alpha!r}.")
+    if priorities is not None and not isinstance(priorities, pd.DataFrame | str | Path):
+        raise TypeError(
+            "`priorities` must be a register DataFrame or a CSV path; got "
+            f"{type(priorities).__name__}."
+        )
     total = len(BRIEFING_STEPS)
 
     def step(i: int) -> None:
@@ -588,6 +593,15 @@ def tasking_briefing(
         ["_o", "data_rank"], kind="stable", na_position="last"
     )
     shown = shown.drop(columns="_o").reset_index(drop=True)
+    # A priority on a theme with no incidents in the period has no suggestion row: its count is
+    # the profile's (zero, or NA for a theme the profile does not hold).
+    shown["count"] = [
+        profile.at[w, f"{t}_count"]
+        if f"{t}_count" in profile.columns and w in profile.index
+        else pd.NA
+        for w, t in zip(shown["ward_code"], shown["theme"], strict=True)
+    ]
+    shown["reason"] = shown["reason"].astype("string").fillna("no incidents in the period")
     for c in ("data_rank", "count"):
         shown[c] = pd.to_numeric(shown[c]).astype("Int64")
     params += [
@@ -1143,6 +1157,24 @@ def _section_one(b: Briefing, comparison, alpha: float) -> str:
             empty="No priorities.",
         )
     )
+    locations = _key_locations(b)
+    out.append(
+        "<details><summary>Key locations: the busiest police.uk snap points of each ward in "
+        "the period</summary>"
+        + _table(
+            locations,
+            {
+                "ward_name": "Ward",
+                "rank": "Rank",
+                "location": "Location (snap point)",
+                "count": "Incidents",
+                "share": "Share of the ward's incidents",
+            },
+            table_id="key-locations",
+            empty="No key locations (the incidents carry no location text).",
+        )
+        + "</details>"
+    )
     out.append("<h3>What changed since the last period</h3>")
     if comparison is None:
         out.append(
@@ -1180,6 +1212,20 @@ def _section_one(b: Briefing, comparison, alpha: float) -> str:
         )
     out.append("</section>")
     return "".join(out)
+
+
+def _key_locations(b: Briefing) -> pd.DataFrame:
+    from snt_geo.profile.profile import profile_locations
+
+    try:
+        locations = pd.DataFrame(profile_locations(b.profile).drop(columns="geometry"))
+    except (KeyError, AttributeError):
+        return pd.DataFrame()
+    if not len(locations):
+        return locations
+    names = _ward_names(b.wards)
+    locations = locations[locations["rank"] <= 3]
+    return locations.assign(ward_name=locations["ward_code"].astype(str).map(names))
 
 
 def _section_two(b: Briefing) -> str:

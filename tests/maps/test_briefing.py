@@ -1,0 +1,411 @@
+"""The TTCG briefing: contents, statistics against scipy, offline page, and a real headless browser.
+
+One briefing of the bundled City of London sample is built per module, with hostile text in a
+ward name, a police.uk location and an estate name, and reused by every test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from snt_geo.datasets import load_sample
+from snt_geo.maps.briefing import BRIEFING_STEPS, Briefing, tasking_briefing
+from snt_geo.maps.offline import find_remote_references
+
+EVIL = "<img src=x onerror=window.__xss=1>"
+PERIOD = ("2023-01", "2023-06")
+
+
+class _Ids(HTMLParser):
+    """Element ids and the rows of every table, from the saved page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.rows: dict[str, int] = {}
+        self._table: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "table":
+            self._table = a.get("id")
+            self.rows[self._table] = 0
+        elif tag == "tr" and self._table is not None:
+            self.rows[self._table] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._table = None
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_sample()
+
+
+@pytest.fixture(scope="module")
+def hostile(sample):
+    """The sample with hostile text in a ward name, the busiest location and an estate name."""
+    wards = sample.wards.copy()
+    wards.loc["E05000001", "ward_name"] = EVIL  # Aldersgate
+    incidents = sample.incidents.copy()
+    in_period = (incidents["month"] >= PERIOD[0]) & (incidents["month"] <= PERIOD[1])
+    busiest = incidents.loc[in_period, "location"].value_counts().index[0]
+    incidents["location"] = incidents["location"].astype("string").replace({busiest: EVIL})
+    estates = sample.estates.copy()
+    estates.loc["golden-lane-estate", "name"] = EVIL
+    return wards, incidents, estates
+
+
+@pytest.fixture(scope="module")
+def built(sample, hostile, tmp_path_factory):
+    wards, incidents, estates = hostile
+    steps = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        briefing = tasking_briefing(
+            wards,
+            incidents,
+            demographics=sample.demographics,
+            estates=estates,
+            priorities=sample.priorities,
+            period=PERIOD,
+            permutations=199,
+            sample_caveat=True,
+            rng=7,
+            progress=lambda step, done, total: steps.append((step, done, total)),
+        )
+    path = briefing.save(tmp_path_factory.mktemp("briefing") / "briefing.html")
+    return briefing, path, steps
+
+
+@pytest.fixture(scope="module")
+def page(built):
+    _, path, _ = built
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+# ------------------------------------------------------------------------------ contents
+
+
+def test_page_has_the_three_sections_tables_and_method_note(built, page):
+    briefing, _, _ = built
+    for section in (
+        "at-a-glance",
+        "map-section",
+        "ward-problem-solving",
+        "cross-border",
+        "borough-links",
+        "method",
+        "caveats",
+        "attribution",
+    ):
+        assert section in page.ids, section
+    for table in (
+        "priorities",
+        "key-locations",
+        "changes",
+        "shared-themes",
+        "shared-groups",
+        "cross-border-hotspots",
+        "links",
+        "parameters",
+    ):
+        assert page.rows.get(table, 0) >= 2, table  # header + at least one row
+    # Every recorded parameter is a row of the method-note table.
+    assert page.rows["parameters"] == len(briefing.parameters) + 1
+    assert page.rows["priorities"] == len(briefing.priorities) + 1
+    assert isinstance(briefing, Briefing)
+
+
+def test_method_note_records_parameters_and_automatic_choices(built):
+    briefing, _, _ = built
+    p = briefing.parameters
+    pairs = set(zip(p["step"], p["parameter"], strict=True))
+    for expected in (
+        ("ward profile", "period_rule"),
+        ("ward profile", "baseline_previous"),
+        ("changes", "baseline"),
+        ("hotspots: street_crime", "cell_size_m"),
+        ("hotspots: street_crime", "cell_size_rule"),
+        ("hotspots: asb", "neighbour_distance_m"),
+        ("clusters: street_crime", "min_incidents_rule"),
+        ("shared priorities", "min_wards"),
+        ("links", "near_m"),
+        ("links", "permutations"),
+        ("links", "correction"),
+        ("map", "tiles"),
+    ):
+        assert expected in pairs, expected
+    cell = p.loc[(p["step"] == "hotspots: street_crime") & (p["parameter"] == "cell_size_m")]
+    method = briefing.hotspots["street_crime"].attrs["method"]
+    assert float(cell["value"].iloc[0].replace(",", "")) == method.cell_size_m
+    text = " ".join(briefing.method_note)
+    assert "Getis-Ord Gi*" in text and "DBSCAN" in text and "Holm" in text
+
+
+def test_caveats_and_attribution(built):
+    briefing, path, _ = built
+    text = path.read_text(encoding="utf-8")
+    assert "snap points" in text and "months only" in text and "constructed" in text
+    for line in (
+        "Open Government Licence v3.0",
+        "Contains OS data (c) Crown copyright and database right.",
+        "Contains National Statistics data",
+    ):
+        assert line in text
+
+
+def test_priorities_are_the_active_register_with_profile_evidence(built, sample):
+    briefing, _, _ = built
+    reg = sample.priorities
+    active = reg[reg["status"] == "active"]
+    shown = briefing.priorities
+    assert briefing.priorities_source == "register"
+    assert sorted(zip(shown["ward_code"], shown["theme"], strict=True)) == sorted(
+        zip(active["ward_code"].astype(str), active["theme"].astype(str), strict=True)
+    )
+    # The evidence count of each priority is the profile's count for that ward and theme.
+    prof = briefing.profile
+    expected = [
+        prof.loc[w, f"{t}_count"] for w, t in zip(shown["ward_code"], shown["theme"], strict=True)
+    ]
+    assert shown["count"].astype(int).tolist() == [int(v) for v in expected]
+
+
+def test_changes_match_scipy_binomial_test_and_bh(built):
+    briefing, _, _ = built
+    ch = briefing.changes
+    assert len(ch) > 100 and set(ch["baseline"]) == {"previous"}
+    # Equal-length periods: conditional on the total, the current count is Binomial(n, 1/2).
+    k = ch["count"].to_numpy(dtype=int)
+    n = k + ch["baseline_count"].to_numpy(dtype=int)
+    expected = [
+        stats.binomtest(int(a), int(b), 0.5).pvalue if b else 1.0 for a, b in zip(k, n, strict=True)
+    ]
+    np.testing.assert_allclose(ch["p_value"].to_numpy(), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        ch["q_value"].to_numpy(), stats.false_discovery_control(ch["p_value"].to_numpy())
+    )
+    assert (ch["significant"] == (ch["p_value"] < 0.05)).all()
+
+
+def test_hotspots_clusters_and_cross_border_are_kept(built):
+    briefing, _, _ = built
+    assert briefing.hotspot_themes == ("street_crime", "asb")
+    for theme, cells in briefing.hotspots.items():
+        assert "hotspot_class" in cells.columns, theme
+    assert set(briefing.cluster_labels) == {"street_crime", "asb"}
+    assert len(briefing.clusters) == sum(
+        int((lab >= 0).any()) and lab[lab >= 0].nunique()
+        for lab in briefing.cluster_labels.values()
+    )
+    cross = briefing.cross_border
+    assert set(cross["theme"]) <= {"street_crime", "asb"}
+    assert cross["cross_ward"].any()
+    with pytest.raises(TypeError):
+        briefing.hotspots["x"] = None  # read-only mapping
+
+
+def test_progress_reports_every_step_in_order(built):
+    _, _, steps = built
+    assert [s for s, _, _ in steps[:-1]] == list(BRIEFING_STEPS)
+    assert [d for _, d, _ in steps] == list(range(len(BRIEFING_STEPS) + 1))
+    assert steps[-1][1] == steps[-1][2] == len(BRIEFING_STEPS)
+
+
+# ------------------------------------------------------------------------------ offline, escaping
+
+
+def test_no_cdn_or_remote_load_anywhere(built):
+    _, path, _ = built
+    text = path.read_text(encoding="utf-8")
+    assert find_remote_references(text) == []
+    assert not re.search(r"<script[^>]*\bsrc\s*=", text, flags=re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?\s*(https?:)?//", text, flags=re.I)
+    for host in ("unpkg.com", "jsdelivr", "cdnjs", "googleapis", "bootstrapcdn", "code.jquery"):
+        assert host not in text, host
+    assert text.count("<html") == 1
+
+
+def test_every_text_value_escaped_in_the_file(built):
+    briefing, path, _ = built
+    text = path.read_text(encoding="utf-8")
+    assert "<img" not in text
+    escaped = "&lt;img src=x onerror=window.__xss=1&gt;"
+    # Ward name (priorities table), location (key locations), estate name (links table).
+    assert text.count(escaped) >= 3
+    assert "<img" not in briefing._repr_html_().replace("&lt;img", "")
+
+
+def test_save_into_a_missing_folder_names_the_path(built, tmp_path):
+    briefing, _, _ = built
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        briefing.save(tmp_path / "nope" / "b.html")
+
+
+# ------------------------------------------------------------------------------ fallbacks, errors
+
+
+@pytest.fixture(scope="module")
+def burglary_only(sample):
+    """No ASB, no street crime, no estates, no register: every fallback at once."""
+    inc = sample.incidents[sample.incidents["crime_type"] == "Burglary"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return tasking_briefing(sample.wards, inc, period=("2019-04", "2020-03"), rng=1)
+
+
+def test_fallbacks_are_recorded(burglary_only):
+    b = burglary_only
+    p = b.parameters
+    assert b.hotspot_themes == ("all",)
+    assert b.priorities_source == "suggested"
+    assert (b.priorities["status"] == "suggested").all()
+    assert b.priorities.groupby("ward_code").size().max() <= 3
+    assert b.links is None
+    assert "no estates layer given" in p.loc[p["parameter"] == "not run", "value"].iloc[0]
+    assert "themes_skipped" in set(p["parameter"])
+    assert "not assessed" in b.html and "suggestions" in b.html
+
+
+def test_bad_options_name_the_argument(sample):
+    with pytest.raises(ValueError, match="`hotspot_themes`"):
+        tasking_briefing(sample.wards, sample.incidents, hotspot_themes=("nonsense",))
+    with pytest.raises(ValueError, match="`cluster_distance_m`"):
+        tasking_briefing(sample.wards, sample.incidents, cluster_distance_m=-5)
+    with pytest.raises(TypeError, match="`priorities`"):
+        tasking_briefing(sample.wards, sample.incidents, priorities=42)
+
+
+# ------------------------------------------------------------------------------ the browser
+
+
+@pytest.fixture(scope="module")
+def loaded(built, browser):
+    briefing, path, _ = built
+    browser.get_log("browser")
+    browser.get("about:blank")
+    browser.get(path.resolve().as_uri())
+    console = browser.get_log("browser")
+    return browser, briefing, console
+
+
+def test_loads_offline_without_console_errors(loaded):
+    driver, briefing, console = loaded
+    assert driver.execute_script("return typeof L !== 'undefined' && L.version") == "1.9.4"
+    assert [e for e in console if e["level"] in ("SEVERE", "ERROR")] == []
+    urls = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(u => !u.startsWith('data:'))"
+    )
+    assert urls == []
+    assert driver.title == briefing.title
+
+
+def test_leaflet_draws_every_layer(loaded):
+    driver, briefing, _ = loaded
+    counts = {}
+    for layer in briefing.map_layers:
+        name = layer.get_name()
+        # Layers off at opening are switched on so that their features render.
+        driver.execute_script(
+            "var l = window[arguments[0]]; var m = Object.values(window).find("
+            "  v => v instanceof L.Map); if (!m.hasLayer(l)) { m.addLayer(l); }",
+            name,
+        )
+        # SVG features each have a <path> in the DOM; canvas features are painted on the
+        # layer's <canvas>, which must be in the DOM.
+        in_dom = driver.execute_script(
+            "var n = 0; window[arguments[0]].eachLayer(function (l) {"
+            "  if (l._path && document.contains(l._path)) { n += 1; }"
+            "  else if (l._renderer instanceof L.Canvas && document.contains("
+            "    l._renderer._container)) { n += 1; } }); return n;",
+            name,
+        )
+        expected = len(json.loads(layer.payload_json)["g"])
+        counts[layer.title] = (in_dom, expected)
+        assert in_dom == expected > 0, layer.title
+    titles = [layer.title for layer in briefing.map_layers]
+    assert any(t.startswith("Gi* hotspots: street crime") for t in titles)
+    for needed in ("Ward and borough outlines", "Cross-border hotspots", "Estates"):
+        assert needed in titles
+    assert "ASB to street-crime links" in titles and "Shared priorities (flagged themes)" in titles
+
+
+def test_legend_and_layer_control_present(loaded):
+    driver, briefing, _ = loaded
+    names = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(e => e.textContent.trim())"
+    )
+    assert names == [layer.title for layer in briefing.map_layers]
+    legends = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.snt-legend-title')).map(e => e.textContent)"
+    )
+    assert "Gi* hotspots" in legends and "Links" in legends
+
+
+def test_hostile_names_show_as_text_and_never_run(loaded):
+    driver, briefing, _ = loaded
+    by_title = {layer.title: layer for layer in briefing.map_layers}
+    outlines, estates = by_title["Ward and borough outlines"], by_title["Estates"]
+    ward_pos = list(briefing.wards.index).index("E05000001")
+    estate_pos = list(briefing.estates.index).index("golden-lane-estate")
+    # Mouse events on one feature, as Leaflet fires them on hover (tooltips are bound per group).
+    driver.execute_script(
+        "window.sntFire = function (group, i, type) {"
+        "  var c = group.getLayers()[i];"
+        "  var at = c.getCenter ? c.getCenter() : c.getLatLng();"
+        "  c.fire(type, {latlng: at, originalEvent: {}}, true); };"
+        "sntFire(window[arguments[0]], arguments[1], 'mouseover');"
+        "sntFire(window[arguments[2]], arguments[3], 'mouseover');",
+        outlines.get_name(),
+        ward_pos,
+        estates.get_name(),
+        estate_pos,
+    )
+    tips = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent)"
+    )
+    assert sum(EVIL in t for t in tips) >= 2
+    links = by_title["ASB to street-crime links"]
+    first_golden = list(briefing.links["estate"]).index("golden-lane-estate")
+    driver.execute_script(
+        "sntFire(window[arguments[0]], arguments[1], 'click');", links.get_name(), first_golden
+    )
+    popup = driver.execute_script(
+        "return document.querySelector('.leaflet-popup-content').textContent"
+    )
+    assert EVIL in popup
+    cells = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#priorities td, #key-locations td,"
+        " #links td')).map(e => e.textContent)"
+    )
+    assert cells.count(EVIL) >= 3
+    imgs = driver.execute_script(
+        "return Array.from(document.querySelectorAll('img')).map(e => e.getAttribute('src'))"
+    )
+    assert "x" not in imgs
+    assert driver.execute_script("return window.__xss === undefined") is True
+
+
+def test_plain_words_links_section(built):
+    briefing, _, _ = built
+    sig = briefing.links[briefing.links["significant"]]
+    assert len(sig) and set(sig["estate"]) == {"golden-lane-estate"}
+    section = briefing.html.split('id="borough-links"')[1].split("</section>")[0]
+    assert "Significant link:" in section
+    assert pd.notna(sig["explanation"]).all()
