@@ -409,7 +409,8 @@ def link_asb_to_street_crime(
         All recorded incidents of the area (the incidents schema: ``crime_type``, ``month`` and
         point geometry in any CRS; measured in EPSG:27700). Pass every crime type, not only ASB
         and street crime: the other incidents are the background that says where incidents
-        happen at all (see Notes). Incidents without a location are left out and counted.
+        happen at all (see Notes). Incidents without a location are left out and counted;
+        incidents without a month count in space but not in the monthly series (counted too).
     estates
         Estates (the estates schema: index ``estate_id``, optional ``name``; polygons or points,
         any CRS).
@@ -577,8 +578,10 @@ def link_asb_to_street_crime(
         months = _to_months(inc["month"], argument="incidents")
     else:
         months = pd.PeriodIndex([], freq="M")
-    coverage = months.unique().sort_values()
+    # Incidents without a month still count in space; they are left out of the monthly series.
+    coverage = months.dropna().unique().sort_values()
     month_code = coverage.get_indexer(months)
+    n_without_month = int((month_code < 0).sum())
     xy = shapely.get_coordinates(inc.geometry.to_numpy()) if len(inc) else np.zeros((0, 2))
     focal_asb = is_asb & youth_sel
 
@@ -706,12 +709,14 @@ def link_asb_to_street_crime(
         if not candidates:
             continue
         focal_here = near_inc[hit_estate == e]
-        a_series = np.bincount(month_code[focal_here], minlength=len(coverage))
+        a_codes = month_code[focal_here]
+        a_series = np.bincount(a_codes[a_codes >= 0], minlength=len(coverage))
         origin = shapely.point_on_surface(pgeom[e])
         for h in candidates:
             info = hotspots[h]
             share_h = vals[street_mask & (hs == h)].sum() / total_street if total_street else 0.0
-            b_series = np.bincount(month_code[info["members"]], minlength=len(coverage))
+            b_codes = month_code[info["members"]]
+            b_series = np.bincount(b_codes[b_codes >= 0], minlength=len(coverage))
             lags = _lagged_correlations(a_series, b_series, coverage, int(max_lag_months))
             r0, n0 = lags[0]
             finite = {k: v[0] for k, v in lags.items() if np.isfinite(v[0])}
@@ -800,6 +805,7 @@ def link_asb_to_street_crime(
         "street_crime_types": list(table.members(street_crime_theme)),
         "n_incidents": len(incidents),
         "n_incidents_without_location": n_unlocated,
+        "n_incidents_without_month": n_without_month,
         "n_asb": int(is_asb.sum()),
         "n_asb_selected": int(focal_asb.sum()),
         "n_street_crime": int(is_street.sum()),

@@ -521,3 +521,13 @@ def test_colocation_quotient_target_shape():
         colocation_quotient(gdf(xy), gdf(xy), target=[True, False], bandwidth_m=10)
     with pytest.raises(ValueError, match="`bandwidth_m` must be a positive number of metres"):
         colocation_quotient(gdf(xy), gdf(xy), target=[True], bandwidth_m=-1)
+
+
+def test_missing_month_left_out_of_timing_only(planted, planted_links):
+    background, asb, rob = planted
+    data = combine(background, asb, rob)
+    data.loc[[0, len(background) + 1], "month"] = pd.NaT  # one background row, one planted ASB
+    out = link_asb_to_street_crime(data, make_estates(), rng=1)
+    assert out.attrs["parameters"]["n_incidents_without_month"] == 2
+    assert out["colocation_quotient"].iloc[0] == planted_links["colocation_quotient"].iloc[0]
+    assert out.attrs["parameters"]["months"] == planted_links.attrs["parameters"]["months"]
