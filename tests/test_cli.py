@@ -1,0 +1,133 @@
+"""The `snt-geo` command: demo output, one-line input errors with exit code 2."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from snt_geo.cli import main, parse_period
+from snt_geo.datasets import sample_paths
+
+
+def test_demo_writes_the_briefing_and_prints_path_and_size(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    page = out / "briefing.html"
+    assert page.exists() and page.stat().st_size > 100_000
+    text = page.read_text(encoding="utf-8")
+    assert 'id="ward-problem-solving"' in text and 'id="method"' in text
+    printed = capsys.readouterr().out
+    assert str(page) in printed and "kB" in printed
+    assert "1. Ward problem solving" in printed and "3. Links to borough issues" in printed
+
+
+def test_brief_with_sample_files_in_a_subprocess(tmp_path):
+    """The console script end to end on the sample files; progress goes to stderr."""
+    paths = sample_paths()
+    out = tmp_path / "b.html"
+    exe = shutil.which("snt-geo")
+    cmd = [exe] if exe else [sys.executable, "-m", "snt_geo.cli"]
+    run = subprocess.run(
+        [
+            *cmd,
+            "brief",
+            "--wards",
+            str(paths.wards),
+            "--crimes",
+            str(paths.police_uk),
+            "--priorities",
+            str(paths.priorities),
+            "--period",
+            "2023-01:2023-06",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.exists()
+    assert str(out) in run.stdout
+    assert "ward profile" in run.stderr and "8/8" in run.stderr  # the tqdm bar
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("argument", "replace"),
+    [
+        ("--wards", "/no/such/wards.gpkg"),
+        ("--crimes", "/no/such/crimes"),
+        ("--estates", "/no/such/estates.gpkg"),
+        ("--priorities", "/no/such/register.csv"),
+        ("--demographics", "/no/such/people.csv"),
+    ],
+)
+def test_missing_file_exits_2_naming_the_argument(tmp_path, capsys, argument, replace):
+    paths = sample_paths()
+    args = {"--wards": str(paths.wards), "--crimes": str(paths.police_uk), argument: replace}
+    argv = ["brief", *[x for kv in args.items() for x in kv], "--out", str(tmp_path / "b.html")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"error: {argument}:" in err and "not found" in err and replace in err
+
+
+def test_schema_error_exits_2_with_one_line(tmp_path, capsys):
+    paths = sample_paths()
+    argv = [
+        "brief",
+        "--wards",
+        str(paths.wards),
+        "--crimes",
+        str(paths.priorities),  # a CSV, but not police.uk
+        "--out",
+        str(tmp_path / "b.html"),
+        "--quiet",
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "error: --crimes:" in err and "police.uk" in err
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
+@pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
+def test_crs_error_exits_2(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    wards = tmp_path / "nocrs.shp"  # a shapefile without its .prj: no CRS
+    frame = gpd.GeoDataFrame(
+        {"ward_code": ["W1"], "ward_name": ["One"], "borough_code": ["B"], "borough_name": ["B"]},
+        geometry=[shapely.box(530000, 180000, 531000, 181000)],
+    )
+    frame.to_file(wards)
+    argv = ["brief", "--wards", str(wards), "--crimes", str(sample_paths().police_uk)]
+    assert main([*argv, "--out", str(tmp_path / "b.html"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "error: --wards:" in err and "no CRS" in err
+
+
+def test_out_folder_must_exist(tmp_path, capsys):
+    paths = sample_paths()
+    argv = ["brief", "--wards", str(paths.wards), "--crimes", str(paths.police_uk)]
+    assert main([*argv, "--out", str(tmp_path / "no" / "b.html")]) == 2
+    assert "error: --out:" in capsys.readouterr().err
+
+
+def test_bad_period_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["brief", "--wards", "w", "--crimes", "c", "--out", "o", "--period", "2023"])
+    assert exc.value.code == 2
+    assert "--period" in capsys.readouterr().err
+
+
+def test_parse_period():
+    assert parse_period("2023-01:2023-06") == ("2023-01", "2023-06")
+    assert parse_period("2023-03") == ("2023-03", "2023-03")
+    with pytest.raises(Exception, match="backwards"):
+        parse_period("2023-06:2023-01")
