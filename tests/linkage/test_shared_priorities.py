@@ -329,3 +329,62 @@ def test_suggested_priorities_counted_on_request(register, wards):
     assert _theme(both, CAMDEN, "street_crime")["n_wards"] == 3  # duplicate ward counted once
     with pytest.raises(ValueError, match="`statuses` must be a tuple of status names"):
         flag_shared_priorities(register, wards, statuses="active")
+
+
+@pytest.fixture(scope="module")
+def headless_chromium():
+    """A headless Chromium with the network blocked (fails in CI if missing, else skips)."""
+    import os
+    import shutil
+    import tempfile
+
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"selenium missing in CI: {exc}")
+        pytest.skip(f"selenium missing: {exc}")
+    binary = next(
+        (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None
+    )
+    driver_path = os.environ.get("SNT_CHROMEDRIVER", "/usr/bin/chromedriver")
+    if binary is None or not Path(driver_path).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium or chromedriver missing in CI")
+        pytest.skip("Chromium or chromedriver missing")
+    profile = tempfile.mkdtemp(prefix="snt-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--proxy-server=127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_repr_html_renders_in_browser(register, wards, headless_chromium, tmp_path):
+    evil = "<img src=x onerror=\"document.title='pwned'\">"
+    reg = pd.concat(
+        [register, pd.DataFrame({"ward_code": [HIGHGATE], "theme": [evil], "status": ["active"]})]
+    )
+    res = flag_shared_priorities(reg, wards)
+    page = tmp_path / "shared.html"
+    page.write_text(f"<html><head><title>ok</title></head><body>{res._repr_html_()}</body></html>")
+    headless_chromium.get(page.as_uri())
+    tables = headless_chromium.find_elements("tag name", "table")
+    assert len(tables) == 2
+    theme_rows = tables[0].find_elements("css selector", "tbody tr")
+    group_rows = tables[1].find_elements("css selector", "tbody tr")
+    assert len(theme_rows) == len(res.themes) and len(group_rows) == len(res.groups)
+    assert headless_chromium.find_elements("tag name", "img") == []  # the theme name is escaped
+    assert headless_chromium.title == "ok"
+    assert evil in tables[0].text
