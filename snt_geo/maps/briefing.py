@@ -26,7 +26,6 @@ from types import MappingProxyType
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.stats import false_discovery_control
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
@@ -123,8 +122,7 @@ class Briefing:
         Theme -> DBSCAN labels of :func:`snt_geo.linkage.clusters.cluster_incidents`.
     clusters
         One row per cluster (all themes), with a ``theme`` column: the summary of
-        :func:`snt_geo.linkage.clusters.summarise_clusters` (or the simple hull summary described
-        in the method note when that function is not available).
+        :func:`snt_geo.linkage.clusters.summarise_clusters`.
     cross_border
         :func:`snt_geo.linkage.cross_border.flag_cross_border_hotspots` of each theme's Gi* hot
         cells, concatenated with a ``theme`` column; index ``(theme, hotspot)`` flattened to a
@@ -307,60 +305,6 @@ def _ward_names(wards: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def _sklearn_dbscan(
-    incidents: gpd.GeoDataFrame, *, distance_m: float, min_incidents: int
-) -> pd.Series:
-    """scikit-learn DBSCAN on the distinct locations, incidents per location as weights."""
-    from sklearn.cluster import DBSCAN
-
-    xy = np.column_stack([incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()])
-    if len(xy) == 0:
-        return pd.Series(np.zeros(0, dtype=np.int64), index=incidents.index, name="cluster")
-    uniq, inverse, counts = np.unique(xy, axis=0, return_inverse=True, return_counts=True)
-    loc = DBSCAN(eps=distance_m, min_samples=min_incidents).fit_predict(uniq, sample_weight=counts)
-    return pd.Series(loc[inverse.ravel()].astype(np.int64), index=incidents.index, name="cluster")
-
-
-def _simple_cluster_summary(
-    incidents: gpd.GeoDataFrame, labels: pd.Series, wards: gpd.GeoDataFrame, theme_key: str
-) -> gpd.GeoDataFrame:
-    """One row per cluster: convex hull (buffered to >= 25 m), count, main ward, months.
-
-    Used only when :func:`snt_geo.linkage.clusters.summarise_clusters` is not available.
-    """
-    from snt_geo.profile.assignment import assign_wards
-
-    keep = labels.to_numpy() >= 0
-    if not keep.any():
-        return gpd.GeoDataFrame(
-            {"incident_count": [], "dominant_theme": [], "main_ward": [], "wards": []},
-            geometry=[],
-            crs=WORKING_CRS,
-        )
-    inc = incidents[keep]
-    lab = labels.to_numpy()[keep]
-    ward = assign_wards(inc, wards).astype("string").to_numpy(dtype=object, na_value=None)
-    rows = []
-    for c in np.unique(lab):
-        m = lab == c
-        pts = inc.geometry.to_numpy()[m]
-        hull = shapely.convex_hull(shapely.multipoints(pts))
-        if hull.geom_type != "Polygon" or hull.area < math.pi * 25.0**2 / 4:
-            hull = hull.buffer(25.0)
-        w = pd.Series(ward[m]).value_counts(normalize=True)
-        rows.append(
-            {
-                "cluster": int(c),
-                "incident_count": int(m.sum()),
-                "dominant_theme": theme_key,
-                "main_ward": w.index[0] if len(w) else None,
-                "wards": tuple(w.index),
-                "geometry": hull,
-            }
-        )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=WORKING_CRS).set_index("cluster")
-
-
 # --------------------------------------------------------------------------------------------
 # The pipeline
 
@@ -484,7 +428,11 @@ def tasking_briefing(
     crime type present (``asb``, ``street_crime``, then one per other crime type), so composite
     and member themes are not double counted.
     """
-    from snt_geo.linkage.clusters import cluster_incidents
+    from snt_geo.linkage.clusters import (
+        MIN_HULL_RADIUS_M,
+        cluster_incidents,
+        summarise_clusters,
+    )
     from snt_geo.linkage.cross_border import flag_cross_border_hotspots
     from snt_geo.linkage.hotspots import find_hotspots
     from snt_geo.linkage.shared_priorities import flag_shared_priorities
@@ -658,10 +606,6 @@ def tasking_briefing(
     labels_by_theme: dict[str, pd.Series] = {}
     summaries = []
     total_area_m2 = float(areas.geometry.area.sum())
-    try:
-        from snt_geo.linkage.clusters import summarise_clusters
-    except ImportError:
-        summarise_clusters = None
     for t in used_themes:
         sub = theme_incidents[t]
         sub = sub[~(sub.geometry.isna() | sub.geometry.is_empty)]
@@ -674,13 +618,7 @@ def tasking_briefing(
             )
         else:
             k, rule = int(cluster_min_incidents), "given"
-        try:
-            labels = cluster_incidents(sub, distance_m=cluster_distance_m, min_incidents=k)
-        except ValueError as exc:
-            # A failure inside the shared clustering must not cost the meeting its briefing:
-            # scikit-learn's DBSCAN gives the same partition (recorded in the method note).
-            labels = _sklearn_dbscan(sub, distance_m=cluster_distance_m, min_incidents=k)
-            params.append((f"clusters: {t}", "fallback", f"scikit-learn DBSCAN ({exc})"))
+        labels = cluster_incidents(sub, distance_m=cluster_distance_m, min_incidents=k)
         labels_by_theme[t] = labels
         n_clusters = int(labels.max() + 1) if len(labels) else 0
         params += [
@@ -690,16 +628,17 @@ def tasking_briefing(
             (f"clusters: {t}", "min_incidents_rule", rule),
             (f"clusters: {t}", "n_clusters", str(n_clusters)),
             (f"clusters: {t}", "noise_incidents", str(int((labels < 0).sum()))),
+            (
+                f"clusters: {t}",
+                "hulls",
+                f"convex hulls (summarise_clusters), buffered to {MIN_HULL_RADIUS_M:g} m when "
+                "thinner",
+            ),
         ]
-        if summarise_clusters is not None and n_clusters:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                summary = summarise_clusters(sub, labels, wards=areas)
-            hull_rule = "summarise_clusters"
-        else:
-            summary = _simple_cluster_summary(sub, labels, areas, t)
-            hull_rule = "convex hull of the cluster's incidents, buffered 25 m when thin"
-        params.append((f"clusters: {t}", "hulls", hull_rule))
+        with warnings.catch_warnings():
+            # Incidents outside every ward are counted in the summary's `outside_wards`.
+            warnings.simplefilter("ignore", UserWarning)
+            summary = summarise_clusters(sub, labels, wards=areas)
         summary = summary.assign(theme=t)
         if "dominant_theme" not in summary.columns:
             summary["dominant_theme"] = t
@@ -1305,7 +1244,7 @@ def _section_two(b: Briefing) -> str:
             ("dominant_theme_share", "Dominant share"),
             ("first_month", "First month"),
             ("last_month", "Last month"),
-            ("density_per_km2", "Per km2"),
+            ("density_per_km2", "Incidents per km2"),
             ("wards", "Wards"),
             ("boroughs", "Boroughs"),
         ):
@@ -1324,7 +1263,13 @@ def _section_two(b: Briefing) -> str:
             )
         out.append(
             f"<details><summary>Incident clusters ({len(cl)}; largest first)</summary>"
-            + _table(cl.head(50), cols, table_id="clusters", empty="No clusters.")
+            + _table(
+                cl.head(50),
+                cols,
+                table_id="clusters",
+                empty="No clusters.",
+                digits={"density_per_km2": 0},
+            )
             + "</details>"
         )
     out.append("</section>")
