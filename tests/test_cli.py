@@ -96,6 +96,7 @@ def test_schema_error_exits_2_with_one_line(tmp_path, capsys):
 
 @pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
 @pytest.mark.filterwarnings("ignore:Normalized/laundered field name:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:Column names longer than 10:UserWarning")
 def test_crs_error_exits_2(tmp_path, capsys):
     import geopandas as gpd
     import shapely
