@@ -721,6 +721,7 @@ def tasking_briefing(
             params += _flatten(
                 "links", {k: v for k, v in links.attrs.get("parameters", {}).items()}
             )
+            lp = links.attrs.get("parameters", {})
             for w in caught:
                 params.append(("links", "warning", str(w.message)))
             notes.append(
@@ -728,8 +729,10 @@ def tasking_briefing(
                 f"theft from the person) within {link_m:g} m of that ASB; co-location quotient "
                 f"(Leslie & Kronenfeld 2011) tested by {permutations} random relabellings, Holm "
                 f"correction across the estates tested, significant at {alpha:g}; street-crime "
-                "hotspots are DBSCAN clusters of street crime; months "
-                f"{first}..{end}."
+                "hotspots are DBSCAN clusters of street crime "
+                f"({lp.get('hotspot_distance_m', 50):g} m, at least "
+                f"{lp.get('hotspot_min_incidents', 15)} incidents; numbered separately from the "
+                f"clusters above); months {first}..{end}."
             )
     if link_reason:
         params.append(("links", "not run", link_reason))
