@@ -38,6 +38,9 @@ from snt_geo.maps._html import RUNTIME_CSS, RUNTIME_JS, png_data_uri, script_jso
 
 __all__ = [
     "MapLayer",
+    "LayerInfo",
+    "Legend",
+    "LegendItem",
     "HOTSPOT_CLASSES",
     "HOTSPOT_PALETTE",
     "CANVAS_THRESHOLD",
@@ -219,12 +222,18 @@ var {{ this.get_name() }} = SNT.{{ this.kind }}({{ this.payload_json }});
 class MapLayer(folium.map.Layer):
     """A snt_geo layer: a compact data payload drawn by the snt_geo runtime, plus its legend.
 
-    Built by the ``draw_*`` functions; not meant to be constructed directly.
+    Built by the ``draw_*`` functions; not meant to be constructed directly. Add it to the map
+    itself (``make_map`` does), not to a feature group: its legend attaches to its parent map. A
+    folium element has one parent, so draw the layer again to show it on a second map.
 
     Attributes
     ----------
+    title : str
+        The layer name as given (plain text).
     layer_name : str
         The name shown in the layer control (HTML-escaped text).
+    kind : str
+        ``"vector"`` or ``"image"``: the snt_geo runtime function that draws it.
     bounds : tuple of float or None
         ``(south, west, north, east)`` in degrees (EPSG:4326), None when nothing is drawn.
     legend : Legend or None
