@@ -1005,7 +1005,7 @@ def _headlines(b: Briefing) -> list[str]:
     flagged = b.shared.flagged
     n_cross = int(b.cross_border["cross_ward"].sum()) if len(b.cross_border) else 0
     two = (
-        f"2. Cross-border and strategic themes: {len(flagged)} shared priorities "
+        f"2. Cross-border and strategic themes: {len(flagged)} shared priority themes "
         f"({', '.join(sorted(set(flagged['theme'].astype(str)))) or 'none'}); {n_cross} hotspots "
         "cross a ward boundary."
     )

@@ -261,11 +261,13 @@ def test_save_into_a_missing_folder_names_the_path(built, tmp_path):
 
 @pytest.fixture(scope="module")
 def burglary_only(sample):
-    """No ASB, no street crime, no estates, no register: every fallback at once."""
+    """No ASB, no street crime, no estates, no register (and online tiles): every fallback."""
     inc = sample.incidents[sample.incidents["crime_type"] == "Burglary"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return tasking_briefing(sample.wards, inc, period=("2019-04", "2020-03"), rng=1)
+        return tasking_briefing(
+            sample.wards, inc, period=("2019-04", "2020-03"), tiles="OpenStreetMap", rng=1
+        )
 
 
 def test_fallbacks_are_recorded(burglary_only):
@@ -279,6 +281,9 @@ def test_fallbacks_are_recorded(burglary_only):
     assert "no estates layer given" in p.loc[p["parameter"] == "not run", "value"].iloc[0]
     assert "themes_skipped" in set(p["parameter"])
     assert "not assessed" in b.html and "suggestions" in b.html
+    # Online tiles were asked for: only the tile URL template, which loads tiles when online.
+    assert "tile.openstreetmap.org" in b.html and find_remote_references(b.html) == []
+    assert ("map", "tiles", "OpenStreetMap") in set(map(tuple, p.to_numpy().tolist()))
 
 
 def test_bad_options_name_the_argument(sample):
