@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +32,9 @@ from scipy.stats import false_discovery_control
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
+
+if TYPE_CHECKING:
+    from snt_geo.linkage.shared_priorities import SharedPriorities
 
 __all__ = ["BRIEFING_STEPS", "ATTRIBUTION", "Briefing", "tasking_briefing"]
 
@@ -158,7 +162,7 @@ class Briefing:
     cluster_labels: Mapping[str, pd.Series] = field(repr=False)
     clusters: gpd.GeoDataFrame = field(repr=False)
     cross_border: gpd.GeoDataFrame = field(repr=False)
-    shared: object = field(repr=False)
+    shared: SharedPriorities = field(repr=False)
     links: gpd.GeoDataFrame | None = field(repr=False)
     estates: gpd.GeoDataFrame | None = field(repr=False)
     parameters: pd.DataFrame = field(repr=False)

@@ -414,3 +414,17 @@ def test_plain_words_links_section(built):
     section = briefing.html.split('id="borough-links"')[1].split("</section>")[0]
     assert "Significant link:" in section
     assert pd.notna(sig["explanation"]).all()
+
+
+def test_empty_incidents_raise_naming_the_argument(sample):
+    with pytest.raises(ValueError, match="`incidents` has no rows"):
+        tasking_briefing(sample.wards, sample.incidents.iloc[:0])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_one_incident_still_makes_a_page(sample):
+    one = sample.incidents[sample.incidents["crime_type"] == "Robbery"].iloc[:1]
+    b = tasking_briefing(sample.wards, one)
+    assert b.hotspot_themes == ("street_crime",)
+    assert len(b.clusters) == 0 and int(b.profile["incident_count"].sum()) == 1
+    assert 'id="ward-problem-solving"' in b.html and find_remote_references(b.html) == []
