@@ -250,7 +250,9 @@ class _CellPairs:
     def __init__(self, t_keys: np.ndarray, t_box: np.ndarray, grid_size: int) -> None:
         self.t_keys, self.t_box = t_keys, t_box
         self.lookup = None
-        if grid_size <= 64_000_000:
+        # A direct lookup table is fastest but costs 4 bytes per grid cell: only when the
+        # occupied cells fill the grid well enough; otherwise binary search on sorted keys.
+        if grid_size <= 4 * len(t_keys) + 1_000_000:
             self.lookup = np.full(grid_size, -1, dtype=np.int32)
             self.lookup[t_keys] = np.arange(len(t_keys), dtype=np.int32)
 
@@ -307,6 +309,48 @@ def _within(x, y, i, j, eps2) -> np.ndarray:
     return dx * dx + dy * dy <= eps2
 
 
+def _count_at_offset(
+    g, pairs, sparse_cells, box, cell_w, cell_len, w, off, eps2, min_samples, count, cell_count
+) -> None:
+    """Add to ``count`` / ``cell_count`` the incidents within eps at one grid offset.
+
+    A function of its own so every temporary is released before the next offset.
+    """
+    n = len(count)
+    gx, gy = g.x, g.y
+    qc, tc, surely = pairs.at(g.keys[sparse_cells], box[sparse_cells], off, eps2)
+    qc = sparse_cells[qc]
+    # Whole target cells within eps of the whole query cell (its own cell included).
+    cell_count += np.bincount(qc[surely], weights=cell_w[tc[surely]], minlength=len(cell_w))
+    qc, tc = qc[~surely], tc[~surely]
+    # Then point by target cell: wholly within eps, wholly beyond, or to be examined.
+    ones = np.ones(len(qc), dtype=np.int64)
+    todo_i, todo_c = [], []
+    for pid, i, _ in _expand(g.start[qc], cell_len[qc], ones, ones):
+        t = tc[pid]
+        bx0, by0, bx1, by1 = box[t, 0], box[t, 1], box[t, 2], box[t, 3]
+        px, py = gx[i], gy[i]
+        fx = np.maximum(px - bx0, bx1 - px)
+        fy = np.maximum(py - by0, by1 - py)
+        whole = fx * fx + fy * fy <= eps2
+        count += np.bincount(i[whole], weights=cell_w[t[whole]], minlength=n)
+        ex = np.maximum(np.maximum(bx0 - px, px - bx1), 0.0)
+        ey = np.maximum(np.maximum(by0 - py, py - by1), 0.0)
+        part = ~whole & (ex * ex + ey * ey <= eps2)
+        todo_i.append(i[part])
+        todo_c.append(t[part])
+    # Points not yet known to be core: examine them against those target cells.
+    ti = np.concatenate([np.empty(0, np.int64), *todo_i])
+    tcell = np.concatenate([np.empty(0, np.int64), *todo_c])
+    del todo_i, todo_c
+    undecided = count[ti] + cell_count[g.cell_of_sorted[ti]] < min_samples
+    ti, tcell = ti[undecided], tcell[undecided]
+    ones = np.ones(len(ti), dtype=np.int64)
+    for _, i, j in _expand(ti, ones, g.start[tcell], cell_len[tcell]):
+        ok = _within(gx, gy, i, j, eps2)
+        count += np.bincount(i[ok], weights=w[j[ok]], minlength=n)
+
+
 def _dbscan_weighted(
     x: np.ndarray,
     y: np.ndarray,
@@ -336,39 +380,11 @@ def _dbscan_weighted(
         pairs = _CellPairs(g.keys, box, g.size)
         cell_count = np.zeros(len(cell_w), dtype=np.float64)
         count = np.zeros(n, dtype=np.float64)
-        todo_i, todo_c = [], []
         for off in offsets:
-            qc, tc, surely = pairs.at(g.keys[sparse_cells], box[sparse_cells], off, eps2)
-            qc = sparse_cells[qc]
-            # Whole target cells within eps of the whole query cell (its own cell included).
-            cell_count += np.bincount(qc[surely], weights=cell_w[tc[surely]], minlength=len(cell_w))
-            qc, tc = qc[~surely], tc[~surely]
-            # Then point by target cell: wholly within eps, wholly beyond, or to be examined.
-            ones = np.ones(len(qc), dtype=np.int64)
-            for pid, i, _ in _expand(g.start[qc], cell_len[qc], ones, ones):
-                t = tc[pid]
-                bx0, by0, bx1, by1 = box[t, 0], box[t, 1], box[t, 2], box[t, 3]
-                px, py = gx[i], gy[i]
-                fx = np.maximum(px - bx0, bx1 - px)
-                fy = np.maximum(py - by0, by1 - py)
-                whole = fx * fx + fy * fy <= eps2
-                count += np.bincount(i[whole], weights=cell_w[t[whole]], minlength=n)
-                ex = np.maximum(np.maximum(bx0 - px, px - bx1), 0.0)
-                ey = np.maximum(np.maximum(by0 - py, py - by1), 0.0)
-                part = ~whole & (ex * ex + ey * ey <= eps2)
-                todo_i.append(i[part])
-                todo_c.append(t[part])
-            # Points not yet known to be core: examine them against those target cells.
-            ti = np.concatenate(todo_i) if todo_i else np.empty(0, dtype=np.int64)
-            tcell = np.concatenate(todo_c) if todo_c else np.empty(0, dtype=np.int64)
-            todo_i, todo_c = [], []
-            undecided = count[ti] + cell_count[g.cell_of_sorted[ti]] < min_samples
-            ti, tcell = ti[undecided], tcell[undecided]
-            ones = np.ones(len(ti), dtype=np.int64)
-            for _, i, j in _expand(ti, ones, g.start[tcell], cell_len[tcell]):
-                ok = _within(gx, gy, i, j, eps2)
-                count += np.bincount(i[ok], weights=w[j[ok]], minlength=n)
-            del ti, tcell, ones, undecided
+            _count_at_offset(
+                g, pairs, sparse_cells, box, cell_w, cell_len, w, off, eps2, min_samples,
+                count, cell_count,
+            )  # fmt: skip
         del pairs
         count += np.repeat(cell_count, cell_len)
         core |= count >= min_samples
@@ -621,34 +637,33 @@ def _hdbscan_weighted(
     # distance, and the Delaunay edges of every level set {core distance <= ratio^i * smallest}.
     ei, ej = [], []
     radius = _LEVEL_RATIO * core_d
-    nb = tree.query_ball_point(xy, radius * (1 + 1e-9), return_sorted=False)
-    lens = np.fromiter((len(a) for a in nb), dtype=np.int64, count=n)
-    ei.append(np.repeat(np.arange(n), lens))
-    ej.append(np.concatenate(nb).astype(np.int64) if n else np.empty(0, dtype=np.int64))
-    del nb
+    for lo in range(0, n, 20_000):
+        # In chunks, so the neighbour lists (Python objects) never pile up.
+        hi = min(n, lo + 20_000)
+        nb = tree.query_ball_point(xy[lo:hi], radius[lo:hi] * (1 + 1e-9), return_sorted=False)
+        lens = np.fromiter((len(a) for a in nb), dtype=np.int64, count=hi - lo)
+        a = np.repeat(np.arange(lo, hi, dtype=np.int32), lens)
+        b = np.concatenate(nb).astype(np.int32)
+        del nb
+        keep = a != b
+        ei.append(np.minimum(a[keep], b[keep]))
+        ej.append(np.maximum(a[keep], b[keep]))
     positive = core_d[core_d > 0]
     levels = [0.0]
     if len(positive):
         lo, hi = float(positive.min()), float(positive.max())
         n_levels = int(math.ceil(math.log(hi / lo) / math.log(_LEVEL_RATIO))) + 1
         levels += list(lo * _LEVEL_RATIO ** np.arange(n_levels))
-    seen = -1
-    for t in levels:
-        members = np.flatnonzero(core_d <= t)
-        if len(members) == seen or len(members) < 2:
-            continue
-        seen = len(members)
-        a, b = _delaunay_edges(xy[members])
-        ei.append(members[a])
-        ej.append(members[b])
-    i = np.concatenate(ei)
-    j = np.concatenate(ej)
-    # Each candidate pair once, as (low, high): the sparse matrix would add up repeats.
-    lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
-    key = np.sort(lo_[lo_ != hi_] * n + hi_[lo_ != hi_])
+    for a, b in _level_delaunay_edges(xy, core_d, levels):
+        ei.append(np.minimum(a, b).astype(np.int32))
+        ej.append(np.maximum(a, b).astype(np.int32))
+    # Each candidate pair once: the sparse matrix would add up repeats.
+    key = np.concatenate([a.astype(np.int64) * n + b for a, b in zip(ei, ej, strict=True)])
+    del ei, ej
+    key.sort()
     key = key[np.append(True, key[1:] != key[:-1])] if len(key) else key
     i, j = key // n, key % n
-    del lo_, hi_, key
+    del key
     d = np.sqrt(((xy[i] - xy[j]) ** 2).sum(axis=1))
     mrd = np.maximum(np.maximum(core_d[i], core_d[j]), d)
     # Zero weights would be dropped by the sparse MST: shift every weight by one.
@@ -707,6 +722,22 @@ def _core_distance_far(tree, xy, weight, min_samples, core_d):
             break
         k = min(n, 2 * k)
     return core_d
+
+
+def _level_delaunay_edges(xy: np.ndarray, core_d: np.ndarray, levels: list[float]):
+    """Yield the Delaunay edges (as point indices) of each distinct level set {core_d <= t}.
+
+    (Growing one triangulation with Qhull's incremental mode was tried: far slower than
+    rebuilding per level.)
+    """
+    seen = -1
+    for t in levels:
+        members = np.flatnonzero(core_d <= t)
+        if len(members) == seen or len(members) < 2:
+            continue
+        seen = len(members)
+        a, b = _delaunay_edges(xy[members])
+        yield members[a], members[b]
 
 
 def _delaunay_edges(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
