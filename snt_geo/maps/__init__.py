@@ -1,3 +1,75 @@
-"""snt_geo.maps."""
+"""Presentation only: folium layers, map composition, offline HTML, ward pages and the briefing.
 
-__all__: list[str] = []
+folium is imported only under this subpackage. Every layer takes a plain GeoDataFrame with the
+documented columns, in any labelled CRS, and reprojects to EPSG:4326 here.
+"""
+
+from snt_geo.maps.briefing import ATTRIBUTION, BRIEFING_STEPS, Briefing, tasking_briefing
+from snt_geo.maps.compose import LONDON_CENTRE, make_map
+from snt_geo.maps.layers import (
+    CANVAS_THRESHOLD,
+    CLASSIFICATION_SCHEMES,
+    HOTSPOT_CLASSES,
+    HOTSPOT_PALETTE,
+    SEQUENTIAL_PALETTES,
+    LayerInfo,
+    Legend,
+    LegendItem,
+    MapLayer,
+    classify_values,
+    draw_cluster_hulls,
+    draw_estates,
+    draw_hotspot_cells,
+    draw_kde_surface,
+    draw_links,
+    draw_priority_groups,
+    draw_ward_choropleth,
+    draw_ward_outlines,
+)
+from snt_geo.maps.offline import (
+    LeafletAssets,
+    MapFragment,
+    find_remote_references,
+    inline_leaflet,
+    leaflet_assets,
+    map_fragment,
+    save_offline_html,
+)
+from snt_geo.maps.ward_page import DEFAULT_ATTRIBUTION, WardPage, render_ward_page
+
+__all__ = [
+    "ATTRIBUTION",
+    "BRIEFING_STEPS",
+    "CANVAS_THRESHOLD",
+    "CLASSIFICATION_SCHEMES",
+    "DEFAULT_ATTRIBUTION",
+    "HOTSPOT_CLASSES",
+    "HOTSPOT_PALETTE",
+    "LONDON_CENTRE",
+    "SEQUENTIAL_PALETTES",
+    "Briefing",
+    "LayerInfo",
+    "LeafletAssets",
+    "Legend",
+    "LegendItem",
+    "MapFragment",
+    "MapLayer",
+    "WardPage",
+    "classify_values",
+    "draw_cluster_hulls",
+    "draw_estates",
+    "draw_hotspot_cells",
+    "draw_kde_surface",
+    "draw_links",
+    "draw_priority_groups",
+    "draw_ward_choropleth",
+    "draw_ward_outlines",
+    "find_remote_references",
+    "inline_leaflet",
+    "leaflet_assets",
+    "make_map",
+    "map_fragment",
+    "render_ward_page",
+    "save_offline_html",
+    "tasking_briefing",
+]
