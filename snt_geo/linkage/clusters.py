@@ -783,14 +783,16 @@ def cluster_incidents(
     ----------
     incidents
         Points with a CRS (the incidents schema from :mod:`snt_geo.io`, or any point
-        GeoDataFrame). Reprojected to EPSG:27700; never modified. Row order does not change the
-        partition (only, as in scikit-learn, which cluster gets which number).
+        GeoDataFrame). Reprojected to EPSG:27700; never modified. For DBSCAN, row order changes
+        only the cluster numbers and which cluster a border incident within reach of two
+        clusters joins, exactly as it does in scikit-learn.
     method
         ``"dbscan"`` (default): density-based clusters at a fixed distance, exactly
         ``sklearn.cluster.DBSCAN(eps=distance_m, min_samples=min_incidents)`` on the EPSG:27700
-        coordinates, optionally in space-time (``window_months``). ``"hdbscan"``: exactly
-        ``sklearn.cluster.HDBSCAN(min_cluster_size=min_cluster_size, min_samples=min_incidents)``
-        (no distance needed; ``distance_m`` and ``window_months`` must be None for it).
+        coordinates, optionally in space-time (``window_months``). ``"hdbscan"``: the semantics
+        of ``sklearn.cluster.HDBSCAN(min_cluster_size=min_cluster_size,
+        min_samples=min_incidents)`` (same spanning tree; ties can be broken differently, see
+        Notes); no distance needed, ``distance_m`` and ``window_months`` must be None.
     distance_m
         DBSCAN neighbourhood radius in metres (a neighbour may be exactly this far away), e.g.
         100. Required for ``"dbscan"``; leave None for ``"hdbscan"``.
