@@ -39,7 +39,7 @@ KERNELS = {"quartic": (3.0 / math.pi, 2), "epanechnikov": (2.0 / math.pi, 1)}
 # Cell values below this fraction of the coefficient magnitudes summed into them are recomputed
 # directly (rounding in the running sums is at most ~1e-16 x those magnitudes x steps).
 _RECHECK_FRACTION = 1e-6
-_PAIRS_PER_CHUNK = 2_000_000
+_PAIRS_PER_CHUNK = 500_000
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from snt_geo.crs import WORKING_CRS, to_working_crs
+from snt_geo.crs import (
+    WORKING_CRS,
+    check_in_great_britain,
+    is_british_national_grid,
+    to_working_crs,
+)
 from snt_geo.errors import SchemaError
 
 __all__ = ["GridSpec", "make_grid", "default_cell_size_m"]
@@ -420,15 +425,27 @@ def _incident_xy(
             incidents = incidents.geometry
         except AttributeError:
             pass
-    frame = to_working_crs(incidents, argument=argument)
-    geoms = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else frame.to_numpy()
-    has_point = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    kinds = shapely.get_type_id(geoms[has_point])
-    if (kinds != 0).any():
+    if isinstance(incidents, gpd.GeoSeries) and is_british_national_grid(incidents.crs):
+        # Already in metres: no copy, and the Great Britain check runs on the coordinates.
+        geoms = incidents.to_numpy()
+        projected = False
+    else:
+        frame = to_working_crs(incidents, argument=argument)
+        geoms = frame.geometry.to_numpy() if isinstance(frame, gpd.GeoDataFrame) else frame.values
+        geoms = np.asarray(geoms)
+        projected = True
+    kinds = shapely.get_type_id(geoms)
+    other = (kinds > 0) & ~shapely.is_empty(np.where(kinds > 0, geoms, None))
+    if other.any():
         raise SchemaError(
             f"`{argument}` must hold point geometries (one per incident); found geometry type "
-            f"ids {sorted(set(kinds[kinds != 0].tolist()))}. Use "
+            f"ids {sorted(set(kinds[other].tolist()))}. Use "
             f"`{argument}.representative_point()` or the incidents readers in snt_geo.io."
         )
-    xy = shapely.get_coordinates(geoms[has_point])
+    points = np.flatnonzero(kinds == 0)
+    xy, which = shapely.get_coordinates(geoms[points], return_index=True)
+    has_point = np.zeros(len(geoms), dtype=bool)
+    has_point[points[which]] = True
+    if not projected and len(xy):
+        check_in_great_britain(xy[:, 0], xy[:, 1], argument=argument)
     return xy, has_point
