@@ -193,14 +193,20 @@ def _add_segments(
     i_stop = base + last + 1
     q = (px - (spec.x0 + (b * block + block / 2) * spec.cell_size_m)) / h
     e = e0 - q * q
+    w_first = np.bincount(i_first, weights=ws, minlength=size)
+    w_stop = np.bincount(i_stop, weights=ws, minlength=size)
+    weight_in += w_first
+    weight_in += w_stop
     for k, c in enumerate(_coefficients(kernel, e, q)):
+        if isinstance(c, float):
+            # A constant coefficient (the leading one) reuses the weight sums.
+            acc[k] += c * (w_first - w_stop)
+            continue
         cw = c * ws
         acc[k] += np.bincount(i_first, weights=cw, minlength=size)
         acc[k] -= np.bincount(i_stop, weights=cw, minlength=size)
     count += np.bincount(i_first, minlength=size)
     count -= np.bincount(i_stop, minlength=size)
-    weight_in += np.bincount(i_first, weights=ws, minlength=size)
-    weight_in += np.bincount(i_stop, weights=ws, minlength=size)
 
 
 def _kernel_sums(
