@@ -59,7 +59,9 @@ CLUSTER_COLUMNS = (
 _METHODS = ("dbscan", "hdbscan")
 # HDBSCAN candidate graph: pairs within this multiple of a core distance, and Delaunay edges of
 # the level sets {core distance <= t} for t growing by this factor (see cluster_incidents Notes).
-_LEVEL_RATIO = 4.0
+_LEVEL_RATIO = 2.0
+# Threads for the HDBSCAN triangulations and neighbour queries (the machine may be shared).
+_THREADS = 2
 # Point pairs handled per vectorised step: bounds the working memory of the neighbourhood search
 # (about 60 bytes per pair) independently of the number of incidents.
 _PAIR_CHUNK = 120_000
@@ -622,7 +624,7 @@ def _hdbscan_weighted(
     # Core distance: distance to the min_samples-th nearest incident, the incident itself
     # included (scikit-learn's convention); incidents at one location count separately.
     k = min(min_samples, n)
-    dist, idx = tree.query(xy, k=k)
+    dist, idx = tree.query(xy, k=k, workers=_THREADS)
     dist = dist.reshape(n, k)
     idx = idx.reshape(n, k)
     cum = np.cumsum(weight[idx], axis=1)
@@ -640,7 +642,9 @@ def _hdbscan_weighted(
     for lo in range(0, n, 20_000):
         # In chunks, so the neighbour lists (Python objects) never pile up.
         hi = min(n, lo + 20_000)
-        nb = tree.query_ball_point(xy[lo:hi], radius[lo:hi] * (1 + 1e-9), return_sorted=False)
+        nb = tree.query_ball_point(
+            xy[lo:hi], radius[lo:hi] * (1 + 1e-9), return_sorted=False, workers=_THREADS
+        )
         lens = np.fromiter((len(a) for a in nb), dtype=np.int64, count=hi - lo)
         a = np.repeat(np.arange(lo, hi, dtype=np.int32), lens)
         b = np.concatenate(nb).astype(np.int32)
@@ -727,17 +731,24 @@ def _core_distance_far(tree, xy, weight, min_samples, core_d):
 def _level_delaunay_edges(xy: np.ndarray, core_d: np.ndarray, levels: list[float]):
     """Yield the Delaunay edges (as point indices) of each distinct level set {core_d <= t}.
 
-    (Growing one triangulation with Qhull's incremental mode was tried: far slower than
-    rebuilding per level.)
+    Qhull releases the GIL, so two level sets are triangulated at a time. (Growing one
+    triangulation with Qhull's incremental mode was tried: far slower than rebuilding.)
     """
-    seen = -1
+    from concurrent.futures import ThreadPoolExecutor
+
+    sets, seen = [], -1
     for t in levels:
         members = np.flatnonzero(core_d <= t)
-        if len(members) == seen or len(members) < 2:
-            continue
-        seen = len(members)
+        if len(members) != seen and len(members) >= 2:
+            sets.append(members)
+            seen = len(members)
+
+    def edges(members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b = _delaunay_edges(xy[members])
-        yield members[a], members[b]
+        return members[a], members[b]
+
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        yield from pool.map(edges, sets)
 
 
 def _delaunay_edges(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -851,10 +862,10 @@ def cluster_incidents(
 
     *HDBSCAN* (Campello, Moulavi & Sander 2013; McInnes & Healy 2017). The minimum spanning tree
     of the mutual reachability distance ``max(core_i, core_j, d_ij)`` is computed over the
-    distinct locations from a candidate graph that provably contains one: the pairs within four
-    times either point's core distance, plus the Delaunay edges of each level set
-    ``{core distance <= t}`` for t growing fourfold from the smallest positive core distance.
-    (A pair with ``d_ij > 4 * max(core_i, core_j)`` has a level t in ``[max core, d_ij]``; if it
+    distinct locations from a candidate graph that provably contains one: the pairs within twice
+    either point's core distance, plus the Delaunay edges of each level set
+    ``{core distance <= t}`` for t doubling from the smallest positive core distance.
+    (A pair with ``d_ij > 2 * max(core_i, core_j)`` has a level t in ``[max core, d_ij]``; if it
     is not a Gabriel edge of that level set, a point of the set inside its diametral circle gives
     two shorter links of no greater reachability, and by induction a path of no greater
     reachability exists.) Incidents sharing a location are chained at that location's core
