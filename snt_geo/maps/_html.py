@@ -83,6 +83,14 @@ RUNTIME_CSS = """
 .snt-info th{text-align:left;padding-right:8px;font-weight:600;vertical-align:top}
 .snt-info td{vertical-align:top}
 .snt-info-title{font-weight:600;margin-bottom:2px}
+.snt-legend-panel{display:flex;flex-direction:column;gap:6px;overflow-y:auto;overflow-x:hidden;
+ max-height:45%;width:250px;padding-right:2px}
+.snt-legend-panel:empty{display:none}
+.snt-legend-panel .snt-legend{max-width:none}
+.leaflet-control-layers-list{overflow-y:auto}
+.leaflet-control-layers-expanded{max-width:300px}
+.leaflet-control-layers label{margin:2px 0}
+.leaflet-control-attribution{font-size:10px;max-width:calc(100% - 140px);white-space:normal}
 """
 
 RUNTIME_JS = r"""
@@ -170,20 +178,106 @@ var SNT = (function () {
     if (spec.note) { box.appendChild(el("div", "snt-legend-note", spec.note)); }
     return box;
   }
+  // All legends of a map live in one scrollable column at the bottom right, under the layer
+  // control (top right); layout() keeps the two from overlapping whatever the map's size.
+  function panel(map) {
+    if (!map._sntPanel) {
+      var Ctl = L.Control.extend({
+        options: {position: "bottomright"},
+        onAdd: function () {
+          var box = el("div", "snt-legend-panel leaflet-control");
+          L.DomEvent.disableClickPropagation(box);
+          L.DomEvent.disableScrollPropagation(box);
+          return box;
+        }
+      });
+      map._sntPanel = new Ctl().addTo(map);
+      map.on("resize overlayadd overlayremove", function () { schedule(map); });
+    }
+    return map._sntPanel.getContainer();
+  }
+  function layout(map) {
+    var size = map.getSize();
+    var box = map.getContainer().getBoundingClientRect();
+    var lists = map.getContainer().querySelectorAll(
+      ".leaflet-top.leaflet-right .leaflet-control-layers-list");
+    var bottom = 0;
+    for (var i = 0; i < lists.length; i++) {
+      lists[i].style.maxHeight = Math.max(120, Math.floor(size.y * 0.5)) + "px";
+      var ctl = lists[i].closest(".leaflet-control-layers");
+      if (ctl) { bottom = Math.max(bottom, ctl.getBoundingClientRect().bottom - box.top); }
+    }
+    if (map._sntPanel) {
+      var p = map._sntPanel.getContainer();
+      var below = 0;
+      var attr = map.getContainer().querySelector(".leaflet-control-attribution");
+      if (attr) { below = box.bottom - attr.getBoundingClientRect().top; }
+      p.style.maxHeight = Math.max(80, Math.floor(size.y - bottom - below - 24)) + "px";
+    }
+  }
+  function schedule(map) {
+    if (map._sntLayoutPending) { return; }
+    map._sntLayoutPending = true;
+    setTimeout(function () { map._sntLayoutPending = false; layout(map); }, 0);
+  }
   function legend(map, layer, spec) {
-    var Ctl = L.Control.extend({
-      options: {position: "bottomright"},
-      onAdd: function () {
-        var box = legendBox(spec);
-        L.DomEvent.disableClickPropagation(box);
-        return box;
+    var host = panel(map);
+    var box = legendBox(spec);
+    box.className = "snt-legend";
+    var order = host.getAttribute("data-snt-count") | 0;
+    host.setAttribute("data-snt-count", order + 1);
+    box.setAttribute("data-snt-order", order);
+    function show() {
+      if (box.parentNode) { return; }
+      // Keep the legends in layer order, whichever was ticked first.
+      var next = null;
+      for (var k = 0; k < host.children.length; k++) {
+        if ((host.children[k].getAttribute("data-snt-order") | 0) > order) {
+          next = host.children[k];
+          break;
+        }
       }
-    });
-    var ctl = new Ctl();
-    if (map.hasLayer(layer)) { ctl.addTo(map); }
-    map.on("overlayadd", function (e) { if (e.layer === layer) { ctl.addTo(map); } });
-    map.on("overlayremove", function (e) { if (e.layer === layer) { ctl.remove(); } });
-    return ctl;
+      host.insertBefore(box, next);
+      schedule(map);
+    }
+    function hide() { if (box.parentNode) { box.parentNode.removeChild(box); schedule(map); } }
+    if (map.hasLayer(layer)) { show(); }
+    map.on("overlayadd", function (e) { if (e.layer === layer) { show(); } });
+    map.on("overlayremove", function (e) { if (e.layer === layer) { hide(); } });
+    return box;
+  }
+  // Fit the data into the part of the map not covered by the right-hand column of controls.
+  function fit(map, bounds) {
+    function go() {
+      layout(map);
+      var right = 0;
+      var corner = map.getContainer().querySelectorAll(".leaflet-right .leaflet-control");
+      for (var i = 0; i < corner.length; i++) {
+        if (corner[i].classList.contains("leaflet-control-attribution") ||
+            corner[i].classList.contains("leaflet-control-scale")) { continue; }
+        right = Math.max(right, corner[i].offsetWidth + 10);
+      }
+      var size = map.getSize();
+      if (size.x - right < 320) { right = 0; }
+      // Below the title box and zoom buttons (top left), when the map is tall enough.
+      var top = 0;
+      var box = map.getContainer().getBoundingClientRect();
+      var left = map.getContainer().querySelectorAll(".leaflet-top.leaflet-left .leaflet-control");
+      for (var j = 0; j < left.length; j++) {
+        top = Math.max(top, left[j].getBoundingClientRect().bottom - box.top);
+      }
+      var attr = map.getContainer().querySelector(".leaflet-control-attribution");
+      var bottom = attr ? attr.offsetHeight : 0;
+      if (size.y - top - bottom < 240) { top = 0; bottom = 0; }
+      map.fitBounds(bounds, {paddingTopLeft: [10, top + 10],
+                             paddingBottomRight: [right + 10, bottom + 10],
+                             animate: false});
+    }
+    // After the page's scripts have added every control; a running zoom animation would
+    // swallow the fit, so wait for it to end.
+    setTimeout(function () {
+      if (map._animatingZoom) { map.once("zoomend", go); } else { go(); }
+    }, 0);
   }
   function title(map, text) {
     var Ctl = L.Control.extend({
@@ -192,6 +286,7 @@ var SNT = (function () {
     });
     return new Ctl().addTo(map);
   }
-  return {vector: vector, image: image, legend: legend, title: title};
+  return {vector: vector, image: image, legend: legend, title: title, fit: fit,
+          layout: layout};
 })();
 """

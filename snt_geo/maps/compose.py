@@ -32,7 +32,7 @@ _TILES = {
 
 
 class _MapExtras(MacroElement):
-    """Title box and attribution text, as text nodes (never parsed as HTML)."""
+    """Title box, attribution text (never parsed as HTML) and the fit that avoids the controls."""
 
     _template = Template(
         """
@@ -41,16 +41,28 @@ class _MapExtras(MacroElement):
 {%- if this.attribution %}
 {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution }});
 {%- endif %}
+{%- if this.bounds_json %}
+SNT.fit({{ this._parent.get_name() }}, {{ this.bounds_json }});
+{%- endif %}
 {% endmacro %}
 """
     )
 
-    def __init__(self, *, title: str | None, attribution: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        title: str | None,
+        attribution: str | None,
+        bounds: tuple[float, float, float, float] | None,
+    ) -> None:
         super().__init__()
         self._name = "SntMapExtras"
         self.title_json = script_json(title) if title else None
         # Leaflet's attribution control inserts HTML, so the text is escaped first.
         self.attribution = script_json(html.escape(attribution)) if attribution else None
+        self.bounds_json = (
+            script_json([[bounds[0], bounds[1]], [bounds[2], bounds[3]]]) if bounds else None
+        )
 
     def render(self, **kwargs) -> None:
         self.get_root().header.add_child(
@@ -88,11 +100,15 @@ def make_map(
         are the base. ``"OpenStreetMap"`` or ``"CartoDB positron"`` add that basemap as a base
         layer, which loads only when online.
     fit_bounds
-        Zoom to the union of the layers' bounds on opening (default True).
+        Zoom to the union of the layers' bounds on opening (default True). Once the page has
+        laid out, the data are fitted again beside the right-hand column of controls (layer
+        control, legends) when the map is wide enough, so the controls do not hide it.
     width, height
         CSS size of the map element (e.g. ``"100%"``, ``"600px"``).
     collapsed_control
-        Collapse the layer control to an icon (default False: the layer list is visible).
+        Collapse the layer control to an icon (default False: the layer list is visible, at top
+        right, scrolling past half the map's height). Legends of the layers that are on stack
+        in one scrolling column at bottom right, sized to stay clear of the layer control.
     zoom_start
         Zoom level when nothing is fitted.
 
@@ -131,14 +147,21 @@ def make_map(
         height=height,
         control_scale=True,
         prefer_canvas=False,
+        # Quarter zoom steps, so fitting the data beside the controls does not halve its size.
+        zoom_snap=0.25,
     )
     if tiles is not None:
         url, attr = _TILES[tiles]
         folium.TileLayer(url, attr=attr, name=tiles, overlay=False, control=True).add_to(m)
     if fit_bounds and bounds:
         # Fitted before any layer is added, so each path is projected once, at the final zoom.
-        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]])
-    m.add_child(_MapExtras(title=title, attribution=attribution))
+        # Not animated: the fit beside the controls (runtime SNT.fit) must not meet a running
+        # zoom animation.
+        fit = folium.map.FitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]])
+        fit.options["animate"] = False
+        m.add_child(fit)
+    fitted = bounds if fit_bounds else None
+    m.add_child(_MapExtras(title=title, attribution=attribution, bounds=fitted))
     for layer in layers:
         m.add_child(layer)
     folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(m)
