@@ -242,8 +242,9 @@ def _kernel_sums(
         dy = y0 + (row + 0.5) * s - py
         dy2 = dy * dy
         ok = (dy2 < h2) & (row >= 0) & (row < n_rows)
-        pt, off = np.nonzero(ok)
-        row, dy2 = row[pt, off], dy2[pt, off]
+        flat = np.flatnonzero(ok)
+        pt = flat // m
+        row, dy2 = row.ravel()[flat], dy2.ravel()[flat]
         ppx = px[pt, 0]
         c_lo, c_hi = _run_ends(ppx, np.sqrt(h2 - dy2), dy2, h2, spec)
         np.maximum(c_lo, 0, out=c_lo)

@@ -435,8 +435,9 @@ def _incident_xy(
         geoms = np.asarray(geoms)
         projected = True
     kinds = shapely.get_type_id(geoms)
-    other = (kinds > 0) & ~shapely.is_empty(np.where(kinds > 0, geoms, None))
-    if other.any():
+    other = np.flatnonzero(kinds > 0)
+    other = other[~shapely.is_empty(geoms[other])]
+    if len(other):
         raise SchemaError(
             f"`{argument}` must hold point geometries (one per incident); found geometry type "
             f"ids {sorted(set(kinds[other].tolist()))}. Use "
