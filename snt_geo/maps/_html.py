@@ -167,6 +167,7 @@ var SNT = (function () {
       if (item.line) {
         sw.style.borderTopColor = item.color;
         if (item.dash) { sw.style.borderTopStyle = "dashed"; }
+        if (item.weight) { sw.style.borderTopWidth = item.weight + "px"; }
       } else {
         sw.style.background = item.color;
         if (item.border) { sw.style.borderColor = item.border; }

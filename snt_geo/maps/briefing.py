@@ -682,7 +682,10 @@ def tasking_briefing(
     notes.append(
         f"Shared priorities: a theme held ({'/'.join(statuses)}) by at least {min_wards} wards "
         "of a borough is flagged; groups are blocks of touching wards (queen adjacency, "
-        f"{shared.parameters.get('snap_m', 1.0):g} m snapping tolerance)."
+        f"{shared.parameters.get('snap_m', 1.0):g} m snapping tolerance). On the map each "
+        "flagged theme is its own layer, ordered by its number of wards; street crime and ASB "
+        f"(when flagged), then the largest, are on at opening, {PRIORITY_THEMES_SHOWN} at most; "
+        "groups are outlined over a light fill and cross-borough groups are dashed."
     )
 
     # 7. links --------------------------------------------------------------------------------
@@ -736,7 +739,10 @@ def tasking_briefing(
                 "hotspots are DBSCAN clusters of street crime "
                 f"({lp.get('hotspot_distance_m', 50):g} m, at least "
                 f"{lp.get('hotspot_min_incidents', 15)} incidents; numbered separately from the "
-                f"clusters above); months {first}..{end}."
+                f"clusters above); months {first}..{end}. Significance is per estate, so all "
+                "candidate hotspots of a significant estate share it; on the map a link's width "
+                "shows its hotspot's share of the distance-weighted street crime near the "
+                f"estate's ASB, and links under {LINK_MIN_SHARE:.0%} are left to the table."
             )
     if link_reason:
         params.append(("links", "not run", link_reason))
@@ -875,7 +881,7 @@ def _layers(areas, profile, hotspots, clusters, cross, shared, estates, links, t
         draw_estates,
         draw_hotspot_cells,
         draw_links,
-        draw_priority_groups,
+        draw_priority_themes,
         draw_ward_choropleth,
         draw_ward_outlines,
     )
@@ -911,12 +917,23 @@ def _layers(areas, profile, hotspots, clusters, cross, shared, estates, links, t
                 ", ".join(names.get(str(c), str(c)) for c in g) for g in groups["ward_codes"]
             ]
         )
-        layers.append(
-            draw_priority_groups(
-                groups,
-                name="Shared priorities (flagged themes)",
-                popup=("theme", "n_wards", "ward_names", "cross_borough"),
-                labels={"ward_names": "wards"},
+        # One layer per flagged theme: filled groups of every theme at once cover the borough.
+        theme_layers = draw_priority_themes(
+            groups,
+            n_shown=PRIORITY_THEMES_SHOWN,
+            popup=("theme", "n_wards", "ward_names", "cross_borough"),
+            labels={"ward_names": "wards"},
+        )
+        layers += theme_layers
+        shown = [t.info.choices["theme"] for t in theme_layers if t.info.choices["shown"]]
+        params.append(
+            (
+                "map",
+                "shared priority layers",
+                f"one per flagged theme ({len(theme_layers)}), ordered by wards; on when the map "
+                f"opens: {', '.join(shown) or 'none'} (street crime and ASB first when flagged, "
+                f"then most wards, {PRIORITY_THEMES_SHOWN} at most); outlines over a light fill, "
+                "cross-borough groups dashed",
             )
         )
     for i, (t, cells) in enumerate(hotspots.items()):
@@ -951,12 +968,35 @@ def _layers(areas, profile, hotspots, clusters, cross, shared, estates, links, t
         est = estates if "name" in estates.columns else estates.assign(name=estates.index)
         layers.append(draw_estates(est))
     if links is not None and len(links):
-        layers.append(
-            draw_links(
-                links,
-                popup=("estate_name", "explanation", "p_adjusted"),
-                tooltip=("estate_name",),
-                labels={"estate_name": "estate", "p_adjusted": "adjusted p"},
+        n_candidates = links.groupby("estate")["hotspot"].transform("size")
+        shown = links.assign(
+            estate_test=[
+                f"{'significant' if sig else 'not significant'} (adjusted p {p:.3f}); one test "
+                f"per estate, shared by its {n} candidate hotspots"
+                for sig, p, n in zip(
+                    links["significant"], links["p_adjusted"], n_candidates, strict=True
+                )
+            ],
+            hotspot_share=[
+                f"{v:.0%} of the distance-weighted street crime near the estate's ASB"
+                for v in links["hotspot_weight_share"]
+            ],
+        )
+        layer = draw_links(
+            shown,
+            popup=("estate_name", "estate_test", "hotspot_share", "explanation"),
+            tooltip=("estate_name", "hotspot_share"),
+            labels={"estate_name": "estate", "estate_test": "estate-level test"},
+            min_share=LINK_MIN_SHARE,
+        )
+        layers.append(layer)
+        params.append(
+            (
+                "map",
+                "links drawn",
+                f"{layer.info.n_drawn} of {len(links)}: those whose hotspot holds at least "
+                f"{LINK_MIN_SHARE:.0%} of the street crime near the estate's ASB (all are in the "
+                "links table); width by that share, red when the estate's test is significant",
             )
         )
     for layer in layers:
@@ -974,6 +1014,13 @@ def _layers(areas, profile, hotspots, clusters, cross, shared, estates, links, t
 # --------------------------------------------------------------------------------------------
 # Page
 
+#: Shared-priority theme layers on when the briefing opens (the others are listed, off).
+PRIORITY_THEMES_SHOWN = 2
+
+#: Links drawn on the briefing map: hotspots holding at least this share of the street crime
+#: near the estate's ASB (every candidate link stays in the links table).
+LINK_MIN_SHARE = 0.05
+
 _CSS = """
 html,body{height:auto!important;width:auto!important}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#222;
@@ -982,7 +1029,7 @@ h1{font-size:1.5em;margin:.3em 0}
 h2{font-size:1.25em;border-bottom:2px solid #1f4e79;padding-bottom:2px;margin-top:1.6em}
 h3{font-size:1.05em;margin:1.2em 0 .3em}
 .sub{color:#555;margin:0 0 .8em}
-.map-box{height:620px;border:1px solid #bbb;position:relative}
+.map-box{height:min(82vh,780px);min-height:480px;border:1px solid #bbb;position:relative}
 table{border-collapse:collapse;margin:.4em 0 1em;font-size:12.5px;width:100%}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 thead th{background:#eef3f8;position:sticky;top:0}

@@ -54,7 +54,9 @@ __all__ = [
     "draw_cluster_hulls",
     "draw_estates",
     "draw_links",
+    "LINK_SHARE_CLASSES",
     "draw_priority_groups",
+    "draw_priority_themes",
 ]
 
 #: Decimal places kept in longitude/latitude (1e-5 degree is about 1.1 m of latitude).
@@ -172,11 +174,14 @@ class LegendItem:
     line: bool = False
     dash: bool = False
     border: str | None = None
+    weight: float | None = None
 
     def to_json(self) -> dict:
         out: dict = {"color": self.color, "label": self.label}
         if self.line:
             out["line"] = True
+        if self.weight is not None:
+            out["weight"] = self.weight
         if self.dash:
             out["dash"] = True
         if self.border:
@@ -1155,11 +1160,12 @@ def _themed_polygons(
     dashed: np.ndarray | None = None,
     fill_opacity: float,
     weight: float,
+    colors: Mapping[str, str] | None = None,
 ) -> tuple[list[dict], np.ndarray, list[LegendItem]]:
     themes, index = _theme_colours(frame[theme_column])
     styles, items = [], []
     for i, t in enumerate(themes):
-        colour = _categorical(i)
+        colour = colors[t] if colors and t in colors else _categorical(i)
         styles.append(
             _path_style(color=colour, weight=weight, fill_color=colour, fill_opacity=fill_opacity)
         )
@@ -1306,6 +1312,13 @@ def draw_estates(
     )
 
 
+#: Link widths by ``hotspot_weight_share`` (upper class limits, screen px, opacity).
+LINK_SHARE_CLASSES = ((0.05, 1.5, 0.45), (0.10, 3.0, 0.6), (0.20, 5.0, 0.75), (1.0, 8.0, 0.9))
+
+_SIGNIFICANT_COLOUR = "#b2182b"
+_NOT_SIGNIFICANT_COLOUR = "#8c8c8c"
+
+
 def draw_links(
     links: gpd.GeoDataFrame,
     *,
@@ -1313,6 +1326,8 @@ def draw_links(
     tooltip: Sequence[str] | None = ("estate",),
     popup: Sequence[str] | None = ("estate", "explanation", "p_value"),
     labels: Mapping[str, str] | None = None,
+    share_column: str = "hotspot_weight_share",
+    min_share: float = 0.0,
     show: bool = True,
 ) -> MapLayer:
     """Links as lines with popups: solid red when ``significant``, dashed grey otherwise.
@@ -1321,56 +1336,124 @@ def draw_links(
     ----------
     links
         LineStrings in any labelled CRS with ``significant`` (bool) and, for the default
-        tooltip/popup, ``estate``, ``explanation`` and ``p_value``.
+        tooltip/popup, ``estate``, ``explanation`` and ``p_value`` (the output of
+        :func:`snt_geo.linkage.links.link_asb_to_street_crime` has them all).
     name, tooltip, popup, labels, show
         As for :func:`draw_ward_choropleth`.
+    share_column
+        Share (0 to 1) of the estate's nearby street crime held by the link's hotspot (default
+        ``"hotspot_weight_share"``). When the column is present, line width and opacity grow
+        with it in the classes of :data:`LINK_SHARE_CLASSES` (below 5%, 5-10%, 10-20%, 20% and
+        over), so the hotspots that matter stand out among an estate's candidates; when absent,
+        every line has one width.
+    min_share
+        Draw only links whose share is at least this (default 0: all); the others are counted
+        in ``info.n_not_drawn["share below min_share"]`` (keep them in a table beside the map).
+        Needs ``share_column``.
 
     Returns
     -------
     MapLayer
-        ``info.choices["n_significant"]`` counts significant links.
+        ``info.choices`` records ``n_significant`` (drawn significant links), ``share_column``
+        (None when absent) and ``min_share``.
+
+    Notes
+    -----
+    Significance from :func:`~snt_geo.linkage.links.link_asb_to_street_crime` is per estate (one
+    co-location test per estate), so every candidate hotspot of a significant estate is drawn
+    red; the width, from the hotspot's share, says which of them carry the link.
     """
     tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
-    frame = _check_frame(links, argument="links", required=["significant"], display=tooltip + popup)
+    if not isinstance(min_share, int | float) or not 0 <= min_share <= 1:
+        raise ValueError(f"`min_share` must be a share from 0 to 1; got {min_share!r}.")
+    required = ["significant"] + ([share_column] if min_share > 0 else [])
+    frame = _check_frame(links, argument="links", required=required, display=tooltip + popup)
     bad = [v for v in frame["significant"].tolist() if not isinstance(v, bool | np.bool_)]
     if bad:
         raise SchemaError(
             "`links` column 'significant' must hold True/False.", [f"values such as {bad[:3]!r}"]
         )
     n_rows = len(frame)
+    has_share = share_column in frame.columns
+    not_drawn: dict[str, int] = {}
+    if min_share > 0:
+        low = ~(frame[share_column].astype("float64").fillna(0.0).to_numpy() >= min_share)
+        if low.any():
+            not_drawn["share below min_share"] = int(low.sum())
+        frame = frame.loc[~low]
     frame, n_empty = _drop_empty(frame, argument="links")
+    if n_empty:
+        not_drawn["no geometry"] = n_empty
     significant = frame["significant"].to_numpy(dtype=bool)
-    styles = [
-        _path_style(color="#8c8c8c", weight=2.0, opacity=0.8, dash="5 5"),
-        _path_style(color="#b2182b", weight=3.5, opacity=0.9),
-    ]
-    styles = [{**s, "fill": False} for s in styles]
+    n_sig, n_not = int(significant.sum()), int((~significant).sum())
+    if has_share:
+        share = frame[share_column].astype("float64").fillna(0.0).to_numpy()
+        limits = np.array([c[0] for c in LINK_SHARE_CLASSES])
+        klass = np.minimum(np.searchsorted(limits, share, side="right"), len(limits) - 1)
+        styles = [
+            _line_style(sig, weight=w, opacity=o)
+            for sig in (False, True)
+            for _, w, o in LINK_SHARE_CLASSES
+        ]
+        style_index = significant.astype(int) * len(LINK_SHARE_CLASSES) + klass
+        lows = [0.0] + [c[0] for c in LINK_SHARE_CLASSES[:-1]]
+        widths = tuple(
+            LegendItem(
+                _SIGNIFICANT_COLOUR,
+                f"{lo:.0%}" + (f" to {hi:.0%}" if hi < 1 else " and over"),
+                line=True,
+                weight=w,
+            )
+            for lo, (hi, w, _) in zip(lows, LINK_SHARE_CLASSES, strict=True)
+        )
+        note = (
+            "Width: the hotspot's share of the street crime near the estate's ASB. Red: the "
+            "estate's co-location test is significant (one test per estate)."
+        )
+    else:
+        styles = [_line_style(False, weight=2.0, opacity=0.8), _line_style(True, 3.5, 0.9)]
+        style_index = significant.astype(int)
+        widths, note = (), None
     legend = Legend(
         title="Links",
         items=(
-            LegendItem("#b2182b", f"Significant ({int(significant.sum())})", line=True),
-            LegendItem(
-                "#8c8c8c", f"Not significant ({int((~significant).sum())})", line=True, dash=True
-            ),
+            LegendItem(_SIGNIFICANT_COLOUR, f"Significant ({n_sig})", line=True),
+            LegendItem(_NOT_SIGNIFICANT_COLOUR, f"Not significant ({n_not})", line=True, dash=True),
+            *widths,
         ),
+        note=note,
     )
-    labels = {"p_value": "p-value", **(labels or {})}
+    labels = {"p_value": "p-value", share_column: "hotspot share", **(labels or {})}
     return _vector_layer(
         frame,
         name=name,
         argument="links",
         styles=styles,
-        style_index=significant.astype(int),
+        style_index=style_index,
         tooltip=tooltip,
         popup=popup,
         labels=labels,
         legend=legend,
         simplify_m=0.0,
         n_rows=n_rows,
-        n_not_drawn={"no geometry": n_empty} if n_empty else {},
-        choices={"n_significant": int(significant.sum())},
+        n_not_drawn=not_drawn,
+        choices={
+            "n_significant": n_sig,
+            "share_column": share_column if has_share else None,
+            "min_share": float(min_share),
+        },
         show=show,
     )
+
+
+def _line_style(significant: bool, weight: float, opacity: float) -> dict:
+    if significant:
+        style = _path_style(color=_SIGNIFICANT_COLOUR, weight=weight, opacity=opacity)
+    else:
+        style = _path_style(
+            color=_NOT_SIGNIFICANT_COLOUR, weight=weight, opacity=opacity, dash="5 5"
+        )
+    return {**style, "fill": False}
 
 
 def draw_priority_groups(
@@ -1383,6 +1466,8 @@ def draw_priority_groups(
     fill_opacity: float = 0.3,
     simplify_m: float = 10.0,
     show: bool = True,
+    colors: Mapping[str, str] | None = None,
+    legend_title: str = "Shared priorities by theme",
 ) -> MapLayer:
     """Groups of wards sharing a priority, coloured by ``theme``; cross-borough groups dashed.
 
@@ -1393,6 +1478,11 @@ def draw_priority_groups(
         default tooltip/popup ``n_wards`` and ``ward_codes`` (a list, shown comma-separated).
     name, tooltip, popup, labels, fill_opacity, simplify_m, show
         As for :func:`draw_ward_choropleth`.
+    colors
+        CSS colour by theme name; default: the sorted themes through a colour-blind-safe palette
+        (Okabe & Ito 2008).
+    legend_title
+        Legend heading.
 
     Returns
     -------
@@ -1407,7 +1497,12 @@ def draw_priority_groups(
     frame, n_empty = _drop_empty(frame, argument="groups")
     cross = frame["cross_borough"].fillna(False).to_numpy(dtype=bool)
     styles, style_index, items = _themed_polygons(
-        frame, theme_column="theme", dashed=cross, fill_opacity=fill_opacity, weight=2.0
+        frame,
+        theme_column="theme",
+        dashed=cross,
+        fill_opacity=fill_opacity,
+        weight=2.0,
+        colors=colors,
     )
     items.append(LegendItem("#333333", "Cross-borough group", line=True, dash=True))
     labels = {
@@ -1425,10 +1520,92 @@ def draw_priority_groups(
         tooltip=tooltip,
         popup=popup,
         labels=labels,
-        legend=Legend(title="Shared priorities by theme", items=tuple(items)),
+        legend=Legend(title=legend_title, items=tuple(items)),
         simplify_m=simplify_m,
         n_rows=n_rows,
         n_not_drawn={"no geometry": n_empty} if n_empty else {},
         choices={"n_cross_borough": int(cross.sum())},
         show=show,
     )
+
+
+def draw_priority_themes(
+    groups: gpd.GeoDataFrame,
+    *,
+    n_shown: int = 2,
+    shown_first: Sequence[str] = ("street_crime", "asb"),
+    name_prefix: str = "Shared priority",
+    tooltip: Sequence[str] | None = ("theme", "n_wards", "cross_borough"),
+    popup: Sequence[str] | None = ("theme", "n_wards", "ward_codes", "cross_borough"),
+    labels: Mapping[str, str] | None = None,
+    fill_opacity: float = 0.08,
+    simplify_m: float = 10.0,
+) -> list[MapLayer]:
+    """One layer per theme of shared-priority groups, biggest first, few shown on opening.
+
+    Filled groups of many themes cover a borough and hide each other; one toggleable layer per
+    theme, drawn as coloured outlines over a light fill, keeps each readable.
+
+    Parameters
+    ----------
+    groups
+        As for :func:`draw_priority_groups` (``theme``, ``cross_borough``, and ``n_wards`` which
+        also orders the layers).
+    n_shown
+        How many theme layers are on when the map opens (default 2); the others are listed in
+        the layer control, off.
+    shown_first
+        Themes shown before the others when present (default street crime and ASB, the themes
+        of the ASB-to-street-crime links); the rest of the ``n_shown`` go by number of wards.
+    name_prefix
+        Layer names are ``"{name_prefix}: {theme} ({n} wards)"``.
+    tooltip, popup, labels, simplify_m
+        As for :func:`draw_priority_groups`.
+    fill_opacity
+        Fill opacity of the groups (default 0.08: outlines carry the colour).
+
+    Returns
+    -------
+    list of MapLayer
+        One per theme, ordered by the theme's wards in groups (sum of ``n_wards``, largest first;
+        ties by theme name). Each layer's ``info.choices`` records ``theme``, ``rank`` (1 =
+        most wards), ``n_wards`` and ``shown``. Colours go through the palette of
+        :func:`draw_priority_groups` in the order shown-first, then by wards, so the first eight
+        themes (those on at opening among them) have distinct colours.
+    """
+    if not isinstance(n_shown, int | np.integer) or n_shown < 0:
+        raise ValueError(f"`n_shown` must be an integer >= 0; got {n_shown!r}.")
+    frame = _check_frame(
+        groups,
+        argument="groups",
+        required=["theme", "cross_borough", "n_wards"],
+        display=_as_list(tooltip, argument="tooltip") + _as_list(popup, argument="popup"),
+    )
+    theme = frame["theme"].astype("string")
+    totals = frame.assign(theme=theme).groupby("theme", sort=True)["n_wards"].sum()
+    order = sorted(totals.index, key=lambda t: (-int(totals[t]), str(t)))
+    first = [t for t in shown_first if t in totals.index]
+    preferred = first + [t for t in order if t not in first]
+    shown = preferred[:n_shown]
+    # Colours in that order, so the layers on at opening (and the largest) never share one.
+    palette = {str(t): _categorical(i) for i, t in enumerate(preferred)}
+    layers = []
+    for rank, t in enumerate(order, start=1):
+        n = int(totals[t])
+        layer = draw_priority_groups(
+            frame.loc[(theme == t).to_numpy()],
+            name=f"{name_prefix}: {_default_label(str(t))} ({n} wards)",
+            tooltip=tooltip,
+            popup=popup,
+            labels=labels,
+            fill_opacity=fill_opacity,
+            simplify_m=simplify_m,
+            show=t in shown,
+            colors=palette,
+            legend_title=f"{name_prefix}: {_default_label(str(t))}",
+        )
+        layer.info.choices.update(
+            {"theme": str(t), "rank": rank, "n_wards": n, "shown": t in shown}
+        )
+        layers.append(layer)
+    return layers

@@ -347,7 +347,31 @@ def test_leaflet_draws_every_layer(loaded):
     assert any(t.startswith("Gi* hotspots: street crime") for t in titles)
     for needed in ("Ward and borough outlines", "Cross-border hotspots", "Estates"):
         assert needed in titles
-    assert "ASB to street-crime links" in titles and "Shared priorities (flagged themes)" in titles
+    assert "ASB to street-crime links" in titles
+    # One layer per flagged shared-priority theme, largest first; street crime and ASB on.
+    flagged = briefing.shared.flagged
+    themed = [layer for layer in briefing.map_layers if layer.title.startswith("Shared priority:")]
+    assert len(themed) == flagged["theme"].nunique() > 2
+    wards_per = [layer.info.choices["n_wards"] for layer in themed]
+    assert wards_per == sorted(wards_per, reverse=True)
+    on = {layer.info.choices["theme"] for layer in themed if layer.show}
+    assert on == {"street_crime", "asb"}
+
+
+def test_links_drawn_by_share_with_estate_test_in_popup(built):
+    briefing, _, _ = built
+    from snt_geo.maps.briefing import LINK_MIN_SHARE
+
+    layer = next(x for x in briefing.map_layers if x.title == "ASB to street-crime links")
+    keep = briefing.links["hotspot_weight_share"] >= LINK_MIN_SHARE
+    assert layer.info.n_drawn == int(keep.sum()) < len(briefing.links)
+    assert layer.info.n_not_drawn == {"share below min_share": int((~keep).sum())}
+    p = json.loads(layer.payload_json)
+    popup = [p["labels"][i] for i in p["popup"]]
+    assert popup[:3] == ["estate", "estate-level test", "hotspot share"]
+    tests = p["values"][p["labels"].index("estate-level test")]
+    sig = briefing.links.loc[keep, "significant"].tolist()
+    assert [t.startswith("significant") for t in tests] == sig
 
 
 def test_legend_and_layer_control_present(loaded):

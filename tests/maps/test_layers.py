@@ -411,6 +411,81 @@ def test_links_styles_and_popup_values():
         draw_links(links.assign(significant=["yes", "no"]))
 
 
+def test_links_width_and_opacity_grow_with_hotspot_share():
+    line = shapely.LineString([(530_000, 180_000), (530_500, 180_500)])
+    share = [0.0, 0.049, 0.05, 0.12, 0.2, 0.9, 0.3, 0.01]
+    sig = [True, True, True, True, True, True, False, False]
+    links = gpd.GeoDataFrame(
+        {"significant": sig, "hotspot_weight_share": share}, geometry=[line] * 8, crs=27700
+    )
+    p = payload(draw_links(links, tooltip=None, popup=None))
+    styles = [p["styles"][i] for i in p["style_index"]]
+    # Classes by share: [0, 5%), [5%, 10%), [10%, 20%), [20%, 100%]; a share at a limit goes up.
+    expected = [1.5, 1.5, 3.0, 5.0, 8.0, 8.0, 8.0, 1.5]
+    assert [s["weight"] for s in styles] == expected
+    assert [s["weight"] for s in styles] == [
+        next(w for hi, w, _ in L.LINK_SHARE_CLASSES if v < hi or hi == 1.0) for v in share
+    ]
+    opac = [s["opacity"] for s in styles[:6]]
+    assert opac == sorted(opac) and opac[0] < opac[-1]
+    # Significant (estate-level test) red and solid; not significant grey and dashed.
+    assert all(s["color"] == "#b2182b" and "dashArray" not in s for s in styles[:6])
+    assert all(s["color"] == "#8c8c8c" and s["dashArray"] for s in styles[6:])
+
+
+def test_links_min_share_leaves_small_hotspots_to_the_table():
+    line = shapely.LineString([(530_000, 180_000), (530_500, 180_500)])
+    links = gpd.GeoDataFrame(
+        {"significant": [True, False, True], "hotspot_weight_share": [0.01, 0.3, np.nan]},
+        geometry=[line] * 3,
+        crs=27700,
+    )
+    layer = draw_links(links, tooltip=None, popup=None, min_share=0.05)
+    assert layer.info.n_drawn == 1 and len(payload(layer)["g"]) == 1
+    assert layer.info.n_not_drawn == {"share below min_share": 2}
+    assert layer.info.choices["min_share"] == 0.05
+    with pytest.raises(ValueError, match="`min_share` must be a share from 0 to 1"):
+        draw_links(links, min_share=5)
+    with pytest.raises(SchemaError, match="cannot be drawn"):
+        draw_links(links.drop(columns="hotspot_weight_share"), popup=None, min_share=0.05)
+
+
+def test_priority_themes_one_layer_per_theme_by_wards():
+    g = grid3x3()
+    geoms = [g.geometry.iloc[i] for i in range(5)]
+    groups = gpd.GeoDataFrame(
+        {
+            "theme": ["burglary", "burglary", "drugs", "asb", "robbery"],
+            "n_wards": [3, 2, 4, 1, 2],
+            "ward_codes": [["W00"], ["W01"], ["W02"], ["W10"], ["W11"]],
+            "cross_borough": [False, True, False, False, False],
+        },
+        geometry=geoms,
+        crs=g.crs,
+    )
+    layers = L.draw_priority_themes(groups)
+    # Wards per theme: burglary 5, drugs 4, robbery 2, asb 1 (ties would go by name).
+    assert [x.info.choices["theme"] for x in layers] == ["burglary", "drugs", "robbery", "asb"]
+    assert [x.info.choices["n_wards"] for x in layers] == [5, 4, 2, 1]
+    assert layers[0].title == "Shared priority: burglary (5 wards)"
+    assert [len(payload(x)["g"]) for x in layers] == [2, 1, 1, 1]
+    # ASB is preferred (street crime absent), then the largest: two on at opening.
+    assert [x.show for x in layers] == [True, False, False, True]
+    colours = [payload(x)["styles"][0]["color"] for x in layers]
+    assert len(set(colours)) == 4
+    assert all(payload(x)["styles"][0]["fillOpacity"] == 0.08 for x in layers)
+    burglary = payload(layers[0])
+    assert "dashArray" in burglary["styles"][burglary["style_index"][1]]
+    assert [x.show for x in L.draw_priority_themes(groups, shown_first=(), n_shown=1)] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    with pytest.raises(ValueError, match="`n_shown` must be an integer >= 0"):
+        L.draw_priority_themes(groups, n_shown=-1)
+
+
 def test_priority_groups_list_values_and_dash():
     g = grid3x3()
     groups = gpd.GeoDataFrame(
