@@ -1,3 +1,85 @@
-"""snt_geo.linkage."""
+"""Hotspots, clusters, shared priorities, cross-border flags and ASB <-> street-crime links."""
 
-__all__: list[str] = []
+from snt_geo.linkage.clusters import (
+    CLUSTER_COLUMNS,
+    MIN_HULL_RADIUS_M,
+    cluster_incidents,
+    summarise_clusters,
+)
+from snt_geo.linkage.cross_border import (
+    CROSS_BORDER_COLUMNS,
+    flag_cross_border_hotspots,
+)
+from snt_geo.linkage.density import (
+    KERNELS,
+    DensityMethod,
+    default_bandwidth_m,
+    dual_kernel_density,
+    kernel_density,
+)
+from snt_geo.linkage.emerging import (
+    EMERGING_CLASSES,
+    EmergingHotspots,
+    EmergingMethod,
+    emerging_hotspots,
+    mann_kendall,
+)
+from snt_geo.linkage.grid import (
+    GridSpec,
+    default_cell_size_m,
+    make_grid,
+)
+from snt_geo.linkage.hotspots import (
+    HOTSPOT_CLASSES,
+    HotspotMethod,
+    find_hotspots,
+)
+from snt_geo.linkage.links import (
+    LINK_COLUMNS,
+    colocation_quotient,
+    link_asb_to_street_crime,
+)
+from snt_geo.linkage.near_repeat import (
+    KNOX_COLUMNS,
+    KnoxResult,
+    knox_test,
+)
+from snt_geo.linkage.shared_priorities import (
+    SharedPriorities,
+    flag_shared_priorities,
+    ward_adjacency,
+)
+
+__all__ = [
+    "CLUSTER_COLUMNS",
+    "CROSS_BORDER_COLUMNS",
+    "DensityMethod",
+    "EMERGING_CLASSES",
+    "EmergingHotspots",
+    "EmergingMethod",
+    "GridSpec",
+    "HOTSPOT_CLASSES",
+    "HotspotMethod",
+    "KERNELS",
+    "KNOX_COLUMNS",
+    "KnoxResult",
+    "LINK_COLUMNS",
+    "MIN_HULL_RADIUS_M",
+    "SharedPriorities",
+    "cluster_incidents",
+    "colocation_quotient",
+    "default_bandwidth_m",
+    "default_cell_size_m",
+    "dual_kernel_density",
+    "emerging_hotspots",
+    "find_hotspots",
+    "flag_cross_border_hotspots",
+    "flag_shared_priorities",
+    "kernel_density",
+    "knox_test",
+    "link_asb_to_street_crime",
+    "make_grid",
+    "mann_kendall",
+    "summarise_clusters",
+    "ward_adjacency",
+]
