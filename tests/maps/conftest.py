@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,76 @@ class Page:
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the session, fresh profile, network blocked."""
+    yield from _chromium(CHROMIUM_FLAGS)
+
+
+@pytest.fixture(scope="module")
+def painting_browser():
+    """Headless Chromium at 1400x1000 that paints the whole page into screenshots.
+
+    Without ``--force-gpu-mem-available-mb`` headless Chromium runs out of tile memory and
+    paints only the top few hundred pixels of a large map: a screenshot artefact, not a page bug.
+    """
+    flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--window-size")]
+    yield from _chromium((*flags, "--window-size=1400,1000", "--force-gpu-mem-available-mb=2048"))
+
+
+def read_png(data: bytes) -> np.ndarray:
+    """Decode an 8-bit RGB or RGBA PNG (as Chromium writes screenshots) to a (rows, cols, 4) array.
+
+    zlib + numpy only (PNG specification, W3C 2003, sections 9 and 11): concatenated IDAT
+    chunks are inflated and each scanline is unfiltered (None, Sub, Up, Average, Paeth).
+    """
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, [], None
+    while pos < len(data):
+        n = int.from_bytes(data[pos : pos + 4], "big")
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + n]
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat.append(body)
+        pos += 12 + n
+    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
+    depth, colour, interlace = header[8], header[9], header[12]
+    assert depth == 8 and colour in (2, 6) and interlace == 0, "unsupported PNG"
+    bpp = 4 if colour == 6 else 3
+    stride = width * bpp
+    raw = np.frombuffer(zlib.decompress(b"".join(idat)), dtype=np.uint8)
+    raw = raw.reshape(height, stride + 1)
+    out = np.zeros((height, stride), dtype=np.uint8)
+    prev = np.zeros(stride, dtype=np.int32)
+    for r in range(height):
+        kind, line = raw[r, 0], raw[r, 1:].astype(np.int32)
+        if kind == 0:
+            cur = line
+        elif kind == 2:
+            cur = (line + prev) & 255
+        elif kind == 1:
+            # Sub: running sum per channel, so a cumulative sum along each channel's bytes.
+            cur = (np.cumsum(line.reshape(width, bpp), axis=0) & 255).reshape(stride)
+        else:
+            cur = line.copy()
+            for i in range(0, stride, bpp):
+                a = cur[i - bpp : i] if i else np.zeros(bpp, dtype=np.int32)
+                b = prev[i : i + bpp]
+                if kind == 3:
+                    pred = (a + b) >> 1
+                else:
+                    c = prev[i - bpp : i] if i else np.zeros(bpp, dtype=np.int32)
+                    p = a + b - c
+                    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
+                    pred = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+                cur[i : i + bpp] = (cur[i : i + bpp] + pred) & 255
+        out[r] = cur
+        prev = cur.astype(np.int32)
+    pixels = out.reshape(height, width, bpp)
+    if bpp == 3:
+        pixels = np.concatenate([pixels, np.full((height, width, 1), 255, np.uint8)], axis=2)
+    return pixels
+
+
+def _chromium(flags):
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -69,7 +140,7 @@ def browser():
     profile = tempfile.mkdtemp(prefix="snt-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+    for flag in (*flags, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
@@ -165,3 +236,9 @@ def city_cells(city_incidents, city_wards):
     """
     xmin, ymin, xmax, ymax = city_wards.total_bounds
     return grid_cells(city_incidents.cx[xmin:xmax, ymin:ymax])
+
+
+@pytest.fixture(scope="session")
+def png_reader():
+    """:func:`read_png`, for test modules (conftest is not importable by name)."""
+    return read_png

@@ -452,3 +452,67 @@ def test_one_incident_still_makes_a_page(sample):
     assert b.hotspot_themes == ("street_crime",)
     assert len(b.clusters) == 0 and int(b.profile["incident_count"].sum()) == 1
     assert 'id="ward-problem-solving"' in b.html and find_remote_references(b.html) == []
+
+
+def painted_share_by_band(pixels: np.ndarray, *, bands: int = 3) -> list[float]:
+    """Share of pixels in each horizontal band that are neither Leaflet's background grey
+    (#dddddd, to within 8 levels) nor white, i.e. where something was painted."""
+    rgb = pixels[..., :3].astype(int)
+    background = (np.abs(rgb - 221) <= 8).all(axis=-1) | (rgb >= 250).all(axis=-1)
+    return [float((~band).mean()) for band in np.array_split(background, bands)]
+
+
+def test_painted_share_fails_a_map_clipped_after_its_top_rows():
+    rows = np.full((300, 200, 4), 221, dtype=np.uint8)
+    rows[:, :, 3] = 255
+    rows[:, :, 0] = 120  # painted everywhere
+    assert min(painted_share_by_band(rows)) == 1.0
+    clipped = rows.copy()
+    clipped[100:] = 255  # only the top third painted, as with headless tile-memory clipping
+    assert painted_share_by_band(clipped)[1:] == [0.0, 0.0]
+
+
+def test_screenshot_shows_the_whole_map_painted(built, painting_browser, png_reader):
+    """A real screenshot of the briefing at 1400x1000: the map box is painted top to bottom."""
+    import base64
+
+    _, path, _ = built
+    driver = painting_browser
+    driver.get(path.resolve().as_uri())
+    rect = driver.execute_script(
+        "var m = document.querySelector('.folium-map'); m.scrollIntoView();"
+        "var r = m.getBoundingClientRect();"
+        "var c = document.querySelector('.leaflet-top.leaflet-right .leaflet-control-layers')"
+        "  .getBoundingClientRect();"
+        "return [r.left, r.top, r.right, r.bottom, c.left, window.devicePixelRatio];"
+    )
+    # Wait for SNT.fit (run after the page's scripts) and the paint that follows.
+    driver.execute_async_script("var done = arguments[0]; setTimeout(done, 300);")
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "optimizeForSpeed": True}
+    )
+    pixels = png_reader(base64.b64decode(shot["data"]))
+    left, top, right, bottom, controls_left, ratio = (float(v) for v in rect)
+    assert ratio == 1.0 and bottom - top > 480
+    # The data area: the map box left of the control column, above the attribution line.
+    area = pixels[int(top) : int(bottom) - 40, int(left) + 1 : int(controls_left)]
+    shares = painted_share_by_band(area)
+    assert min(shares[1:]) > 0.25 and float(np.mean(shares)) > 0.2, shares
+    # The layer control and the legend column do not overlap, and a legend hides with its layer.
+    ctl, legends, n_before = driver.execute_script(
+        "var r = e => { var b = e.getBoundingClientRect(); return [b.left, b.top, b.right,"
+        "  b.bottom]; };"
+        "return [r(document.querySelector('.leaflet-control-layers')),"
+        "  r(document.querySelector('.snt-legend-panel')),"
+        "  document.querySelectorAll('.snt-legend').length];"
+    )
+    assert legends[1] >= ctl[3] or legends[0] >= ctl[2], (ctl, legends)
+    driver.execute_script(
+        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".find(l => l.textContent.includes('Shared priority: street crime'))"
+        ".querySelector('input').click();"
+    )
+    titles = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.snt-legend-title')).map(e => e.textContent)"
+    )
+    assert len(titles) == n_before - 1 and "Shared priority: street crime" not in titles
