@@ -504,7 +504,7 @@ def test_screenshot_shows_the_whole_map_painted(built, painting_browser, png_rea
         "  b.bottom]; };"
         "return [r(document.querySelector('.leaflet-control-layers')),"
         "  r(document.querySelector('.snt-legend-panel')),"
-        "  document.querySelectorAll('.snt-legend').length];"
+        "  document.querySelectorAll('.snt-legend-title').length];"
     )
     assert legends[1] >= ctl[3] or legends[0] >= ctl[2], (ctl, legends)
     driver.execute_script(
