@@ -209,8 +209,8 @@ def _centre_inside(edges: np.ndarray, part: np.ndarray, spec: GridSpec) -> np.nd
     return np.cumsum(diff, axis=1)[:, :-1] > 0.5
 
 
-def _near_boundary(edges: np.ndarray, spec: GridSpec) -> np.ndarray:
-    """Flat cell ids of every cell a ring edge could touch (a superset, checked exactly later).
+def _near_boundary(edges: np.ndarray, spec: GridSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(edge, flat cell id) pairs for every cell a ring edge could meet (a superset).
 
     Edges are cut into pieces no longer than one cell; each piece's bounding box, widened by a
     hair so that a piece lying on a cell edge also names the neighbouring cell, covers at most
@@ -233,15 +233,42 @@ def _near_boundary(edges: np.ndarray, spec: GridSpec) -> np.ndarray:
     c_hi = np.floor((np.maximum(xa, xb) - x0) / s + hair).astype(np.int64)
     r_lo = np.floor((np.minimum(ya, yb) - y0) / s - hair).astype(np.int64)
     r_hi = np.floor((np.maximum(ya, yb) - y0) / s + hair).astype(np.int64)
-    ids = []
+    which, ids = [], []
     for dr in range(3):
         for dc in range(3):
             r = r_lo + dr
             c = c_lo + dc
             ok = (r <= r_hi) & (c <= c_hi) & (r >= 0) & (r < spec.n_rows)
             ok &= (c >= 0) & (c < spec.n_cols)
+            which.append(edge[ok])
             ids.append(r[ok] * spec.n_cols + c[ok])
-    return np.unique(np.concatenate(ids))
+    pairs = np.unique(np.column_stack([np.concatenate(ids), np.concatenate(which)]), axis=0)
+    return pairs[:, 1], pairs[:, 0]
+
+
+def _meets_open_cell(edges: np.ndarray, spec: GridSpec, cell: np.ndarray) -> np.ndarray:
+    """Whether each segment ``edges[i]`` meets the interior of cell ``cell[i]`` (exact test).
+
+    Liang-Barsky clipping against the open square: the segment P + t D, t in [0, 1], meets it
+    when the open parameter intervals of the two slabs overlap each other and [0, 1]. A segment
+    along a cell edge, or one that only touches a corner (t = 0 computed exactly), does not.
+    """
+    rows, cols = np.divmod(cell, spec.n_cols)
+    s = spec.cell_size_m
+    lo = np.full(len(cell), -np.inf)
+    hi = np.full(len(cell), np.inf)
+    inside = np.ones(len(cell), dtype=bool)
+    for axis, low in ((0, spec.x0 + cols * s), (1, spec.y0 + rows * s)):
+        p = edges[:, axis]
+        d = edges[:, axis + 2] - p
+        flat = d == 0
+        inside &= ~flat | ((p > low) & (p < low + s))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ta = (low - p) / d
+            tb = (low + s - p) / d
+        lo = np.where(flat, lo, np.maximum(lo, np.minimum(ta, tb)))
+        hi = np.where(flat, hi, np.minimum(hi, np.maximum(ta, tb)))
+    return inside & (lo < hi) & (lo < 1) & (hi > 0)
 
 
 def _boxes(spec: GridSpec, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -292,21 +319,20 @@ def _outer_edges(edges: np.ndarray) -> np.ndarray:
 def _area_mask(parts: np.ndarray, spec: GridSpec) -> np.ndarray:
     """Boolean (n_rows, n_cols) raster: True for cells whose interior meets the area's interior.
 
-    Such a cell either has its centre inside (or on the boundary of) the area, or a ring passes
-    through it; so only cells near a ring with their centre outside need an exact GEOS test.
+    Such a cell either has its centre inside (or on the boundary of) the area, or a ring edge
+    passes through its interior (the area's interior lies on one side of every ring edge). So
+    only cells near a ring with their centre outside need the exact segment test. A cell that
+    only shares an edge or a corner with the area holds none of it and is not kept.
     """
     edges, part = _ring_edges(parts)
     mask = _centre_inside(edges, part, spec)
-    near = _near_boundary(_outer_edges(edges), spec)
-    near = near[~mask.ravel()[near]]
-    if len(near):
-        rows, cols = np.divmod(near, spec.n_cols)
-        boxes = _boxes(spec, rows, cols)
-        hit, part = shapely.STRtree(parts).query(boxes, predicate="intersects")
-        # Interiors must meet: a cell that only shares an edge or a corner with the area holds
-        # none of it.
-        inner = ~shapely.touches(boxes[hit], parts[part])
-        mask.ravel()[near[np.unique(hit[inner])]] = True
+    outer = _outer_edges(edges)
+    which, cell = _near_boundary(outer, spec)
+    todo = ~mask.ravel()[cell]
+    which, cell = which[todo], cell[todo]
+    if len(cell):
+        hit = _meets_open_cell(outer[which], spec, cell)
+        mask.ravel()[cell[hit]] = True
     return mask
 
 

@@ -189,7 +189,8 @@ def _bh_adjust(p: np.ndarray) -> np.ndarray:
     if m == 0:
         return out
     pv = p[ok]
-    order = np.argsort(pv, kind="stable")
+    # The order among tied p-values does not change the adjusted values, so any sort will do.
+    order = np.argsort(pv)
     ranked = pv[order] * m / np.arange(1, m + 1)
     ranked = np.minimum.accumulate(ranked[::-1])[::-1]
     adjusted = np.empty(m)
