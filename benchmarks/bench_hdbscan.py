@@ -97,7 +97,7 @@ def child(side: str, path: str, labels_out: str) -> None:
         before = _reset_peak()
         t0 = time.perf_counter()
         labels = model.fit_predict(xy)
-        weight = float(model._single_linkage_tree_["distance"].sum())
+        weight = float(model._single_linkage_tree_["value"].sum())
     else:
         import geopandas as gpd
         import sklearn.cluster._hdbscan.hdbscan as skh
