@@ -312,16 +312,49 @@ def _check_frame(
     return to_working_crs(frame, argument=argument)
 
 
-def _drop_empty(frame: gpd.GeoDataFrame, *, argument: str) -> tuple[gpd.GeoDataFrame, int]:
-    empty = frame.geometry.isna() | frame.geometry.is_empty
-    n = int(empty.sum())
-    if n:
-        warnings.warn(
-            f"`{argument}` has {n} rows with no geometry; they are not drawn.",
-            UserWarning,
-            stacklevel=3,
-        )
-    return frame.loc[~empty.to_numpy()], n
+@dataclass
+class _Input:
+    """A frame being drawn (EPSG:27700), the columns shown, and the account of rows not drawn."""
+
+    frame: gpd.GeoDataFrame
+    argument: str
+    tooltip: list[str]
+    popup: list[str]
+    n_rows: int
+    not_drawn: dict[str, int] = field(default_factory=dict)
+
+    def keep(self, mask: np.ndarray, *, reason: str) -> None:
+        """Keep the rows where ``mask`` is True; count the others under ``reason``."""
+        n = int((~mask).sum())
+        if n:
+            self.not_drawn[reason] = n
+        self.frame = self.frame.loc[mask]
+
+    def drop_empty(self) -> None:
+        """Leave out rows with no geometry, with a warning (called from a ``draw_*`` function)."""
+        empty = (self.frame.geometry.isna() | self.frame.geometry.is_empty).to_numpy()
+        if empty.any():
+            warnings.warn(
+                f"`{self.argument}` has {int(empty.sum())} rows with no geometry; they are not "
+                "drawn.",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.keep(~empty, reason="no geometry")
+
+
+def _checked(
+    frame: object,
+    *,
+    argument: str,
+    required: Sequence[str],
+    tooltip: Sequence[str] | str | None = None,
+    popup: Sequence[str] | str | None = None,
+) -> _Input:
+    """Check a ``draw_*`` input (see :func:`_check_frame`) and start its account of rows."""
+    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
+    checked = _check_frame(frame, argument=argument, required=required, display=tooltip + popup)
+    return _Input(checked, argument, tooltip, popup, n_rows=len(checked))
 
 
 def _as_list(cols: Sequence[str] | str | None, *, argument: str) -> list[str]:
@@ -416,25 +449,21 @@ def _check_simplify(simplify_m: float) -> float:
 
 
 def _vector_layer(
-    frame: gpd.GeoDataFrame,
+    src: _Input,
     *,
     name: str,
-    argument: str,
     styles: list[dict],
     style_index: np.ndarray | None,
-    tooltip: list[str],
-    popup: list[str],
     labels: Mapping[str, str] | None,
     legend: Legend | None,
     simplify_m: float,
-    n_rows: int,
-    n_not_drawn: dict[str, int],
     choices: dict[str, object],
     show: bool = True,
     extra_geoms: np.ndarray | None = None,
     extra_style: int | None = None,
     renderer: str = "svg",
 ) -> MapLayer:
+    frame, tooltip, popup = src.frame, src.tooltip, src.popup
     geoms = _to_lonlat(frame.geometry.to_numpy(), simplify_m=simplify_m)
     style_idx = np.zeros(len(geoms), dtype=int) if style_index is None else np.asarray(style_index)
     if extra_geoms is not None and len(extra_geoms):
@@ -461,9 +490,9 @@ def _vector_layer(
     payload = '{"g":[' + geojson + "]," + script_json(body)[1:]
     info = LayerInfo(
         kind="vector",
-        n_rows=n_rows,
+        n_rows=src.n_rows,
         n_drawn=len(frame),
-        n_not_drawn=n_not_drawn,
+        n_not_drawn=src.not_drawn,
         choices={
             "simplify_m": simplify_m,
             "coordinate_decimals": COORDINATE_DECIMALS,
@@ -662,12 +691,11 @@ def draw_ward_outlines(
     SchemaError
         When a listed column is missing. ``CRSError`` when ``wards`` has no CRS.
     """
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
     simplify_m = _check_simplify(simplify_m)
     required = ["borough_code"] if boroughs else []
-    frame = _check_frame(wards, argument="wards", required=required, display=tooltip + popup)
-    n_rows = len(frame)
-    frame, n_empty = _drop_empty(frame, argument="wards")
+    src = _checked(wards, argument="wards", required=required, tooltip=tooltip, popup=popup)
+    src.drop_empty()
+    frame = src.frame
     styles = [
         _path_style(color="#555555", weight=1.0, opacity=0.8, fill_opacity=0.0),
         {
@@ -687,18 +715,13 @@ def draw_ward_outlines(
         ),
     )
     return _vector_layer(
-        frame,
+        src,
         name=name,
-        argument="wards",
         styles=styles,
         style_index=None,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=legend,
         simplify_m=simplify_m,
-        n_rows=n_rows,
-        n_not_drawn={"no geometry": n_empty} if n_empty else {},
         choices={"boroughs": boroughs},
         extra_geoms=extra,
         extra_style=1,
@@ -763,9 +786,9 @@ def draw_ward_choropleth(
     if tooltip is None:
         has_name = isinstance(wards, pd.DataFrame) and "ward_name" in wards.columns
         tooltip = ["ward_name", column] if has_name and column != "ward_name" else [column]
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
     simplify_m = _check_simplify(simplify_m)
-    frame = _check_frame(wards, argument="wards", required=[column], display=tooltip + popup)
+    src = _checked(wards, argument="wards", required=[column], tooltip=tooltip, popup=popup)
+    frame = src.frame
     if not pd.api.types.is_numeric_dtype(frame[column]) or pd.api.types.is_bool_dtype(
         frame[column]
     ):
@@ -773,8 +796,8 @@ def draw_ward_choropleth(
             f"`column` {column!r} must be numeric to draw a choropleth.",
             [f"column {column!r} has dtype {frame[column].dtype}"],
         )
-    n_rows = len(frame)
-    frame, n_empty = _drop_empty(frame, argument="wards")
+    src.drop_empty()
+    frame = src.frame
     values = frame[column].astype("float64").to_numpy()
     limits, classes = classify_values(values, scheme=scheme, k=k, breaks=breaks)
     colours = _palette(palette, len(limits))
@@ -808,18 +831,13 @@ def draw_ward_choropleth(
         note=f"{len(limits)} classes, {scheme_text}; (n) = wards",
     )
     return _vector_layer(
-        frame,
+        src,
         name=layer_name,
-        argument="wards",
         styles=styles,
         style_index=style_index,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=legend,
         simplify_m=simplify_m,
-        n_rows=n_rows,
-        n_not_drawn={"no geometry": n_empty} if n_empty else {},
         choices={
             "column": column,
             "scheme": scheme,
@@ -886,11 +904,10 @@ def draw_hotspot_cells(
     Classes come from the Getis-Ord Gi* z-scores (Ord & Getis 1995) as computed upstream; this
     function only draws them.
     """
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
-    frame = _check_frame(
-        cells, argument="cells", required=["hotspot_class"], display=tooltip + popup
+    src = _checked(
+        cells, argument="cells", required=["hotspot_class"], tooltip=tooltip, popup=popup
     )
-    cls = frame["hotspot_class"].astype("string")
+    cls = src.frame["hotspot_class"].astype("string")
     unknown = sorted(set(cls.dropna().unique()) - set(HOTSPOT_CLASSES))
     if unknown or cls.isna().any():
         problems = [f"unknown hotspot_class values {unknown}"] if unknown else []
@@ -899,17 +916,11 @@ def draw_hotspot_cells(
         raise SchemaError(
             f"`cells` column 'hotspot_class' must hold only {list(HOTSPOT_CLASSES)}.", problems
         )
-    n_rows = len(frame)
     counts = {c: int((cls == c).sum()) for c in HOTSPOT_CLASSES}
-    not_drawn: dict[str, int] = {}
     if not show_not_significant:
-        keep = (cls != "not_significant").to_numpy()
-        if (~keep).any():
-            not_drawn["not significant"] = int((~keep).sum())
-        frame = frame.loc[keep]
-    frame, n_empty = _drop_empty(frame, argument="cells")
-    if n_empty:
-        not_drawn["no geometry"] = n_empty
+        src.keep((cls != "not_significant").to_numpy(), reason="not significant")
+    src.drop_empty()
+    frame = src.frame
     order = {c: i for i, c in enumerate(HOTSPOT_CLASSES)}
     styles = [
         _path_style(
@@ -938,23 +949,18 @@ def draw_hotspot_cells(
         raise ValueError(f'`renderer` must be "auto", "svg" or "canvas"; got {renderer!r}.')
     if renderer == "auto":
         renderer = "canvas" if len(frame) >= CANVAS_THRESHOLD else "svg"
-    if "hotspot_class" in tooltip + popup:
+    if "hotspot_class" in src.tooltip + src.popup:
         # Shown in words ("Hot spot, 99% confidence"), as in the legend.
         words = frame["hotspot_class"].astype("string").map(_HOTSPOT_LABELS)
-        frame = frame.assign(hotspot_class=words)
+        src.frame = frame.assign(hotspot_class=words)
     return _vector_layer(
-        frame,
+        src,
         name=name,
-        argument="cells",
         styles=styles,
         style_index=style_index,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=Legend(title="Gi* hotspots", items=items, note=note),
         simplify_m=0.0,
-        n_rows=n_rows,
-        n_not_drawn=not_drawn,
         choices={"show_not_significant": show_not_significant, "counts": counts},
         renderer=renderer,
         show=show,
@@ -1028,9 +1034,9 @@ def draw_kde_surface(
         raise ValueError(f"`max_pixels` must be an integer >= 100; got {max_pixels!r}.")
     if not 0 <= opacity <= 1:
         raise ValueError(f"`opacity` must be between 0 and 1; got {opacity!r}.")
-    frame = _check_frame(cells, argument="cells", required=[column], display=[])
-    n_rows = len(frame)
-    frame, n_empty = _drop_empty(frame, argument="cells")
+    src = _checked(cells, argument="cells", required=[column])
+    src.drop_empty()
+    frame, n_rows = src.frame, src.n_rows
     values = frame[column].astype("float64").to_numpy()
     positive = np.nan_to_num(values, nan=0.0) > 0
     ramp = SEQUENTIAL_PALETTES.get(palette) if isinstance(palette, str) else None
@@ -1039,7 +1045,7 @@ def draw_kde_surface(
             f"`palette` must be one of {sorted(SEQUENTIAL_PALETTES)}; got {palette!r}."
         )
     geoms = frame.geometry.to_numpy()
-    not_drawn = {"no geometry": n_empty} if n_empty else {}
+    not_drawn = src.not_drawn
     if not positive.any():
         not_drawn["zero or missing density"] = int((~positive).sum())
         # Nothing to paint: an empty vector layer keeps the layer control entry harmless.
@@ -1223,30 +1229,24 @@ def draw_cluster_hulls(
         Theme colours follow the sorted theme names through a colour-blind-safe palette
         (Okabe & Ito 2008); the legend lists them.
     """
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
     simplify_m = _check_simplify(simplify_m)
-    frame = _check_frame(
-        hulls, argument="hulls", required=["dominant_theme"], display=tooltip + popup
+    src = _checked(
+        hulls, argument="hulls", required=["dominant_theme"], tooltip=tooltip, popup=popup
     )
-    n_rows = len(frame)
-    frame, n_empty = _drop_empty(frame, argument="hulls")
+    src.drop_empty()
+    frame = src.frame
     styles, style_index, items = _themed_polygons(
         frame, theme_column="dominant_theme", fill_opacity=fill_opacity, weight=2.0
     )
     labels = {"dominant_theme": "theme", **(labels or {})}
     return _vector_layer(
-        frame,
+        src,
         name=name,
-        argument="hulls",
         styles=styles,
         style_index=style_index,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=Legend(title="Clusters by dominant theme", items=tuple(items)),
         simplify_m=simplify_m,
-        n_rows=n_rows,
-        n_not_drawn={"no geometry": n_empty} if n_empty else {},
         choices={},
         show=show,
     )
@@ -1281,11 +1281,10 @@ def draw_estates(
     -------
     MapLayer
     """
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
     simplify_m = _check_simplify(simplify_m)
-    frame = _check_frame(estates, argument="estates", required=["name"], display=tooltip + popup)
-    n_rows = len(frame)
-    frame, n_empty = _drop_empty(frame, argument="estates")
+    src = _checked(estates, argument="estates", required=["name"], tooltip=tooltip, popup=popup)
+    src.drop_empty()
+    frame = src.frame
     styles = [
         _path_style(color=color, weight=2.0, fill_color=color, fill_opacity=0.15),
         _path_style(
@@ -1295,18 +1294,13 @@ def draw_estates(
     kinds = shapely.get_type_id(frame.geometry.to_numpy())
     style_index = np.where(np.isin(kinds, [0, 4]), 1, 0)
     return _vector_layer(
-        frame,
+        src,
         name=name,
-        argument="estates",
         styles=styles,
         style_index=style_index,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=Legend(title="Estates", items=(LegendItem(color + "55", "Estate", border=color),)),
         simplify_m=simplify_m,
-        n_rows=n_rows,
-        n_not_drawn={"no geometry": n_empty} if n_empty else {},
         choices={},
         show=show,
     )
@@ -1363,27 +1357,22 @@ def draw_links(
     co-location test per estate), so every candidate hotspot of a significant estate is drawn
     red; the width, from the hotspot's share, says which of them carry the link.
     """
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
     if not isinstance(min_share, int | float) or not 0 <= min_share <= 1:
         raise ValueError(f"`min_share` must be a share from 0 to 1; got {min_share!r}.")
     required = ["significant"] + ([share_column] if min_share > 0 else [])
-    frame = _check_frame(links, argument="links", required=required, display=tooltip + popup)
+    src = _checked(links, argument="links", required=required, tooltip=tooltip, popup=popup)
+    frame = src.frame
     bad = [v for v in frame["significant"].tolist() if not isinstance(v, bool | np.bool_)]
     if bad:
         raise SchemaError(
             "`links` column 'significant' must hold True/False.", [f"values such as {bad[:3]!r}"]
         )
-    n_rows = len(frame)
     has_share = share_column in frame.columns
-    not_drawn: dict[str, int] = {}
     if min_share > 0:
-        low = ~(frame[share_column].astype("float64").fillna(0.0).to_numpy() >= min_share)
-        if low.any():
-            not_drawn["share below min_share"] = int(low.sum())
-        frame = frame.loc[~low]
-    frame, n_empty = _drop_empty(frame, argument="links")
-    if n_empty:
-        not_drawn["no geometry"] = n_empty
+        share = frame[share_column].astype("float64").fillna(0.0).to_numpy()
+        src.keep(share >= min_share, reason="share below min_share")
+    src.drop_empty()
+    frame = src.frame
     significant = frame["significant"].to_numpy(dtype=bool)
     n_sig, n_not = int(significant.sum()), int((~significant).sum())
     if has_share:
@@ -1425,18 +1414,13 @@ def draw_links(
     )
     labels = {"p_value": "p-value", share_column: "hotspot share", **(labels or {})}
     return _vector_layer(
-        frame,
+        src,
         name=name,
-        argument="links",
         styles=styles,
         style_index=style_index,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=legend,
         simplify_m=0.0,
-        n_rows=n_rows,
-        n_not_drawn=not_drawn,
         choices={
             "n_significant": n_sig,
             "share_column": share_column if has_share else None,
@@ -1488,13 +1472,11 @@ def draw_priority_groups(
     -------
     MapLayer
     """
-    tooltip, popup = _as_list(tooltip, argument="tooltip"), _as_list(popup, argument="popup")
     simplify_m = _check_simplify(simplify_m)
-    frame = _check_frame(
-        groups, argument="groups", required=["theme", "cross_borough"], display=tooltip + popup
-    )
-    n_rows = len(frame)
-    frame, n_empty = _drop_empty(frame, argument="groups")
+    required = ["theme", "cross_borough"]
+    src = _checked(groups, argument="groups", required=required, tooltip=tooltip, popup=popup)
+    src.drop_empty()
+    frame = src.frame
     cross = frame["cross_borough"].fillna(False).to_numpy(dtype=bool)
     styles, style_index, items = _themed_polygons(
         frame,
@@ -1512,18 +1494,13 @@ def draw_priority_groups(
         **(labels or {}),
     }
     return _vector_layer(
-        frame,
+        src,
         name=name,
-        argument="groups",
         styles=styles,
         style_index=style_index,
-        tooltip=tooltip,
-        popup=popup,
         labels=labels,
         legend=Legend(title=legend_title, items=tuple(items)),
         simplify_m=simplify_m,
-        n_rows=n_rows,
-        n_not_drawn={"no geometry": n_empty} if n_empty else {},
         choices={"n_cross_borough": int(cross.sum())},
         show=show,
     )
@@ -1575,12 +1552,10 @@ def draw_priority_themes(
     """
     if not isinstance(n_shown, int | np.integer) or n_shown < 0:
         raise ValueError(f"`n_shown` must be an integer >= 0; got {n_shown!r}.")
-    frame = _check_frame(
-        groups,
-        argument="groups",
-        required=["theme", "cross_borough", "n_wards"],
-        display=_as_list(tooltip, argument="tooltip") + _as_list(popup, argument="popup"),
-    )
+    required = ["theme", "cross_borough", "n_wards"]
+    frame = _checked(
+        groups, argument="groups", required=required, tooltip=tooltip, popup=popup
+    ).frame
     theme = frame["theme"].astype("string")
     totals = frame.assign(theme=theme).groupby("theme", sort=True)["n_wards"].sum()
     order = sorted(totals.index, key=lambda t: (-int(totals[t]), str(t)))
