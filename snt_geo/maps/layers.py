@@ -539,6 +539,13 @@ def _path_style(
     return style
 
 
+def _filled(colour: str, *, weight: float, fill_opacity: float, **options) -> dict:
+    """A path style whose outline and fill share one colour (see :func:`_path_style`)."""
+    return _path_style(
+        color=colour, weight=weight, fill_color=colour, fill_opacity=fill_opacity, **options
+    )
+
+
 # --------------------------------------------------------------------------- classification
 
 
@@ -923,13 +930,7 @@ def draw_hotspot_cells(
     frame = src.frame
     order = {c: i for i, c in enumerate(HOTSPOT_CLASSES)}
     styles = [
-        _path_style(
-            color=HOTSPOT_PALETTE[c],
-            weight=0.5,
-            fill_color=HOTSPOT_PALETTE[c],
-            fill_opacity=fill_opacity,
-        )
-        for c in HOTSPOT_CLASSES
+        _filled(HOTSPOT_PALETTE[c], weight=0.5, fill_opacity=fill_opacity) for c in HOTSPOT_CLASSES
     ]
     style_index = frame["hotspot_class"].astype("string").map(order).to_numpy(dtype=int)
     shown = [c for c in HOTSPOT_CLASSES if show_not_significant or c != "not_significant"]
@@ -1172,27 +1173,10 @@ def _themed_polygons(
     styles, items = [], []
     for i, t in enumerate(themes):
         colour = colors[t] if colors and t in colors else _categorical(i)
-        styles.append(
-            _path_style(color=colour, weight=weight, fill_color=colour, fill_opacity=fill_opacity)
-        )
-        styles.append(
-            _path_style(
-                color=colour,
-                weight=weight + 1.5,
-                fill_color=colour,
-                fill_opacity=fill_opacity,
-                dash="6 4",
-            )
-        )
+        styles.append(_filled(colour, weight=weight, fill_opacity=fill_opacity))
+        styles.append(_filled(colour, weight=weight + 1.5, fill_opacity=fill_opacity, dash="6 4"))
         items.append(LegendItem(colour, t))
-    styles.append(
-        _path_style(
-            color=_NO_DATA_COLOUR,
-            weight=weight,
-            fill_opacity=fill_opacity,
-            fill_color=_NO_DATA_COLOUR,
-        )
-    )
+    styles.append(_filled(_NO_DATA_COLOUR, weight=weight, fill_opacity=fill_opacity))
     codes = frame[theme_column].map(lambda v: index.get(str(v), -1) if pd.notna(v) else -1)
     codes = codes.to_numpy(dtype=int)
     dash = np.zeros(len(frame), dtype=int) if dashed is None else dashed.astype(int)
@@ -1286,10 +1270,8 @@ def draw_estates(
     src.drop_empty()
     frame = src.frame
     styles = [
-        _path_style(color=color, weight=2.0, fill_color=color, fill_opacity=0.15),
-        _path_style(
-            color=color, weight=2.0, fill_color=color, fill_opacity=0.6, radius=point_radius_px
-        ),
+        _filled(color, weight=2.0, fill_opacity=0.15),
+        _filled(color, weight=2.0, fill_opacity=0.6, radius=point_radius_px),
     ]
     kinds = shapely.get_type_id(frame.geometry.to_numpy())
     style_index = np.where(np.isin(kinds, [0, 4]), 1, 0)
