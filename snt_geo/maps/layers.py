@@ -1376,11 +1376,14 @@ def draw_links(
                 weight=w,
             )
             for lo, (hi, w, _) in zip(lows, LINK_SHARE_CLASSES, strict=True)
+            if hi > min_share
         )
         note = (
             "Width: the hotspot's share of the street crime near the estate's ASB. Red: the "
             "estate's co-location test is significant (one test per estate)."
         )
+        if min_share > 0:
+            note += f" Links under {min_share:.0%} are not drawn."
     else:
         styles = [_line_style(False, weight=2.0, opacity=0.8), _line_style(True, 3.5, 0.9)]
         style_index = significant.astype(int)

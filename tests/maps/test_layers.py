@@ -444,6 +444,8 @@ def test_links_min_share_leaves_small_hotspots_to_the_table():
     assert layer.info.n_drawn == 1 and len(payload(layer)["g"]) == 1
     assert layer.info.n_not_drawn == {"share below min_share": 2}
     assert layer.info.choices["min_share"] == 0.05
+    rows = [i.label for i in layer.legend.items]
+    assert "0% to 5%" not in rows and "5% to 10%" in rows and "under 5%" in layer.legend.note
     with pytest.raises(ValueError, match="`min_share` must be a share from 0 to 1"):
         draw_links(links, min_share=5)
     with pytest.raises(SchemaError, match="cannot be drawn"):
