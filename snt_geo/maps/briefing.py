@@ -1098,7 +1098,9 @@ def _page(b: Briefing, *, tiles, period, comparison, alpha) -> str:
         + "".join(f"<li>{e(line)}</li>" for line in _headlines(b))
         + "</ul></section>",
         '<section id="map-section"><h2>Map</h2><p class="note">Ward outlines are the base '
-        "(no basemap offline). Tick layers on and off at the top right; hover or click for "
+        "(no basemap offline). Tick layers on and off at the top right (each shared-priority "
+        "theme is its own layer); legends of the layers that are on are at the bottom right; "
+        "hover or click for "
         f'details.</p><div class="map-box">{frag.body}</div></section>',
     ]
     parts.append(_section_one(b, comparison, alpha))
