@@ -160,16 +160,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="snt_bench_hdbscan_") as tmpname:
         tmp = Path(tmpname)
-        for rows, sides in (
-            (args.sample, ("snt_geo", "sklearn", "hdbscan")),
-            (
-                args.rows,
-                (
-                    "snt_geo",
-                    "hdbscan",
-                ),
-            ),
-        ):
+        plan = (
+            (args.sample, ("snt_geo", "sklearn", "hdbscan", "hdbscan_exact")),
+            (args.rows, ("snt_geo", "hdbscan", "hdbscan_exact")),
+        )
+        for rows, sides in plan:
             path = tmp / f"rows{rows}.npy"
             make_data(path, rows)
             xy = np.load(path)
