@@ -1,18 +1,33 @@
-"""Shared benchmark plumbing: synthetic police.uk rows built from real ones, and measuring.
+"""Shared benchmark plumbing: Met-like inputs built from real rows, memory meters, child runs.
 
-The 1M-row inputs are built from real Met burglary 2019 rows (../shared/data). Each *replica* of
-the real year moves every distinct snap point by its own random offset (up to `jitter_m` metres), so
-replicas add new distinct locations while keeping the real ratio of rows to distinct locations
-(about 2.2 in a year of Met burglary). Nothing is inflated: a location repeats exactly as often as
-the real one does.
+Inputs. The large inputs are built from the real Met burglary 2019 rows (../shared/data). Each
+*replica* of the real year moves every distinct snap point by its own random offset (uniform up
+to `jitter_m` metres in x and y, or Gaussian with sd `jitter_m`), and every row at that point moves
+with it. Replicas therefore add new distinct locations while keeping the real ratio of rows to
+distinct locations (about 2.2 in a year of Met burglary). Nothing is inflated: a location repeats
+exactly as often as the real one does.
+
+Memory. Two meters, and each script says which it prints:
+
+- `measure`: peak of Python-heap allocations seen by tracemalloc plus the peak of pyarrow's memory
+  pool, in this process (GEOS's own allocations are not seen).
+- `run_in_child`: the side runs in its own child process; peak memory is the child's peak resident
+  set size (VmHWM from /proc/self/status, reset through /proc/self/clear_refs just before the
+  call) minus its resident size at that moment ("delta"), and the absolute peak. Process RSS sees
+  numpy, GEOS and compiled-extension allocations alike.
 """
 
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
 import time
+import traceback
 import tracemalloc
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,39 +37,125 @@ SHARED = ROOT.parent / "shared" / "data"
 MET_BURGLARY = SHARED / "police-uk-metropolitan-street-burglary-only"
 GLA_WARDS = SHARED / "gla-statistical-gis-boundaries-london" / "ESRI" / "London_Ward_CityMerged.shp"
 DATA_DIR = ROOT / "benchmarks" / "_data"
+MONTHS_2019 = [f"2019-{m:02d}" for m in range(1, 13)]
+# Quick runs use one borough: Westminster (E09000033), dense and small enough for every peer.
+QUICK_BOROUGH = "E09000033"
+QUICK_ROWS = 20_000
+
+
+# --- inputs -------------------------------------------------------------------------------------
 
 
 def real_met_burglary_2019() -> pd.DataFrame:
+    """The raw police.uk rows (CSV columns) of Met street burglary 2019."""
     files = sorted(MET_BURGLARY.glob("2019-*-metropolitan-street.csv.gz"))
     return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
 
 
-def replicate_rows(raw: pd.DataFrame, n_rows: int, *, jitter_m: float = 150.0, seed: int = 0):
-    """`n_rows` police.uk rows made of jittered replicas of `raw` (see module docstring).
+def read_met_burglary_2019():
+    """Met street burglary 2019 through `read_police_uk` (78,997 incidents, EPSG:27700)."""
+    from snt_geo.io import read_police_uk
 
-    Returns the frame and the ratio of located rows to distinct located coordinates.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return read_police_uk(MET_BURGLARY, months=MONTHS_2019)
+
+
+def read_gla_wards(*, borough_code: str | None = None):
+    """The 625 GLA wards (London_Ward_CityMerged), or those of one borough."""
+    from snt_geo.io import read_wards
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wards = read_wards(GLA_WARDS)
+    if borough_code is not None:
+        wards = wards[wards["borough_code"] == borough_code]
+    return wards
+
+
+class Replicas(NamedTuple):
+    """Rows built by `replicate_locations`.
+
+    xy: (n_rows, 2) coordinates; location_id: one id per (replica, distinct location), so
+    ``len(np.unique(location_id))`` is the number of distinct locations; replica: 0, 1, ... per row.
     """
-    rng = np.random.default_rng(seed)
-    located = raw.dropna(subset=["Longitude", "Latitude"])
-    loc_id, uniq = pd.factorize(
-        pd.MultiIndex.from_arrays([located["Longitude"], located["Latitude"]])
+
+    xy: np.ndarray
+    location_id: np.ndarray
+    replica: np.ndarray
+
+    @property
+    def rows_per_location(self) -> float:
+        return len(self.xy) / len(np.unique(self.location_id))
+
+
+def replicate_locations(
+    xy: np.ndarray,
+    *,
+    n_rows: int,
+    jitter_m: float,
+    distribution: str = "uniform",
+    keep_real: bool = True,
+    rng: np.random.Generator,
+) -> Replicas:
+    """Replicate real coordinates to `n_rows`, moving each distinct location once per replica.
+
+    `distribution` "uniform" draws offsets in +-`jitter_m` on each axis, "normal" draws them with
+    sd `jitter_m`. With `keep_real` replica 0 is the real data unmoved. The last replica is cut so
+    that exactly `n_rows` rows come back, in replica order.
+    """
+    xy = np.asarray(xy, dtype=float)
+    _, loc = np.unique(xy, axis=0, return_inverse=True)
+    loc = loc.ravel()
+    n_loc = int(loc.max()) + 1 if len(loc) else 0
+    draw = {
+        "uniform": lambda: rng.uniform(-jitter_m, jitter_m, size=(n_loc, 2)),
+        "normal": lambda: rng.normal(0.0, jitter_m, size=(n_loc, 2)),
+    }[distribution]
+    n_rep = int(np.ceil(n_rows / len(xy)))
+    parts = []
+    for r in range(n_rep):
+        shift = np.zeros((n_loc, 2)) if (r == 0 and keep_real) else draw()
+        parts.append(xy + shift[loc])
+    return Replicas(
+        np.concatenate(parts)[:n_rows],
+        np.concatenate([loc + r * n_loc for r in range(n_rep)])[:n_rows],
+        np.repeat(np.arange(n_rep), len(xy))[:n_rows],
     )
-    lon0 = np.array([u[0] for u in uniq])
-    lat0 = np.array([u[1] for u in uniq])
-    parts, total, k = [], 0, 0
-    while total < n_rows:
+
+
+# Metres per degree at London's latitude, for jittering raw longitude / latitude.
+_M_PER_DEG_LON = 69_400.0
+_M_PER_DEG_LAT = 111_200.0
+
+
+def replicate_rows(raw: pd.DataFrame, n_rows: int, *, jitter_m: float = 150.0, seed: int = 0):
+    """`n_rows` police.uk CSV rows made of jittered replicas of `raw` (see module docstring).
+
+    Uniform jitter, replica 0 the real rows; rows without coordinates are copied unchanged; crime
+    ids get a "-<replica>" suffix. Returns the frame and the ratio of located rows to distinct
+    located coordinates.
+    """
+    n_rep = int(np.ceil(n_rows / len(raw)))
+    has_xy = raw[["Longitude", "Latitude"]].notna().all(axis=1).to_numpy()
+    lonlat = raw.loc[has_xy, ["Longitude", "Latitude"]].to_numpy()
+    scale = np.array([_M_PER_DEG_LON, _M_PER_DEG_LAT])
+    reps = replicate_locations(
+        lonlat * scale,
+        n_rows=n_rep * len(lonlat),
+        jitter_m=jitter_m,
+        rng=np.random.default_rng(seed),
+    )
+    moved = np.round(reps.xy / scale, 6)
+    parts = []
+    for k in range(n_rep):
         rep = raw.copy()
         if k:
-            # metres -> degrees at London's latitude
-            dlon = rng.uniform(-jitter_m, jitter_m, len(uniq)) / 69_400.0
-            dlat = rng.uniform(-jitter_m, jitter_m, len(uniq)) / 111_200.0
-            idx = rep.index.isin(located.index)
-            rep.loc[idx, "Longitude"] = np.round(lon0[loc_id] + dlon[loc_id], 6)
-            rep.loc[idx, "Latitude"] = np.round(lat0[loc_id] + dlat[loc_id], 6)
+            part = moved[k * len(lonlat) : (k + 1) * len(lonlat)]
+            rep.loc[has_xy, "Longitude"] = part[:, 0]
+            rep.loc[has_xy, "Latitude"] = part[:, 1]
             rep["Crime ID"] = rep["Crime ID"].astype("string") + f"-{k}"
         parts.append(rep)
-        total += len(rep)
-        k += 1
     out = pd.concat(parts, ignore_index=True).iloc[:n_rows]
     loc = out.dropna(subset=["Longitude", "Latitude"])
     ratio = len(loc) / len(loc.drop_duplicates(["Longitude", "Latitude"]))
@@ -75,8 +176,18 @@ def write_monthly_files(
     return paths
 
 
-def measure(fn, *args, repeat: int = 3, **kwargs):
-    """Best wall time over `repeat` runs and the peak memory of one run.
+# --- in-process meter (tracemalloc + pyarrow pool) -----------------------------------------------
+
+
+class Measured(NamedTuple):
+    result: Any
+    seconds: float  # best of `runs`
+    peak_bytes: int
+    runs: list[float]
+
+
+def measure(fn: Callable, *args, repeat: int = 3, **kwargs) -> Measured:
+    """Best wall time over `repeat` runs and the peak memory of one further run.
 
     Peak memory is Python-heap allocations seen by tracemalloc plus the peak of pyarrow's memory
     pool (Arrow allocates outside the Python heap), measured on a separate, final run so that
@@ -85,7 +196,6 @@ def measure(fn, *args, repeat: int = 3, **kwargs):
     import pyarrow as pa
 
     times = []
-    result = None
     for _ in range(repeat):
         gc.collect()
         t = time.perf_counter()
@@ -102,12 +212,111 @@ def measure(fn, *args, repeat: int = 3, **kwargs):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     arrow_peak = max(0, pool.max_memory() - max(arrow_peak_before, base_arrow))
-    return result, min(times), peak + arrow_peak
+    return Measured(result, min(times), peak + arrow_peak, times)
 
 
-def report(name_a: str, a: tuple, name_b: str, b: tuple) -> None:
-    (_, ta, ma), (_, tb, mb) = a, b
-    print(f"{'':28s} {'time (s)':>10s} {'peak MB':>10s}")
-    print(f"{name_a:28s} {ta:10.2f} {ma / 1e6:10.1f}")
-    print(f"{name_b:28s} {tb:10.2f} {mb / 1e6:10.1f}")
-    print(f"speed-up {tb / ta:.1f}x; memory ratio {ma / mb:.2f} (ours / peer)")
+def report(name_a: str, a: Measured, name_b: str, b: Measured) -> None:
+    """Table of two `measure` results and the speed-up / memory ratio line."""
+    print(f"{'':28s} {'time (s)':>10s} {'peak MB':>10s}  (tracemalloc + pyarrow pool)")
+    for name, m in ((name_a, a), (name_b, b)):
+        runs = ", ".join(f"{t:.2f}" for t in m.runs)
+        print(f"{name:28s} {m.seconds:10.2f} {m.peak_bytes / 1e6:10.1f}  (runs {runs})")
+    print(
+        f"speed-up {b.seconds / a.seconds:.1f}x; memory ratio {a.peak_bytes / b.peak_bytes:.2f} "
+        "(ours / peer)"
+    )
+
+
+# --- child-process meter (process RSS) -----------------------------------------------------------
+
+
+def rss_bytes(field: str = "VmRSS") -> int:
+    """`field` (VmRSS, VmHWM) of this process from /proc/self/status, in bytes."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def reset_peak_rss() -> int:
+    """Reset this process's VmHWM to its current RSS (clear_refs 5); return that RSS in bytes."""
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    return rss_bytes("VmRSS")
+
+
+class Meter:
+    """Context manager around the measured call: wall time and RSS peak of the block."""
+
+    seconds: float
+    before: int
+    peak: int
+
+    def __enter__(self) -> Meter:
+        gc.collect()
+        self.before = reset_peak_rss()
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._t0
+        self.peak = rss_bytes("VmHWM")
+
+
+def _child_main(fn, conn, args) -> None:
+    try:
+        warnings.simplefilter("ignore")
+        meter = Meter()
+        out = dict(fn(meter, *args) or {})
+        out.update(seconds=meter.seconds, before=meter.before, peak=meter.peak)
+        out["delta"] = meter.peak - meter.before
+        conn.send(out)
+    except BaseException:
+        conn.send({"error": traceback.format_exc()})
+    finally:
+        conn.close()
+
+
+def run_in_child(fn: Callable, *args, start: str = "fork") -> dict:
+    """Run ``fn(meter, *args)`` in a child process; `fn` wraps the measured call in ``with meter:``.
+
+    `fn` returns a small dict (labels, values to compare); it comes back with ``seconds``,
+    ``before`` (RSS just before the call), ``peak`` (VmHWM after it) and ``delta`` (peak - before),
+    all bytes. `start` "fork" shares the loaded data with the child (its absolute peak includes the
+    parent's image); "spawn" starts a fresh interpreter (`fn` and `args` must pickle), so the
+    absolute peak is the side's own.
+    """
+    ctx = mp.get_context(start)
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_main, args=(fn, child, args))
+    proc.start()
+    child.close()
+    try:
+        out = parent.recv()
+    except EOFError:
+        out = {"error": "child process died without a result"}
+    proc.join()
+    if "error" in out:
+        raise RuntimeError(f"{getattr(fn, '__name__', fn)} failed in the child:\n{out['error']}")
+    if proc.exitcode != 0:
+        raise RuntimeError(f"child exited with code {proc.exitcode}")
+    return out
+
+
+def print_rss(label: str, r: dict, *, width: int = 40, extra: str = "") -> None:
+    """One table line for a `run_in_child` result."""
+    print(
+        f"{label:{width}s} {r['seconds']:8.2f} s   peak RSS +{r['delta'] / 2**20:8.0f} MiB "
+        f"(absolute {r['peak'] / 2**20:,.0f} MiB){extra}"
+    )
+
+
+def print_ratio(ours: dict, peer: dict, *, peer_name: str = "") -> None:
+    """The speed-up and memory ratio line (peer / ours) for two `run_in_child` results."""
+    vs = f"vs {peer_name}: " if peer_name else ""
+    print(
+        f"{vs}speed-up {peer['seconds'] / ours['seconds']:.2f}x; memory: peak RSS delta ratio "
+        f"(peer / ours) {peer['delta'] / max(ours['delta'], 1):.2f}, absolute peak ratio "
+        f"{peer['peak'] / ours['peak']:.2f}"
+    )

@@ -12,53 +12,41 @@ ward polygons to the classified cells GeoDataFrame:
   transform="B", star=True, permutations=0)`` (analytical z only: no permutations),
   ``scipy.stats.false_discovery_control`` and the same class rules, then the GeoDataFrame.
 
-Each side runs in its own forked child process (multiprocessing, fork) after the data are loaded,
-so both start from the same memory image. Peak memory is the child's peak resident set size
-(VmHWM from /proc, reset through /proc/self/clear_refs at the start) minus its resident size at
-the start: process RSS, which sees numpy, GEOS and libpysal allocations alike. Time is wall clock
-(time.perf_counter) of the call alone. The script checks that both sides give the same cells, the
-same z (to 1e-8) and the same classes.
+Each side runs in its own forked child process (_common.run_in_child, fork) after the data are
+loaded, so both start from the same memory image. Peak memory is the child's peak resident set size
+(VmHWM from /proc, reset through /proc/self/clear_refs just before the call) minus its resident
+size at that moment: process RSS, which sees numpy, GEOS and libpysal allocations alike. Time is
+wall clock (time.perf_counter) of the call alone. The script checks that both sides give the same
+cells, the same z (to 1e-8) and the same classes.
 
 Run (heavy: ~6 GB for the esda side):
-    flock /tmp/snt_bench.lock python benchmarks/bench_hotspots.py
+    flock /tmp/snt_bench.lock python benchmarks/bench_hotspots.py [cell_size_m]
+Quick (seconds; Westminster's wards and burglaries only, both sides):
+    python benchmarks/bench_hotspots.py --quick
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import sys
-import time
-import warnings
-from pathlib import Path
+import argparse
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _common import (
+    QUICK_BOROUGH,
+    print_ratio,
+    print_rss,
+    read_gla_wards,
+    read_met_burglary_2019,
+    run_in_child,
+)
 from scipy import stats
 
-from snt_geo.io import read_police_uk, read_wards
 from snt_geo.linkage.hotspots import HOTSPOT_CLASSES, find_hotspots
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-# Optional first argument: another cell size for a quick run (neighbours within 1.5 cells).
-CELL_M = float(sys.argv[1]) if len(sys.argv) > 1 else 50.0
+CELL_M = 50.0  # set from the command line in main(); neighbours within 1.5 cells
 BAND_M = 1.5 * CELL_M
-
-
-def _status() -> dict[str, int]:
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS", "VmHWM")):
-                out[line.split(":")[0]] = int(line.split()[1]) * 1024
-    return out
-
-
-def _reset_peak() -> int:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    return _status()["VmRSS"]
 
 
 def ours(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -120,61 +108,48 @@ def peer(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFra
     return cells
 
 
-def _child(name, conn, incidents, wards):
-    warnings.simplefilter("ignore")
+def _side(meter, name, incidents, wards):
     fn = ours if name == "ours" else peer
-    base = _reset_peak()
-    t0 = time.perf_counter()
-    cells = fn(incidents, wards)
-    seconds = time.perf_counter() - t0
-    peak = _status()["VmHWM"] - base
-    conn.send(
-        {
-            "seconds": seconds,
-            "peak_bytes": peak,
-            "cell_id": cells.index.to_numpy(),
-            "z": cells["gi_star_z"].to_numpy(),
-            "cls": cells["hotspot_class"].astype(str).to_numpy(),
-            "n": len(cells),
-        }
-    )
-    conn.close()
-
-
-def _run(name, incidents, wards):
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(name, child, incidents, wards))
-    proc.start()
-    result = parent.recv()
-    proc.join()
-    return result
+    with meter:
+        cells = fn(incidents, wards)
+    return {
+        "cell_id": cells.index.to_numpy(),
+        "z": cells["gi_star_z"].to_numpy(),
+        "cls": cells["hotspot_class"].astype(str).to_numpy(),
+        "n": len(cells),
+    }
 
 
 def main() -> None:
-    warnings.simplefilter("ignore")
-    months = [f"2019-{m:02d}" for m in range(1, 13)]
-    incidents = read_police_uk(DATA / "police-uk-metropolitan-street-burglary-only", months=months)
-    wards = read_wards(
-        DATA / "gla-statistical-gis-boundaries-london/ESRI/London_Ward_CityMerged.shp"
-    )
+    global CELL_M, BAND_M
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cell_size_m", nargs="?", type=float, default=50.0)
+    ap.add_argument("--quick", action="store_true", help="Westminster only")
+    args = ap.parse_args()
+    # Module globals, so the forked children see them too.
+    CELL_M, BAND_M = args.cell_size_m, 1.5 * args.cell_size_m
+    incidents = read_met_burglary_2019()
+    wards = read_gla_wards(borough_code=QUICK_BOROUGH if args.quick else None)
+    where = "GLA wards"
+    if args.quick:
+        inside = incidents.sjoin(wards[["geometry"]], predicate="intersects").index.unique()
+        incidents = incidents.loc[inside]
+        where = f"GLA wards of {QUICK_BOROUGH} (Westminster) and the burglaries inside them"
     print(
-        f"data: {len(incidents):,} Met burglaries 2019, {len(wards)} GLA wards, {CELL_M:g} m "
+        f"data: {len(incidents):,} Met burglaries 2019, {len(wards)} {where}, {CELL_M:g} m "
         f"cells, neighbours within {BAND_M:g} m"
     )
-    a = _run("ours", incidents, wards)
-    b = _run("peer", incidents, wards)
+    print("memory: peak RSS (VmHWM) of each side's forked child minus its RSS just before the call")
+    a = run_in_child(_side, "ours", incidents, wards)
+    b = run_in_child(_side, "peer", incidents, wards)
     assert np.array_equal(a["cell_id"], b["cell_id"]), "cell sets differ"
     dz = float(np.nanmax(np.abs(a["z"] - b["z"])))
     assert dz < 1e-8, dz
     assert (a["cls"] == b["cls"]).all(), "classes differ"
     print(f"agree: {a['n']:,} cells, max |z diff| = {dz:.1e}, classes identical")
-    for label, r in (("snt_geo find_hotspots", a), ("libpysal DistanceBand + esda G_Local", b)):
-        print(f"{label:40s} {r['seconds']:8.2f} s   peak RSS +{r['peak_bytes'] / 2**20:8.0f} MiB")
-    print(
-        f"speed-up: {b['seconds'] / a['seconds']:.0f}x   "
-        f"peak memory ratio: 1/{b['peak_bytes'] / a['peak_bytes']:.0f}"
-    )
+    print_rss("snt_geo find_hotspots", a)
+    print_rss("libpysal DistanceBand + esda G_Local", b)
+    print_ratio(a, b)
 
 
 if __name__ == "__main__":
