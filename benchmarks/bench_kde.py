@@ -18,62 +18,43 @@ Each side runs end to end, from the points and ward polygons to a GeoDataFrame o
   cells overlapping a ward), ``KernelDensity(kernel="epanechnikov", bandwidth=h).fit(points)``
   and ``score_samples(cell centres)``, density ``= 1e6 * n * exp(score)``.
 
-Each side runs in its own forked child after the data are loaded; peak memory is the child's
-peak RSS (VmHWM, reset through /proc/self/clear_refs) minus its RSS at the start. The script
+Each side runs in its own forked child after the data are loaded (_common.run_in_child); peak
+memory is the child's peak RSS (VmHWM, reset through /proc/self/clear_refs just before the call)
+minus its RSS at that moment. The script
 prints how far the two surfaces differ (scikit-learn's log-space sums carry ~1e-13 absolute
 rounding, so cells below 1e-9 of the peak must be exactly 0 here) and checks snt_geo against the
 exact direct sum over all 1M points at 2,000 random cells and the 50 cells of largest difference
 (1e-6 relative).
 
 Run: flock /tmp/snt_bench.lock python benchmarks/bench_kde.py [cell_size_m]
+Quick (seconds): python benchmarks/bench_kde.py --quick  (Westminster's wards; 20,000 points
+replicated from the burglaries inside them, same jitter rule)
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import sys
-import time
-import warnings
-from pathlib import Path
+import argparse
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _common import (
+    QUICK_BOROUGH,
+    QUICK_ROWS,
+    print_ratio,
+    print_rss,
+    read_gla_wards,
+    read_met_burglary_2019,
+    replicate_locations,
+    run_in_child,
+)
 
-from snt_geo.io import read_police_uk, read_wards
 from snt_geo.linkage.density import default_bandwidth_m, kernel_density
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-CELL_M = float(sys.argv[1]) if len(sys.argv) > 1 else 50.0
+CELL_M = 50.0  # set from the command line in main()
 N_POINTS = 1_000_000
 JITTER_M = 100.0
-
-
-def _status() -> dict[str, int]:
-    out = {}
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(("VmRSS", "VmHWM")):
-                out[line.split(":")[0]] = int(line.split()[1]) * 1024
-    return out
-
-
-def _reset_peak() -> int:
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    return _status()["VmRSS"]
-
-
-def build_points(incidents: gpd.GeoDataFrame, rng: np.random.Generator) -> np.ndarray:
-    xy = shapely.get_coordinates(incidents.geometry.to_numpy())
-    locations, inverse = np.unique(xy, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    parts = [xy]
-    while sum(len(p) for p in parts) < N_POINTS:
-        shift = rng.uniform(-JITTER_M, JITTER_M, size=(len(locations), 2))
-        parts.append(xy + shift[inverse])
-    return np.vstack(parts)[:N_POINTS]
 
 
 def ours(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, h: float) -> gpd.GeoDataFrame:
@@ -108,60 +89,49 @@ def peer(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, h: float) -> gpd.Geo
     return cells
 
 
-def _child(name, conn, points, wards, h):
-    warnings.simplefilter("ignore")
+def _side(meter, name, points, wards, h):
     fn = ours if name == "ours" else peer
-    base = _reset_peak()
-    t0 = time.perf_counter()
-    cells = fn(points, wards, h)
-    seconds = time.perf_counter() - t0
-    peak = _status()["VmHWM"] - base
-    conn.send(
-        {
-            "seconds": seconds,
-            "peak_bytes": peak,
-            "cell_id": cells.index.to_numpy(),
-            "density": cells["density_per_km2"].to_numpy(),
-        }
-    )
-    conn.close()
-
-
-def _run(name, points, wards, h):
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(name, child, points, wards, h))
-    proc.start()
-    result = parent.recv()
-    proc.join()
-    return result
+    with meter:
+        cells = fn(points, wards, h)
+    return {"cell_id": cells.index.to_numpy(), "density": cells["density_per_km2"].to_numpy()}
 
 
 def main() -> None:
-    warnings.simplefilter("ignore")
-    months = [f"2019-{m:02d}" for m in range(1, 13)]
-    incidents = read_police_uk(DATA / "police-uk-metropolitan-street-burglary-only", months=months)
-    wards = read_wards(
-        DATA / "gla-statistical-gis-boundaries-london/ESRI/London_Ward_CityMerged.shp"
+    global CELL_M
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cell_size_m", nargs="?", type=float, default=50.0)
+    ap.add_argument("--quick", action="store_true", help=f"Westminster, {QUICK_ROWS:,} points")
+    args = ap.parse_args()
+    CELL_M = args.cell_size_m  # a module global, so the forked children see it too
+    incidents = read_met_burglary_2019()
+    wards = read_gla_wards(borough_code=QUICK_BOROUGH if args.quick else None)
+    n_points, where = N_POINTS, "GLA wards"
+    if args.quick:
+        inside = incidents.sjoin(wards[["geometry"]], predicate="intersects").index.unique()
+        incidents = incidents.loc[inside]
+        n_points, where = QUICK_ROWS, f"GLA wards of {QUICK_BOROUGH} (Westminster)"
+    reps = replicate_locations(
+        shapely.get_coordinates(incidents.geometry.to_numpy()),
+        n_rows=n_points,
+        jitter_m=JITTER_M,
+        rng=np.random.default_rng(20190101),
     )
-    xy = build_points(incidents, np.random.default_rng(20190101))
+    xy = reps.xy
     n_loc = len(np.unique(xy, axis=0))
     points = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=27700)
     h = default_bandwidth_m(xy)
     print(
         f"data: {len(points):,} points from {len(incidents):,} Met burglaries 2019 "
         f"({n_loc:,} distinct locations, {len(points) / n_loc:.2f} rows per location), "
-        f"{len(wards)} GLA wards, {CELL_M:g} m cells, Epanechnikov, bandwidth {h:.1f} m "
+        f"{len(wards)} {where}, {CELL_M:g} m cells, Epanechnikov, bandwidth {h:.1f} m "
         "(ArcGIS default radius)"
     )
-    a = _run("ours", points, wards, h)
-    b = _run("peer", points, wards, h)
-    for label, r in (("snt_geo kernel_density", a), ("scikit-learn KernelDensity", b)):
-        print(f"{label:30s} {r['seconds']:8.2f} s   peak RSS +{r['peak_bytes'] / 2**20:8.0f} MiB")
-    print(
-        f"speed-up: {b['seconds'] / a['seconds']:.1f}x   "
-        f"peak memory ratio: {a['peak_bytes'] / b['peak_bytes']:.2f}"
-    )
+    print("memory: peak RSS (VmHWM) of each side's forked child minus its RSS just before the call")
+    a = run_in_child(_side, "ours", points, wards, h)
+    b = run_in_child(_side, "peer", points, wards, h)
+    print_rss("snt_geo kernel_density", a, width=30)
+    print_rss("scikit-learn KernelDensity", b, width=30)
+    print_ratio(a, b)
     assert np.array_equal(a["cell_id"], b["cell_id"]), "cell sets differ"
     ours_d, sk = a["density"], b["density"]
     empty = sk < 1e-9 * sk.max()
@@ -171,13 +141,15 @@ def main() -> None:
         f"agree with scikit-learn: {len(sk):,} cells, max relative difference {rel.max():.1e} "
         f"(cells above 1e-4 of the peak: {rel[sk[~empty] > 1e-4 * sk.max()].max():.1e})"
     )
-    # Exact reference: the direct sum over all 1M points at 2,000 random cells and at the 50
+    # Exact reference: the direct sum over all the points at 2,000 random cells and at the 50
     # cells where the two surfaces differ most.
     from scipy.spatial import cKDTree
 
     rng = np.random.default_rng(0)
     worst = np.flatnonzero(~empty)[np.argsort(rel)[-50:]]
-    pick = np.unique(np.concatenate([rng.choice(len(sk), 2000, replace=False), worst]))
+    pick = np.unique(
+        np.concatenate([rng.choice(len(sk), min(2000, len(sk)), replace=False), worst])
+    )
     x0 = np.floor(wards.total_bounds[0] / CELL_M) * CELL_M
     y0 = np.floor(wards.total_bounds[1] / CELL_M) * CELL_M
     n_cols = int(np.floor((wards.total_bounds[2] - x0) / CELL_M)) + 1
