@@ -240,7 +240,11 @@ def _demographics(row: pd.Series, info) -> str:
     cells = []
     for col in cols:
         value = row.get(col)
-        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if col.endswith("year") and not pd.isna(value):
+            shown = _e(int(value))  # a year, not a count: no thousands separator
+        elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, bool
+        ):
             shown = (
                 _num(value, 0 if float(value).is_integer() else 2)
                 if not pd.isna(value)

@@ -132,3 +132,14 @@ def test_page_in_headless_browser(city_profile, register, open_page, tmp_path):
     demo = page.js("return document.getElementById('demographics').textContent")
     assert EVIL_SCRIPT in demo and "20.50" in demo
     assert page.js("return document.querySelectorAll('#suggested-priorities tr').length") == 4
+
+
+def test_years_are_not_formatted_as_counts(city_wards, city_incidents):
+    wards = city_wards.drop(columns="burglary_rate_per_1000")
+    pop = pd.DataFrame({"population": 2019.0, "year": 2019}, index=wards.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        prof = ward_profile(wards, city_incidents, demographics=pop)
+    text = render_ward_page(prof, prof.index[0]).html
+    assert '<td class="text">2019</td>' in text  # the year
+    assert '<td class="text">2,019</td>' in text  # the population, a count
