@@ -264,14 +264,20 @@ class Meter:
         self.peak = rss_bytes("VmHWM")
 
 
-def _child_main(fn, conn, args) -> None:
+def _call_measured(fn, args) -> dict:
+    warnings.simplefilter("ignore")
+    meter = Meter()
+    out = dict(fn(meter, *args) or {})
+    if not hasattr(meter, "peak"):
+        raise RuntimeError(f"{fn.__name__} never entered `with meter:`")
+    out.update(seconds=meter.seconds, before=meter.before, peak=meter.peak)
+    out["delta"] = meter.peak - meter.before
+    return out
+
+
+def _fork_child(fn, conn, args) -> None:
     try:
-        warnings.simplefilter("ignore")
-        meter = Meter()
-        out = dict(fn(meter, *args) or {})
-        out.update(seconds=meter.seconds, before=meter.before, peak=meter.peak)
-        out["delta"] = meter.peak - meter.before
-        conn.send(out)
+        conn.send(_call_measured(fn, args))
     except BaseException:
         conn.send({"error": traceback.format_exc()})
     finally:
@@ -283,13 +289,17 @@ def run_in_child(fn: Callable, *args, start: str = "fork") -> dict:
 
     `fn` returns a small dict (labels, values to compare); it comes back with ``seconds``,
     ``before`` (RSS just before the call), ``peak`` (VmHWM after it) and ``delta`` (peak - before),
-    all bytes. `start` "fork" shares the loaded data with the child (its absolute peak includes the
-    parent's image); "spawn" starts a fresh interpreter (`fn` and `args` must pickle), so the
-    absolute peak is the side's own.
+    all bytes. `start` "fork" shares the loaded data with a forked child (its absolute peak
+    includes the parent's image); "subprocess" runs `fn` in a fresh interpreter (`fn` must be a
+    module-level function of a script, `args` must pickle), so the absolute peak is the side's own.
+    A fresh interpreter rather than multiprocessing's "spawn": the `hdbscan` package's joblib
+    workers hang inside a multiprocessing child.
     """
+    if start == "subprocess":
+        return _run_subprocess(fn, args)
     ctx = mp.get_context(start)
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child_main, args=(fn, child, args))
+    proc = ctx.Process(target=_fork_child, args=(fn, child, args))
     proc.start()
     child.close()
     try:
@@ -298,10 +308,40 @@ def run_in_child(fn: Callable, *args, start: str = "fork") -> dict:
         out = {"error": "child process died without a result"}
     proc.join()
     if "error" in out:
-        raise RuntimeError(f"{getattr(fn, '__name__', fn)} failed in the child:\n{out['error']}")
-    if proc.exitcode != 0:
-        raise RuntimeError(f"child exited with code {proc.exitcode}")
+        raise RuntimeError(f"{fn.__name__} failed in the child:\n{out['error']}")
     return out
+
+
+def _run_subprocess(fn: Callable, args: tuple) -> dict:
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    script = sys.modules[fn.__module__].__file__
+    with tempfile.TemporaryDirectory(prefix="snt_bench_") as tmp:
+        job, result = Path(tmp) / "job.pkl", Path(tmp) / "result.pkl"
+        job.write_bytes(pickle.dumps((script, fn.__name__, args), protocol=5))
+        proc = subprocess.run(
+            [sys.executable, __file__, str(job), str(result)], capture_output=True, text=True
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"{fn.__name__} failed in the child:\n{proc.stderr}")
+        return pickle.loads(result.read_bytes())
+
+
+def _subprocess_main(job: str, result: str) -> None:
+    import importlib.util
+    import pickle
+    import sys
+
+    script, name, args = pickle.loads(Path(job).read_bytes())
+    sys.path.insert(0, str(Path(script).parent))
+    spec = importlib.util.spec_from_file_location("_bench_child", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = _call_measured(getattr(module, name), args)
+    Path(result).write_bytes(pickle.dumps(out, protocol=5))
 
 
 def print_rss(label: str, r: dict, *, width: int = 40, extra: str = "") -> None:
@@ -320,3 +360,9 @@ def print_ratio(ours: dict, peer: dict, *, peer_name: str = "") -> None:
         f"(peer / ours) {peer['delta'] / max(ours['delta'], 1):.2f}, absolute peak ratio "
         f"{peer['peak'] / ours['peak']:.2f}"
     )
+
+
+if __name__ == "__main__":
+    import sys
+
+    _subprocess_main(sys.argv[1], sys.argv[2])

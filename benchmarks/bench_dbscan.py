@@ -11,7 +11,7 @@ Two data sets, both 1,000,000 rows, eps (``distance_m``) 100 m, ``min_samples``
   (sd 30 m), so rows that share a snap point keep sharing it: about 2.2 rows per location, as in
   a real year of Met burglary. Row order is shuffled.
 
-Each side runs in its own fresh child process (_common.run_in_child, spawn: so peak memory is
+Each side runs in its own fresh child process (_common.run_in_child, subprocess: so peak memory is
 each side's own) on the same coordinates; this parent process compares the labels and asserts
 they are identical. Memory is process RSS from /proc/self/status: the peak (VmHWM, reset just
 before the call via /proc/self/clear_refs) minus the RSS just before the call ("delta": what the
@@ -94,8 +94,8 @@ def main() -> None:
             f"({len(xy) / n_loc:.2f} rows per location), eps {EPS:g} m, "
             f"min_samples {MIN_SAMPLES}"
         )
-        ours = run_in_child(_side, "snt_geo", xy, start="spawn")
-        theirs = run_in_child(_side, "sklearn", xy, start="spawn")
+        ours = run_in_child(_side, "snt_geo", xy, start="subprocess")
+        theirs = run_in_child(_side, "sklearn", xy, start="subprocess")
         a, b = ours["labels"], theirs["labels"]
         print(f"clusters {b.max() + 1:,}, noise {int((b == -1).sum()):,}")
         assert np.array_equal(a, b), "labels differ from scikit-learn"
