@@ -1,6 +1,7 @@
 """Benchmark: a full ward profile of ~1M incidents over the GLA wards vs geopandas sjoin + groupby.
 
 Run (heavy: ~3 GB, ~1-2 min):  flock /tmp/snt_bench.lock python benchmarks/bench_profile.py
+Quick (seconds): python benchmarks/bench_profile.py --quick  (10,000 real rows sampled, 2 replicas)
 
 Data. The 78,997 real Met burglary rows of 2019 (police.uk, 35,287 distinct snap points, ~2.24 rows
 per location) are replicated 13 times (1,026,961 rows). Replica 0 is the real data; in replica
@@ -20,29 +21,33 @@ baselines, monthly, incident_count); ``ward_profile`` additionally computes rate
 ranks and key locations inside its time.
 
 Memory: peak of Python-tracked allocations (``tracemalloc``, which sees numpy and pandas buffers
-but not GEOS's own allocations), measured in a second, separate run of each pipeline so that
-tracing does not distort the timings.
+but not GEOS's own allocations) plus pyarrow's pool, measured in a further, separate run of each
+pipeline so that tracing does not distort the timings (_common.measure; time is the best of 2).
 """
 
 from __future__ import annotations
 
-import gc
+import argparse
 import time
-import tracemalloc
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _common import (
+    SHARED,
+    measure,
+    read_gla_wards,
+    read_met_burglary_2019,
+    replicate_locations,
+    report,
+)
 
-from snt_geo.io import read_police_uk, read_wards
 from snt_geo.profile.assignment import assign_wards
 from snt_geo.profile.profile import profile_monthly, ward_profile
 from snt_geo.themes import CRIME_TYPES, DEFAULT_THEMES
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REPLICAS = 13
 JITTER_M = 150.0
 TYPE_WEIGHTS = {  # rough share of police.uk records in London; only needs to be fixed
@@ -63,33 +68,27 @@ TYPE_WEIGHTS = {  # rough share of police.uk records in London; only needs to be
 }
 
 
-def build_incidents(rng: np.random.Generator) -> gpd.GeoDataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        base = read_police_uk(
-            DATA / "police-uk-metropolitan-street-burglary-only",
-            months=[f"2019-{m:02d}" for m in range(1, 13)],
-        )
+def build_incidents(
+    rng: np.random.Generator, *, sample: int | None = None, replicas: int = REPLICAS
+):
+    """`replicas` jittered copies of the real year (or of `sample` real rows drawn from it)."""
+    base = read_met_burglary_2019()
+    if sample is not None:
+        base = base.iloc[np.sort(rng.choice(len(base), sample, replace=False))]
     xy = shapely.get_coordinates(base.geometry.to_numpy())
-    _, loc = np.unique(xy, axis=0, return_inverse=True)
-    loc = loc.ravel()
-    n_loc = loc.max() + 1
-    parts_xy, parts_month, parts_loc = [], [], []
-    months = base["month"].array.asi8
-    for r in range(REPLICAS):
-        off = np.zeros((n_loc, 2)) if r == 0 else rng.uniform(-JITTER_M, JITTER_M, (n_loc, 2))
-        parts_xy.append(xy + off[loc])
-        parts_month.append(months - (12 if r % 2 else 0))
-        parts_loc.append(loc + r * n_loc)
-    xy_all = np.concatenate(parts_xy)
+    reps = replicate_locations(xy, n_rows=replicas * len(xy), jitter_m=JITTER_M, rng=rng)
+    n_loc = len(np.unique(xy, axis=0))
+    # Odd replicas a year earlier: the profile's previous / year-earlier baselines.
+    month_all = np.tile(base["month"].array.asi8, replicas) - 12 * (reps.replica % 2)
+    xy_all = reps.xy
     n = len(xy_all)
     names = list(TYPE_WEIGHTS)
     w = np.array([TYPE_WEIGHTS[t] for t in names])
     ctype = pd.Categorical.from_codes(rng.choice(len(names), size=n, p=w / w.sum()), names)
     frame = pd.DataFrame(
         {
-            "month": pd.PeriodIndex.from_ordinals(np.concatenate(parts_month), freq="M"),
-            "location": np.tile(base["location"].to_numpy(), REPLICAS),
+            "month": pd.PeriodIndex.from_ordinals(month_all, freq="M"),
+            "location": np.tile(base["location"].to_numpy(), replicas),
             "crime_type": ctype,
             "theme": pd.Categorical([DEFAULT_THEMES.primary_theme(t) for t in names])[ctype.codes],
         }
@@ -98,17 +97,18 @@ def build_incidents(rng: np.random.Generator) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame(
         frame, geometry=shapely.points(xy_all[:, 0], xy_all[:, 1]), crs="EPSG:27700"
     )
-    n_distinct = len(np.unique(np.concatenate(parts_loc)))
+    n_distinct = len(np.unique(reps.location_id))
     print(
         f"incidents: {n:,} rows, {n_distinct:,} distinct locations "
-        f"({n / n_distinct:.2f} rows per location; real 2019 data: {len(base) / n_loc:.2f})"
+        f"({n / n_distinct:.2f} rows per location; the real rows replicated: "
+        f"{len(base) / n_loc:.2f})"
     )
     return gdf
 
 
 def read_population() -> pd.DataFrame:
     raw = pd.read_csv(
-        DATA / "gla-ward-profiles-2015" / "ward-profiles-excel-version.csv", encoding="latin-1"
+        SHARED / "gla-ward-profiles-2015" / "ward-profiles-excel-version.csv", encoding="latin-1"
     )
     raw = raw.drop_duplicates("New code")
     return pd.DataFrame(
@@ -207,29 +207,21 @@ def _ward_positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.nd
 
 
 def timed(fn, *args, **kwargs):
-    gc.collect()
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - t0
 
 
-def peak_mib(fn, *args, **kwargs) -> float:
-    gc.collect()
-    tracemalloc.start()
-    fn(*args, **kwargs)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 2**20
-
-
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="10,000 sampled real rows x 2 replicas")
+    args = ap.parse_args()
     rng = np.random.default_rng(20190101)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        wards = read_wards(
-            DATA / "gla-statistical-gis-boundaries-london" / "ESRI" / "London_Ward_CityMerged.shp"
-        )
-    incidents = build_incidents(rng)
+    wards = read_gla_wards()
+    if args.quick:
+        incidents = build_incidents(rng, sample=10_000, replicas=2)
+    else:
+        incidents = build_incidents(rng)
     demo = read_population()
     period = (pd.Period("2019-01", "M"), pd.Period("2019-12", "M"))
     baselines = {
@@ -246,12 +238,9 @@ def main() -> None:
     def peer():
         return peer_pipeline(wards, incidents, period, baselines)
 
-    t_ours, t_peer = [], []
-    for _ in range(2):
-        profile, t = timed(ours)
-        t_ours.append(t)
-        peer_out, t = timed(peer)
-        t_peer.append(t)
+    a = measure(ours, repeat=2)
+    b = measure(peer, repeat=2)
+    profile, peer_out = a.result, b.result
     check_agree(profile, peer_out)
     info = profile.attrs["profile"]
     print(
@@ -260,17 +249,7 @@ def main() -> None:
         f"cells) and incident_count; {info.accounting['in_period_outside_wards']:,} period "
         "incidents outside every ward in both"
     )
-    m_ours, m_peer = peak_mib(ours), peak_mib(peer)
-    best_o, best_p = min(t_ours), min(t_peer)
-    print(
-        f"ward_profile        : {best_o:7.2f} s (runs {', '.join(f'{t:.2f}' for t in t_ours)})"
-        f"  peak traced {m_ours:8.1f} MiB"
-    )
-    print(
-        f"sjoin + groupby peer: {best_p:7.2f} s (runs {', '.join(f'{t:.2f}' for t in t_peer)})"
-        f"  peak traced {m_peer:8.1f} MiB"
-    )
-    print(f"speed-up {best_p / best_o:.2f}x; memory ratio (peer / ours) {m_peer / m_ours:.2f}")
+    report("ward_profile", a, "sjoin + groupby peer", b)
 
     # ward_profile spends most of its time in assign_wards; a prepared-polygon lookup (below)
     # would cut that. Both on the distinct locations alone, same answer checked point for point.
