@@ -23,7 +23,7 @@ tests/linkage/test_clusters.py.
 
     flock /tmp/snt_bench.lock python benchmarks/bench_hdbscan.py [--rows 1000000]
 
-Quick (seconds; all four sides on one 20,000-row set): python benchmarks/bench_hdbscan.py --quick
+Quick (seconds; all four sides on one 10,000-row set): python benchmarks/bench_hdbscan.py --quick
 """
 
 from __future__ import annotations
@@ -118,11 +118,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=20_000, help="rows for the sklearn check")
-    parser.add_argument("--quick", action="store_true", help=f"one {QUICK_ROWS:,}-row set")
+    parser.add_argument("--quick", action="store_true", help=f"one {QUICK_ROWS // 2:,}-row set")
     args = parser.parse_args()
     all_sides = ("snt_geo", "sklearn", "hdbscan", "hdbscan_exact")
     if args.quick:
-        plan = ((QUICK_ROWS, all_sides),)
+        plan = ((QUICK_ROWS // 2, all_sides),)
     else:
         plan = ((args.sample, all_sides), (args.rows, ("snt_geo", "hdbscan", "hdbscan_exact")))
     print(
