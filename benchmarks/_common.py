@@ -176,6 +176,42 @@ def write_monthly_files(
     return paths
 
 
+class Fishnet(NamedTuple):
+    """The peers' grid: `cells` (index cell_id = row * n_cols + col; columns row, col, geometry)."""
+
+    cells: Any
+    x0: float
+    y0: float
+    n_cols: int
+    n_rows: int
+
+
+def peer_fishnet(wards, *, cell_size_m: float) -> Fishnet:
+    """The geopandas fishnet the Gi* and KDE peers build: ``shapely.box`` cells over the wards'
+    bounding box (origin snapped to a multiple of the cell size), kept where they overlap a ward
+    (STRtree intersects, minus cells that only touch), EPSG:27700."""
+    import geopandas as gpd
+    import shapely
+
+    s = cell_size_m
+    xmin, ymin, xmax, ymax = wards.total_bounds
+    x0, y0 = np.floor(xmin / s) * s, np.floor(ymin / s) * s
+    n_cols = int(np.floor((xmax - x0) / s)) + 1
+    n_rows = int(np.floor((ymax - y0) / s)) + 1
+    rows, cols = np.divmod(np.arange(n_rows * n_cols), n_cols)
+    boxes = shapely.box(x0 + cols * s, y0 + rows * s, x0 + (cols + 1) * s, y0 + (rows + 1) * s)
+    polys = wards.geometry.to_numpy()
+    box_i, poly_i = shapely.STRtree(polys).query(boxes, predicate="intersects")
+    keep = np.unique(box_i[~shapely.touches(boxes[box_i], polys[poly_i])])
+    cells = gpd.GeoDataFrame(
+        {"row": rows[keep], "col": cols[keep]},
+        geometry=boxes[keep],
+        crs=27700,
+        index=pd.Index(keep, name="cell_id"),
+    )
+    return Fishnet(cells, x0, y0, n_cols, n_rows)
+
+
 # --- in-process meter (tracemalloc + pyarrow pool) -----------------------------------------------
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from _common import (
     QUICK_BOROUGH,
+    peer_fishnet,
     print_ratio,
     print_rss,
     read_gla_wards,
@@ -58,22 +59,8 @@ def peer(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFra
     from libpysal.weights import DistanceBand
 
     s = CELL_M
-    xmin, ymin, xmax, ymax = wards.total_bounds
-    x0, y0 = np.floor(xmin / s) * s, np.floor(ymin / s) * s
-    n_cols = int(np.floor((xmax - x0) / s)) + 1
-    n_rows = int(np.floor((ymax - y0) / s)) + 1
-    rows, cols = np.divmod(np.arange(n_rows * n_cols), n_cols)
-    boxes = shapely.box(x0 + cols * s, y0 + rows * s, x0 + (cols + 1) * s, y0 + (rows + 1) * s)
-    polys = wards.geometry.to_numpy()
-    box_i, poly_i = shapely.STRtree(polys).query(boxes, predicate="intersects")
-    inner = ~shapely.touches(boxes[box_i], polys[poly_i])
-    keep = np.unique(box_i[inner])
-    cells = gpd.GeoDataFrame(
-        {"row": rows[keep], "col": cols[keep]},
-        geometry=boxes[keep],
-        crs=27700,
-        index=pd.Index(keep, name="cell_id"),
-    )
+    cells, x0, y0, n_cols, n_rows = peer_fishnet(wards, cell_size_m=s)
+    keep = cells.index.to_numpy()
     xy = shapely.get_coordinates(incidents.geometry.to_numpy())
     pc = np.floor((xy[:, 0] - x0) / s).astype(int)
     pr = np.floor((xy[:, 1] - y0) / s).astype(int)

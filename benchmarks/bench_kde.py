@@ -14,9 +14,10 @@ Each side runs end to end, from the points and ward polygons to a GeoDataFrame o
 
 - snt_geo: ``kernel_density(points, area=wards, cell_size_m=50, bandwidth_m=h,
   kernel="epanechnikov")``.
-- peer: the same geopandas fishnet as the Gi* benchmark (``shapely.box`` over the bounding box,
-  cells overlapping a ward), ``KernelDensity(kernel="epanechnikov", bandwidth=h).fit(points)``
-  and ``score_samples(cell centres)``, density ``= 1e6 * n * exp(score)``.
+- peer: the same geopandas fishnet as the Gi* benchmark (_common.peer_fishnet: ``shapely.box``
+  over the bounding box, cells overlapping a ward),
+  ``KernelDensity(kernel="epanechnikov", bandwidth=h).fit(points)`` and
+  ``score_samples(cell centres)``, density ``= 1e6 * n * exp(score)``.
 
 Each side runs in its own forked child after the data are loaded (_common.run_in_child); peak
 memory is the child's peak RSS (VmHWM, reset through /proc/self/clear_refs just before the call)
@@ -37,11 +38,11 @@ import argparse
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from _common import (
     QUICK_BOROUGH,
     QUICK_ROWS,
+    peer_fishnet,
     print_ratio,
     print_rss,
     read_gla_wards,
@@ -67,23 +68,10 @@ def peer(points: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, h: float) -> gpd.Geo
     from sklearn.neighbors import KernelDensity
 
     s = CELL_M
-    xmin, ymin, xmax, ymax = wards.total_bounds
-    x0, y0 = np.floor(xmin / s) * s, np.floor(ymin / s) * s
-    n_cols = int(np.floor((xmax - x0) / s)) + 1
-    n_rows = int(np.floor((ymax - y0) / s)) + 1
-    rows, cols = np.divmod(np.arange(n_rows * n_cols), n_cols)
-    boxes = shapely.box(x0 + cols * s, y0 + rows * s, x0 + (cols + 1) * s, y0 + (rows + 1) * s)
-    polys = wards.geometry.to_numpy()
-    box_i, poly_i = shapely.STRtree(polys).query(boxes, predicate="intersects")
-    keep = np.unique(box_i[~shapely.touches(boxes[box_i], polys[poly_i])])
-    cells = gpd.GeoDataFrame(
-        {"row": rows[keep], "col": cols[keep]},
-        geometry=boxes[keep],
-        crs=27700,
-        index=pd.Index(keep, name="cell_id"),
-    )
+    cells, x0, y0, _, _ = peer_fishnet(wards, cell_size_m=s)
+    rows, cols = cells["row"].to_numpy(), cells["col"].to_numpy()
     xy = shapely.get_coordinates(points.geometry.to_numpy())
-    centres = np.column_stack([x0 + (cols[keep] + 0.5) * s, y0 + (rows[keep] + 0.5) * s])
+    centres = np.column_stack([x0 + (cols + 0.5) * s, y0 + (rows + 0.5) * s])
     kde = KernelDensity(kernel="epanechnikov", bandwidth=h).fit(xy)
     cells["density_per_km2"] = 1e6 * len(xy) * np.exp(kde.score_samples(centres))
     return cells
