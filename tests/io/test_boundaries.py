@@ -25,7 +25,8 @@ def test_gla_city_merged_wards(shared_data):
 
 
 def test_zipped_2014_wards_and_ons_like_gpkg(shared_data):
-    wards = read_wards(shared_data / "gla-london-wards-2014/London_Ward_Boundaries.zip")
+    with pytest.warns(UserWarning, match="repaired geometries 2"):
+        wards = read_wards(shared_data / "gla-london-wards-2014/London_Ward_Boundaries.zip")
     assert len(wards) == 654 and wards.crs.to_epsg() == 27700
     lancs = read_wards(shared_data / "police-uk-derived-crimemappingdata/lancashire_wards.gpkg")
     assert len(lancs) == 271 and lancs["borough_code"].isna().all()
