@@ -14,24 +14,24 @@ residents: GLA ward profiles 2015.
   1M markers is unusable (a 50k-marker file is already ~24 MB and takes seconds to save and
   load), so the peer runs on a random 50k of the same incidents; ours runs at 50k and at 1M.
 
-Load time: a fresh headless Chromium per load (fresh profile), network blocked (same flags as the
-tests); Navigation Timing ``loadEventEnd`` and the time of the second animation frame after load
-("painted"), in ms from navigation start; median of 3 loads. folium's page loads Leaflet, jQuery
-and Bootstrap from CDNs, which the blocked browser cannot reach, so for its load time those tags
-are replaced by the same inlined Leaflet (its size is reported as folium wrote it).
+Load time (``benchmarks/_browser.py``): a fresh headless Chromium per load (fresh profile),
+network blocked (same flags as the tests); Navigation Timing ``loadEventEnd`` and the time of the
+second animation frame after load ("painted"), in ms from navigation start; median of 3 loads.
+folium's page loads Leaflet, jQuery and Bootstrap from CDNs, which the blocked browser cannot
+reach, so for its load time those tags are replaced by the same inlined Leaflet (its size is
+reported as folium wrote it).
 
 Memory: peak resident set size (RSS, from /proc/self/status, sampled every 20 ms in a thread)
 during build + save, minus the RSS before; both builds run in this one process.
 
 Run (heavy: ~2 min, a few GB): flock /tmp/snt_bench.lock python benchmarks/bench_briefing.py
-Smoke run: python benchmarks/bench_briefing.py --quick
+Smoke run (seconds): python benchmarks/bench_briefing.py --quick  (3,000 incidents, ours and the
+peer on the same 3,000, one load per page)
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -44,35 +44,23 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import GLA_WARDS, SHARED, real_met_burglary_2019, replicate_rows  # noqa: E402
+from _browser import build_folium_peer, load_times, offline_copy_of_peer  # noqa: E402
+from _common import (  # noqa: E402
+    GLA_WARDS,
+    SHARED,
+    real_met_burglary_2019,
+    replicate_rows,
+    rss_bytes,
+)
 
 from snt_geo.io import incidents_from_frame, read_demographics, read_wards  # noqa: E402
 from snt_geo.maps.briefing import tasking_briefing  # noqa: E402
-from snt_geo.maps.offline import find_remote_references, leaflet_assets  # noqa: E402
+from snt_geo.maps.offline import find_remote_references  # noqa: E402
 
 N_TARGET = 1_000_000
 N_PEER = 50_000
 OUT = Path(tempfile.mkdtemp(prefix="snt-bench-briefing-"))
 WARD_PROFILES = SHARED / "gla-ward-profiles-2015" / "ward-profiles-excel-version.csv"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--proxy-server=127.0.0.1:9",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--window-size=1200,900",
-)
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class PeakRSS:
@@ -130,94 +118,35 @@ def build_ours(incidents, wards, demographics, path: Path):
 
 def build_peer(incidents, path: Path) -> int:
     pts = incidents.geometry.to_crs(4326)
-    lat, lon = pts.y.to_numpy(), pts.x.to_numpy()
-    m = folium.Map(location=[51.5, -0.12], zoom_start=10, tiles=None)
-    for a, b in zip(lat, lon, strict=True):
-        folium.CircleMarker([a, b], radius=2, weight=0, fill=True, fill_opacity=0.5).add_to(m)
-    m.save(str(path))
-    return len(lat)
-
-
-def offline_copy_of_peer(path: Path) -> Path:
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"<script src=\"https?://[^\"]+\"></script>", "", text)
-    text = re.sub(r"<link rel=\"stylesheet\" href=\"https?://[^\"]+\"/>", "", text)
-    text = text.replace("<head>", "<head>" + leaflet_assets().head_html(), 1)
-    assert find_remote_references(text) == [], find_remote_references(text)[:3]
-    out = path.with_name(path.stem + "_offline.html")
-    out.write_text(text, encoding="utf-8")
-    return out
-
-
-def load_times(path: Path, *, repeats: int = 3) -> dict:
-    """Median loadEventEnd and painted ms; drawn features and console errors of the last load."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    painted, loaded, drawn, errors = [], [], 0, 0
-    for _ in range(repeats):
-        profile = tempfile.mkdtemp(prefix="snt-bench-chromium-")
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for f in (*FLAGS, f"--user-data-dir={profile}"):
-            opts.add_argument(f)
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        d.set_page_load_timeout(600)
-        try:
-            d.get(path.resolve().as_uri())
-            painted.append(
-                d.execute_async_script(
-                    "var done = arguments[0];"
-                    "requestAnimationFrame(function () { requestAnimationFrame(function () {"
-                    "  done(performance.now()); }); });"
-                )
-            )
-            loaded.append(
-                d.execute_script(
-                    "return performance.getEntriesByType('navigation')[0].loadEventEnd"
-                )
-            )
-            # Vector features Leaflet created (SVG paths and canvas-drawn shapes alike).
-            drawn = d.execute_script(
-                "var n = 0; var seen = new Set();"
-                "Object.values(window).forEach(function (v) {"
-                "  if (v instanceof L.Map) { v.eachLayer(function (l) {"
-                "    if (l instanceof L.Path && !seen.has(l)) { seen.add(l); n += 1; } }); } });"
-                "return n;"
-            )
-            errors = sum(e["level"] == "SEVERE" for e in d.get_log("browser"))
-        finally:
-            d.quit()
-            shutil.rmtree(profile, ignore_errors=True)
-    return {
-        "load_event_ms": statistics.median(loaded),
-        "painted_ms": statistics.median(painted),
-        "drawn": drawn,
-        "errors": errors,
-    }
+    return build_folium_peer(pts.y.to_numpy(), pts.x.to_numpy(), path)
 
 
 def main() -> None:
     global N_TARGET, N_PEER
-    if "--quick" in sys.argv:
-        N_TARGET, N_PEER = 100_000, 2_000
+    quick = "--quick" in sys.argv
+    repeats = 3
+    if quick:  # a smoke run: a few thousand incidents, peer at the same size, one load each
+        N_TARGET, N_PEER, repeats = 3_000, 3_000, 1
     incidents, ratio, wards, demographics = load_inputs(N_TARGET)
     n = len(incidents)
     rng = np.random.default_rng(7)
-    subset = incidents.iloc[np.sort(rng.choice(n, N_PEER, replace=False))]
+    subset = incidents.iloc[np.sort(rng.choice(n, min(N_PEER, n), replace=False))]
+    n_peer = len(subset)
     print(
         f"incidents: {n:,} located rows (Met burglary 2019 replicas, per-replica jitter <= 150 m; "
-        f"{ratio:.2f} rows per distinct location); wards: {len(wards)}; peer: {N_PEER:,}"
+        f"{ratio:.2f} rows per distinct location); wards: {len(wards)}; peer: {n_peer:,}"
     )
     print(f"output folder: {OUT}")
     rows = []
+    raw = {}
     checks = {}
-    for label, kind, data in (
-        (f"ours briefing {n // 1000}k", "ours", incidents),
-        (f"ours briefing {N_PEER // 1000}k", "ours", subset),
-        (f"folium {N_PEER // 1000}k CircleMarkers", "peer", subset),
-    ):
+    pages = [
+        (f"ours briefing {n_peer / 1000:g}k", "ours", subset),
+        (f"folium {n_peer / 1000:g}k CircleMarkers", "peer", subset),
+    ]
+    if n > n_peer:
+        pages.insert(0, (f"ours briefing {n // 1000}k", "ours", incidents))
+    for label, kind, data in pages:
         path = OUT / (re.sub(r"\W+", "_", label) + ".html")
         with PeakRSS() as mem:
             t = time.perf_counter()
@@ -228,7 +157,7 @@ def main() -> None:
             seconds = time.perf_counter() - t
         text = path.read_text(encoding="utf-8")
         load_path = offline_copy_of_peer(path) if kind == "peer" else path
-        timing = load_times(load_path)
+        timing = load_times(load_path, repeats=repeats)
         if kind == "ours":
             acc = result.profile.attrs["profile"].accounting
             checks[label] = {
@@ -252,7 +181,8 @@ def main() -> None:
             assert checks[label]["remote_refs"] == 0
         else:
             checks[label] = {"markers": result}
-            assert timing["drawn"] == len(data), (timing["drawn"], len(data))
+            assert timing["leaflet_paths"] == len(data), (timing["leaflet_paths"], len(data))
+        raw[kind if data is subset else "big"] = {"seconds": seconds, "rss": mem.delta}
         rows.append(
             {
                 "page": label,
@@ -262,7 +192,7 @@ def main() -> None:
                 "html_MB": round(path.stat().st_size / 1e6, 2),
                 "load_event_ms": round(timing["load_event_ms"]),
                 "painted_ms": round(timing["painted_ms"]),
-                "features_drawn": timing["drawn"],
+                "features_drawn": timing["leaflet_paths"],
                 "console_errors": timing["errors"],
             }
         )
@@ -270,22 +200,33 @@ def main() -> None:
     table = pd.DataFrame(rows).set_index("page")
     print()
     print(table.to_string())
-    big, small, peer = (table.iloc[i] for i in range(3))
+    small, peer = table.iloc[-2], table.iloc[-1]
     print()
     print(
-        f"at {N_PEER // 1000}k incidents: folium / ours: html {peer.html_MB / small.html_MB:.1f}x, "
-        f"build+save {peer['build+save_s'] / small['build+save_s']:.1f}x, "
-        f"painted {peer.painted_ms / small.painted_ms:.1f}x"
+        f"agree: every briefing counted each of its incidents once (rows == input, in wards + "
+        f"outside == in period, no remote references); folium drew {int(peer.features_drawn):,} "
+        f"markers for {n_peer:,} incidents"
     )
     print(
-        f"ours at {n // 1000}k vs folium at {N_PEER // 1000}k: html "
-        f"{big.html_MB / peer.html_MB:.2f}x, painted {big.painted_ms / peer.painted_ms:.2f}x"
+        f"at {n_peer:,} incidents: folium / ours: html {peer.html_MB / small.html_MB:.1f}x, "
+        f"speed-up {raw['peer']['seconds'] / raw['ours']['seconds']:.1f}x (build+save), "
+        f"painted {peer.painted_ms / small.painted_ms:.1f}x, memory ratio "
+        f"{raw['peer']['rss'] / max(raw['ours']['rss'], 1):.2f} (peak RSS delta)"
     )
+    if "big" in raw:
+        big = table.iloc[0]
+        print(
+            f"ours at {n // 1000}k vs folium at {n_peer // 1000}k: html "
+            f"{big.html_MB / peer.html_MB:.2f}x, painted {big.painted_ms / peer.painted_ms:.2f}x"
+        )
+        print(
+            f"targets at ~1M: html < 15 MB -> {big.html_MB < 15}; "
+            f"painted < 3000 ms -> {big.painted_ms < 3000}"
+        )
     print(
-        f"targets at ~1M: html < 15 MB -> {big.html_MB < 15}; "
-        f"painted < 3000 ms -> {big.painted_ms < 3000}"
+        "memory: peak RSS above the level before each build (/proc/self/status, sampled every "
+        f"20 ms); loads per page: {repeats} (median)"
     )
-    print("memory: peak RSS above the level before each build (sampled every 20 ms)")
     print(f"python {sys.version.split()[0]}, folium {folium.__version__}, pandas {pd.__version__}")
 
 

@@ -11,30 +11,27 @@ jitter (sd 40 m, fixed rng) to ~1M incidents -- a London-scale year.
 - peer: folium.Map with one CircleMarker per incident, saved with Map.save. folium at 50k markers
   already makes a ~24 MB file, so the peer runs at 50k (not 1M); ours runs at 50k and at ~1M.
 
-Load time: a fresh headless Chromium with the network blocked (same flags as the tests) opens the
-file; we report the Navigation Timing loadEventEnd and the time of the second animation frame
-after it ("painted": SVG layers exist at load, canvas layers paint on the next frame), both in ms
-from navigation start. The peer's
-saved file loads Leaflet from CDNs, which the blocked browser cannot reach, so for its load time
-the CDN tags are replaced by the same inlined Leaflet (its size is reported as folium wrote it).
-Median of 3 loads.
+Load time (``benchmarks/_browser.py``): a fresh headless Chromium with the network blocked (same
+flags as the tests) opens the file; we report the Navigation Timing loadEventEnd and the time of
+the second animation frame after it ("painted": SVG layers exist at load, canvas layers paint on
+the next frame), both in ms from navigation start. The peer's saved file loads Leaflet from CDNs,
+which the blocked browser cannot reach, so for its load time the CDN tags are replaced by the same
+inlined Leaflet (its size is reported as folium wrote it). Median of 3 loads.
 
 Memory: peak Python heap during build + save, measured with tracemalloc in a separate pass (so the
 timed pass runs without tracemalloc overhead).
 
 Run (heavy, ~2 min, a few GB): flock /tmp/snt_bench.lock python benchmarks/bench_map_size.py
+Smoke run (seconds): python benchmarks/bench_map_size.py --quick  (a random 3,000 of one jittered
+replica; ours and the peer on the same 3,000, one load per page)
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
-import warnings
 from pathlib import Path
 
 import folium
@@ -44,44 +41,28 @@ import pandas as pd
 import shapely
 from scipy import ndimage, stats
 
-from snt_geo.io import read_police_uk, read_wards
-from snt_geo.maps.compose import make_map
-from snt_geo.maps.layers import (
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _browser import build_folium_peer, load_times, offline_copy_of_peer  # noqa: E402
+from _common import read_gla_wards, read_met_burglary_2019  # noqa: E402
+
+from snt_geo.maps.compose import make_map  # noqa: E402
+from snt_geo.maps.layers import (  # noqa: E402
     draw_hotspot_cells,
     draw_kde_surface,
     draw_ward_choropleth,
     draw_ward_outlines,
 )
-from snt_geo.maps.offline import find_remote_references, leaflet_assets, save_offline_html
-from snt_geo.profile.assignment import assign_wards
+from snt_geo.maps.offline import save_offline_html  # noqa: E402
+from snt_geo.profile.assignment import assign_wards  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 OUT = Path(tempfile.mkdtemp(prefix="snt-bench-map-"))
 N_TARGET = 1_000_000
 N_PEER = 50_000
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--proxy-server=127.0.0.1:9",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--window-size=1200,900",
-)
 
 
 def load_inputs() -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        wards = read_wards(
-            DATA / "gla-statistical-gis-boundaries-london" / "ESRI" / "London_Ward_CityMerged.shp"
-        )
-        burglary = read_police_uk(
-            DATA / "police-uk-metropolitan-street-burglary-only",
-            months=[f"2019-{m:02d}" for m in range(1, 13)],
-        )
+    wards = read_gla_wards()
+    burglary = read_met_burglary_2019()
     x0, y0 = burglary.geometry.x.to_numpy(), burglary.geometry.y.to_numpy()
     reps = int(np.ceil(N_TARGET / len(x0)))
     rng = np.random.default_rng(20190101)
@@ -169,72 +150,8 @@ def build_ours(wards, x, y, path: Path) -> dict:
 
 
 def build_peer(x, y, path: Path) -> dict:
-    lon, lat = (
-        gpd.GeoSeries(gpd.points_from_xy(x, y), crs="EPSG:27700")
-        .to_crs(4326)
-        .pipe(lambda s: (s.x.to_numpy(), s.y.to_numpy()))
-    )
-    m = folium.Map(location=[51.5, -0.12], zoom_start=10, tiles=None)
-    for a, b in zip(lat, lon, strict=True):
-        folium.CircleMarker([a, b], radius=2, weight=0, fill=True, fill_opacity=0.5).add_to(m)
-    m.save(str(path))
-    return {"markers": len(lat)}
-
-
-def offline_copy_of_peer(path: Path) -> Path:
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"<script src=\"https?://[^\"]+\"></script>", "", text)
-    text = re.sub(r"<link rel=\"stylesheet\" href=\"https?://[^\"]+\"/>", "", text)
-    text = text.replace("<head>", "<head>" + leaflet_assets().head_html(), 1)
-    assert find_remote_references(text) == [], find_remote_references(text)[:3]
-    out = path.with_name(path.stem + "_offline.html")
-    out.write_text(text, encoding="utf-8")
-    return out
-
-
-def load_times(path: Path, *, repeats: int = 3) -> tuple[float, float, int, int]:
-    """Median ms to first paint after load and to loadEventEnd, SVG path count, console errors.
-
-    A fresh browser (fresh profile) per load.
-    """
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    times, load_end, paths, errors = [], [], 0, 0
-    for _ in range(repeats):
-        profile = tempfile.mkdtemp(prefix="snt-bench-chromium-")
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = "/usr/bin/chromium"
-        for f in (*FLAGS, f"--user-data-dir={profile}"):
-            opts.add_argument(f)
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        d.set_page_load_timeout(300)
-        try:
-            d.get(path.resolve().as_uri())
-            # Time to the first frame painted after the load event (canvas layers draw on an
-            # animation frame), in ms from navigation start; includes a few ms of driver latency.
-            times.append(
-                d.execute_async_script(
-                    "var done = arguments[0];"
-                    "requestAnimationFrame(function () { requestAnimationFrame(function () {"
-                    "  done(performance.now()); }); });"
-                )
-            )
-            load_end.append(
-                d.execute_script(
-                    "return performance.getEntriesByType('navigation')[0].loadEventEnd"
-                )
-            )
-            # Paths in the map panes (the attribution's flag icon is an SVG too; not counted).
-            paths = d.execute_script(
-                "return document.querySelectorAll('.leaflet-pane path').length"
-            )
-            errors = sum(e["level"] == "SEVERE" for e in d.get_log("browser"))
-        finally:
-            d.quit()
-            shutil.rmtree(profile, ignore_errors=True)
-    return statistics.median(times), statistics.median(load_end), paths, errors
+    pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs="EPSG:27700").to_crs(4326)
+    return {"markers": build_folium_peer(pts.y.to_numpy(), pts.x.to_numpy(), path)}
 
 
 def timed(fn, *args) -> tuple[float, object]:
@@ -253,28 +170,43 @@ def peak_mb(fn, *args) -> float:
 
 def main() -> None:
     global N_TARGET, N_PEER
-    if "--quick" in sys.argv:  # a smoke run of the script itself
-        N_TARGET, N_PEER = 100_000, 2_000
+    quick = "--quick" in sys.argv
+    repeats = 3
+    if quick:  # a smoke run: a few thousand incidents, peer at the same size, one load each
+        N_TARGET, N_PEER, repeats = 3_000, 3_000, 1
     wards, x, y = load_inputs()
-    n = len(x)
     rng = np.random.default_rng(7)
-    pick = rng.choice(n, N_PEER, replace=False)
+    if quick:  # one replica (78,997) was built; keep a random N_TARGET of it
+        keep = np.sort(rng.choice(len(x), N_TARGET, replace=False))
+        x, y = x[keep], y[keep]
+    n = len(x)
+    pick = rng.choice(n, min(N_PEER, n), replace=False)
     xs, ys = x[pick], y[pick]
-    print(f"incidents: {n:,} (Met burglary 2019 x {n // 78_997}, jitter sd 40 m); peer {N_PEER:,}")
+    n_peer = len(xs)
+    print(
+        f"incidents: {n:,} (Met burglary 2019 x {max(n // 78_997, 1)}"
+        f"{', random subset' if quick else ''}, jitter sd 40 m); peer {n_peer:,}"
+    )
     print(f"output folder: {OUT}")
 
-    rows = []
-    for label, fn, args, fname in [
-        ("ours 1M", build_ours, (wards, x, y), "ours_1m.html"),
-        ("ours 50k", build_ours, (wards, xs, ys), "ours_50k.html"),
-        ("folium 50k markers", build_peer, (xs, ys), "peer_50k.html"),
-    ]:
+    small, peer_label = f"ours {n_peer / 1000:g}k", f"folium {n_peer / 1000:g}k markers"
+    pages = [
+        (small, build_ours, (wards, xs, ys), "ours_small.html"),
+        (peer_label, build_peer, (xs, ys), "peer_small.html"),
+    ]
+    big_label = f"ours {n / 1e6:.0f}M" if n >= 500_000 else f"ours {n // 1000}k"
+    if n > n_peer:
+        pages.insert(0, (big_label, build_ours, (wards, x, y), "ours_big.html"))
+    rows, raw, infos = [], {}, {}
+    for label, fn, args, fname in pages:
         path = OUT / fname
         seconds, info = timed(fn, *args, path)
         size_mb = path.stat().st_size / 1e6
-        load_path = offline_copy_of_peer(path) if label.startswith("folium") else path
-        load_ms, load_event_ms, n_paths, n_err = load_times(load_path)
+        is_peer = fn is build_peer
+        load_path = offline_copy_of_peer(path) if is_peer else path
+        timing = load_times(load_path, repeats=repeats, page_load_timeout_s=300)
         mem = peak_mb(fn, *args, OUT / ("mem_" + fname))
+        raw[label] = {"seconds": seconds, "heap_mb": mem}
         rows.append(
             {
                 "map": label,
@@ -282,41 +214,51 @@ def main() -> None:
                 "build+save_s": round(seconds, 1),
                 "peak_heap_MB": round(mem),
                 "html_MB": round(size_mb, 2),
-                "load_event_ms": round(load_event_ms),
-                "painted_ms": round(load_ms),
-                "svg_paths": n_paths,
-                "console_errors": n_err,
+                "load_event_ms": round(timing["load_event_ms"]),
+                "painted_ms": round(timing["painted_ms"]),
+                "svg_paths": timing["svg_paths"],
+                "console_errors": timing["errors"],
             }
         )
+        infos[label] = info
         print(label, info, flush=True)
-        if label == "ours 1M":
+        if is_peer:
+            assert timing["svg_paths"] == n_peer, (timing["svg_paths"], n_peer)
+        else:
             # Agreement: every incident is in the Gi* grid's counts (those inside London's cells).
-            assert info["cells_total"] <= n and info["cells_total"] > 0.97 * n, info
-        if label == "ours 50k":
-            assert info["cells_total"] > 0.97 * N_PEER, info
-        if label.startswith("folium"):
-            assert n_paths == N_PEER, (n_paths, N_PEER)
+            n_in = len(args[-1])
+            assert 0.97 * n_in < info["cells_total"] <= n_in, info
     table = pd.DataFrame(rows).set_index("map")
     print()
     print(table.to_string())
-    a, b = table.loc["ours 50k"], table.loc["folium 50k markers"]
-    big = table.loc["ours 1M"]
+    a, b = table.loc[small], table.loc[peer_label]
+    ra, rb = raw[small], raw[peer_label]
     print()
     print(
-        f"at 50k incidents: folium/ours size {b.html_MB / a.html_MB:.1f}x, "
-        f"build+save {b['build+save_s'] / a['build+save_s']:.1f}x, "
+        f"agree: the Gi* grid counted {infos[small]['cells_total']:,} of {n_peer:,} incidents "
+        f"(> 97%, the rest fall outside London's cells) and folium drew {int(b.svg_paths):,} "
+        f"markers for {n_peer:,} incidents"
+    )
+    print(
+        f"at {n_peer:,} incidents: folium/ours size {b.html_MB / a.html_MB:.1f}x, "
+        f"speed-up {rb['seconds'] / ra['seconds']:.1f}x (build+save), "
         f"painted {b.painted_ms / a.painted_ms:.1f}x, "
-        f"peak heap {b.peak_heap_MB / a.peak_heap_MB:.1f}x"
+        f"memory ratio {rb['heap_mb'] / ra['heap_mb']:.1f} (peak heap)"
     )
+    if n > n_peer:
+        big = table.loc[big_label]
+        print(
+            f"{big_label} vs folium at {n_peer // 1000}k: size {big.html_MB / b.html_MB:.2f}x, "
+            f"painted {big.painted_ms / b.painted_ms:.2f}x"
+        )
+        print(
+            f"targets at 1M: html < 15 MB -> {big.html_MB < 15}; "
+            f"painted < 3000 ms -> {big.painted_ms < 3000}"
+        )
     print(
-        f"ours at 1M vs folium at 50k: size {big.html_MB / b.html_MB:.2f}x, "
-        f"painted {big.painted_ms / b.painted_ms:.2f}x"
+        "memory: tracemalloc peak (Python heap incl. numpy), separate untimed pass; "
+        f"loads per page: {repeats} (median)"
     )
-    print(
-        f"targets at 1M: html < 15 MB -> {big.html_MB < 15}; "
-        f"painted < 3000 ms -> {big.painted_ms < 3000}"
-    )
-    print("memory: tracemalloc peak (Python heap incl. numpy), separate untimed pass")
     print(f"python {sys.version.split()[0]}, folium {folium.__version__}")
 
 
