@@ -34,6 +34,7 @@ from folium.template import Template
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.linkage.hotspots import HOTSPOT_CLASSES  # one definition, where it is produced
 from snt_geo.maps._html import RUNTIME_CSS, RUNTIME_JS, png_data_uri, script_json
 
 __all__ = [
@@ -64,17 +65,6 @@ COORDINATE_DECIMALS = 5
 
 #: Drawn cells from which ``renderer="auto"`` paints on a canvas instead of one SVG path each.
 CANVAS_THRESHOLD = 2_000
-
-#: Gi* classes from hottest to coldest, as written by the hotspot finder.
-HOTSPOT_CLASSES = (
-    "hot_99",
-    "hot_95",
-    "hot_90",
-    "not_significant",
-    "cold_90",
-    "cold_95",
-    "cold_99",
-)
 
 #: Fixed palette for Gi* classes (the red-to-blue convention of ArcGIS "Hot Spot Analysis").
 HOTSPOT_PALETTE = {
