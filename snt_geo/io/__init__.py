@@ -1,7 +1,7 @@
 """Readers: police.uk files, boundaries, demographics, estates -> validated (Geo)DataFrames."""
 
 from snt_geo.io._accounting import ReadReport, read_report
-from snt_geo.io.boundaries import WARD_COLUMNS, read_wards, wards_from_frame
+from snt_geo.io.boundaries import WARD_COLUMNS, check_wards, read_wards, wards_from_frame
 from snt_geo.io.demographics import (
     DEMOGRAPHIC_COUNTS,
     apportion_lsoa_population,
@@ -18,6 +18,7 @@ __all__ = [
     "WARD_COLUMNS",
     "ReadReport",
     "apportion_lsoa_population",
+    "check_wards",
     "demographics_from_frame",
     "estates_from_frame",
     "incidents_from_frame",

@@ -19,7 +19,7 @@ from snt_geo.crs import to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
 
-__all__ = ["read_wards", "wards_from_frame", "WARD_COLUMNS"]
+__all__ = ["read_wards", "wards_from_frame", "check_wards", "WARD_COLUMNS"]
 
 WARD_COLUMNS = ("ward_name", "borough_code", "borough_name", "geometry")
 
@@ -195,6 +195,35 @@ def wards_from_frame(
     attach(gdf, report)
     report.warn(stacklevel=4)
     return gdf
+
+
+def check_wards(
+    wards: gpd.GeoDataFrame, *, argument: str = "wards", columns: tuple[str, ...] = ()
+) -> gpd.GeoDataFrame:
+    """Check that ``wards`` can serve as wards and return it in EPSG:27700.
+
+    The light check every analysis applies to a wards argument (a full schema check is
+    :func:`wards_from_frame`): a unique index of ward codes and the ``columns`` the caller needs.
+
+    Raises
+    ------
+    CRSError
+        ``wards`` has no CRS.
+    SchemaError
+        Listing every problem: a non-unique index, missing ``columns``.
+    """
+    areas = to_working_crs(wards, argument=argument, check_bounds=False)
+    problems = [f"missing column {c!r}" for c in columns if c not in areas.columns]
+    if not areas.index.is_unique:
+        problems.append("the index (ward codes) is not unique")
+    if problems:
+        needs = f" and the column(s) {list(columns)}" if columns else ""
+        raise SchemaError(
+            f"`{argument}` must have a unique index (ward codes){needs}; use "
+            "snt_geo.io.read_wards or wards.set_index('ward_code').",
+            problems,
+        )
+    return areas
 
 
 def _polygonal(geom):

@@ -16,6 +16,7 @@ from scipy.sparse.csgraph import connected_components
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.io.boundaries import check_wards
 from snt_geo.profile.assignment import assign_wards
 
 __all__ = ["CROSS_BORDER_COLUMNS", "flag_cross_border_hotspots"]
@@ -159,16 +160,7 @@ def flag_cross_border_hotspots(
     if not 0 <= min_share < 1:
         raise ValueError(f"`min_share` must be a fraction in [0, 1); got {min_share!r}.")
     polys = to_working_crs(clusters_or_cells, argument="clusters_or_cells", check_bounds=False)
-    areas = to_working_crs(wards, argument="wards", check_bounds=False)
-    problems = []
-    if "borough_code" not in areas.columns:
-        problems.append("missing column 'borough_code'")
-    if not areas.index.is_unique:
-        problems.append("the index (ward codes) is not unique")
-    if problems:
-        raise SchemaError(
-            "`wards` must follow the wards schema; read it with snt_geo.io.read_wards.", problems
-        )
+    areas = check_wards(wards, columns=("borough_code",))
     if labels is not None and incidents is None:
         raise ValueError("`labels` needs `incidents`: pass the incidents the labels belong to.")
     kind = "polygons"

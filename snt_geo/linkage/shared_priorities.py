@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.io.boundaries import check_wards
 
 __all__ = ["SharedPriorities", "flag_shared_priorities", "ward_adjacency"]
 
@@ -336,18 +337,7 @@ def flag_shared_priorities(
                 UserWarning,
                 stacklevel=2,
             )
-    areas = to_working_crs(wards, argument="wards", check_bounds=False)
-    problems = []
-    if "borough_code" not in areas.columns:
-        problems.append("missing column 'borough_code'")
-    if not areas.index.is_unique:
-        problems.append("the index (ward codes) is not unique")
-    if problems:
-        raise SchemaError(
-            "`wards` must follow the wards schema; read it with snt_geo.io.read_wards or "
-            "set_index('ward_code') and add a borough_code column.",
-            problems,
-        )
+    areas = check_wards(wards, columns=("borough_code",))
     codes = pd.Index(areas.index.astype(str))
     known = register["ward_code"].isin(codes)
     unknown = sorted(register.loc[~known, "ward_code"].unique().tolist())

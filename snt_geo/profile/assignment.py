@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from snt_geo.crs import to_working_crs
+from snt_geo.io.boundaries import check_wards
 
 __all__ = ["assign_wards"]
 
@@ -36,14 +37,7 @@ def assign_wards(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Ser
     nothing extra.
     """
     pts = to_working_crs(incidents, argument="incidents", check_bounds=False)
-    areas = to_working_crs(wards, argument="wards", check_bounds=False)
-    if not areas.index.is_unique:
-        from snt_geo.errors import SchemaError
-
-        raise SchemaError(
-            "`wards` must have a unique index (ward codes); use snt_geo.io.read_wards or "
-            "wards.set_index('ward_code')."
-        )
+    areas = check_wards(wards)
     geom = pts.geometry.to_numpy()
     ok = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
     position = np.full(len(pts), -1, dtype=np.int64)

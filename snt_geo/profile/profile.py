@@ -28,6 +28,7 @@ import shapely
 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.io.boundaries import check_wards
 from snt_geo.profile.assignment import assign_wards
 from snt_geo.profile.trends import percent_change, poisson_change_test
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
@@ -461,12 +462,7 @@ def ward_profile(
             "`incidents` lacks columns the profile needs:",
             [f"no `{c}` column (use snt_geo.io.read_police_uk)" for c in missing],
         )
-    areas = to_working_crs(wards, argument="wards", check_bounds=False)
-    if not areas.index.is_unique:
-        raise SchemaError(
-            "`wards` must have a unique index (ward codes); use snt_geo.io.read_wards or "
-            "wards.set_index('ward_code')."
-        )
+    areas = check_wards(wards)
     for col in _WARD_SCHEMA:
         if col not in areas.columns:
             areas = areas.assign(**{col: pd.Series(pd.NA, index=areas.index, dtype="string")})

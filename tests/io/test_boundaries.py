@@ -105,3 +105,19 @@ def test_input_not_mutated(shared_data):
     before = raw.copy()
     wards_from_frame(raw)
     pd.testing.assert_frame_equal(pd.DataFrame(raw), pd.DataFrame(before))
+
+
+def test_check_wards_lists_every_problem():
+    from snt_geo.io import check_wards
+
+    frame = gpd.GeoDataFrame(
+        geometry=[shapely.box(530000, 180000, 530010, 180010)] * 2, index=["A", "A"], crs=27700
+    )
+    with pytest.raises(SchemaError, match="`zones` must have a unique index") as info:
+        check_wards(frame, argument="zones", columns=("borough_code",))
+    assert info.value.problems == [
+        "missing column 'borough_code'",
+        "the index (ward codes) is not unique",
+    ]
+    ok = check_wards(frame.iloc[:1].to_crs(4326))
+    assert ok.crs.to_epsg() == 27700
