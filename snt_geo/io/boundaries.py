@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from snt_geo.crs import to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.io._repair import repair_polygons
 
 __all__ = ["read_wards", "wards_from_frame", "check_wards", "WARD_COLUMNS"]
 
@@ -149,12 +149,7 @@ def wards_from_frame(
     out = out.loc[~null]
     geom = geom[~null]
     invalid = ~shapely.is_valid(geom)
-    if invalid.any():
-        repaired = shapely.make_valid(geom[invalid])
-        # make_valid can return collections with stray lines; keep the polygonal part only.
-        repaired = np.array([_polygonal(g) for g in repaired], dtype=object)
-        geom = geom.copy()
-        geom[invalid] = repaired
+    geom = repair_polygons(geom, invalid)
     codes = out[found["ward_code"]].astype("string").str.strip()
     dupes = codes[codes.duplicated(keep=False)].unique().tolist()
     if codes.isna().any():
@@ -224,10 +219,3 @@ def check_wards(
             problems,
         )
     return areas
-
-
-def _polygonal(geom):
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()

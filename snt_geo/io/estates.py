@@ -25,6 +25,7 @@ import shapely
 from snt_geo.crs import to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.io._repair import repair_polygons
 
 __all__ = ["read_estates", "estates_from_frame"]
 
@@ -158,8 +159,7 @@ def estates_from_frame(
         shapely.get_type_id(geom), [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]
     )
     invalid = polygonal & ~shapely.is_valid(geom)
-    if invalid.any():
-        geom[invalid] = [_polygonal(g) for g in shapely.make_valid(geom[invalid])]
+    geom = repair_polygons(geom, invalid)
 
     names = out[name_col].astype("string").str.strip()
     names = names.mask(names == "")
@@ -227,10 +227,3 @@ def _make_ids(names: np.ndarray) -> np.ndarray:
         used.add(candidate)
         out.append(candidate)
     return np.array(out, dtype=object)
-
-
-def _polygonal(geom):
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
