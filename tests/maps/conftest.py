@@ -242,3 +242,21 @@ def city_cells(city_incidents, city_wards):
 def png_reader():
     """:func:`read_png`, for test modules (conftest is not importable by name)."""
     return read_png
+
+
+def check_offline_load(driver, console) -> None:
+    """The page has Leaflet 1.9.4, no console error, and fetched nothing from the network."""
+    assert driver.execute_script("return typeof L !== 'undefined' && L.version") == "1.9.4"
+    assert [e for e in console if e["level"] in ("SEVERE", "ERROR")] == []
+    # Nothing was fetched from the network (only the page itself and data: URIs).
+    urls = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(u => !u.startsWith('data:'))"
+    )
+    assert urls == []
+
+
+@pytest.fixture(scope="session")
+def offline_load_check():
+    """:func:`check_offline_load`, for test modules."""
+    return check_offline_load

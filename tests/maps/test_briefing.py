@@ -308,15 +308,9 @@ def loaded(built, browser):
     return browser, briefing, console
 
 
-def test_loads_offline_without_console_errors(loaded):
+def test_loads_offline_without_console_errors(loaded, offline_load_check):
     driver, briefing, console = loaded
-    assert driver.execute_script("return typeof L !== 'undefined' && L.version") == "1.9.4"
-    assert [e for e in console if e["level"] in ("SEVERE", "ERROR")] == []
-    urls = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)"
-        ".filter(u => !u.startsWith('data:'))"
-    )
-    assert urls == []
+    offline_load_check(driver, console)
     assert driver.title == briefing.title
 
 

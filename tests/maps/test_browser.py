@@ -109,16 +109,9 @@ def test_network_is_really_blocked(browser, tmp_path, open_page):
     assert any("net::ERR" in e["message"] for e in result.errors)
 
 
-def test_page_loads_offline_without_console_errors(loaded):
+def test_page_loads_offline_without_console_errors(loaded, offline_load_check):
     driver, _, console = loaded
-    assert driver.execute_script("return typeof L !== 'undefined' && L.version") == "1.9.4"
-    assert [e for e in console if e["level"] in ("SEVERE", "ERROR")] == []
-    # Nothing was fetched from the network (only the page itself and data: URIs).
-    urls = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name)"
-        ".filter(u => !u.startsWith('data:'))"
-    )
-    assert urls == []
+    offline_load_check(driver, console)
 
 
 def test_every_layer_draws_its_features_in_the_dom(loaded):
