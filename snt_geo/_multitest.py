@@ -1,0 +1,63 @@
+"""Multiple-testing adjustments, written once: Benjamini-Hochberg (scipy's) and Holm.
+
+Both take any array of p-values and return adjusted p-values of the same shape. Non-finite
+entries (NaN: no test was possible) are left out of the family and stay NaN, so a cell or link
+that could not be tested neither counts towards ``m`` nor gets a q-value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import false_discovery_control
+
+__all__ = ["bh_adjust", "holm_adjust"]
+
+
+def bh_adjust(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg (1995) adjusted p-values (q-values) over the finite entries.
+
+    Parameters
+    ----------
+    p
+        P-values in [0, 1]; NaN marks an entry with no test.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float array shaped like ``p``: ``scipy.stats.false_discovery_control`` of the finite
+        entries, NaN elsewhere.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = false_discovery_control(p[ok])
+    return out
+
+
+def holm_adjust(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values over the finite entries (NaN stays NaN).
+
+    Parameters
+    ----------
+    p
+        P-values in [0, 1]; NaN marks an entry with no test.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float array shaped like ``p``: ``min(1, max_{j <= i} (m - j + 1) p_(j))`` for the i-th
+        smallest finite p-value (ties keep input order), NaN elsewhere.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    pv = p[ok]
+    m = len(pv)
+    if m:
+        order = np.argsort(pv, kind="stable")
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * pv[order])
+        ranked = np.empty(m)
+        ranked[order] = np.minimum(adjusted, 1.0)
+        out[ok] = ranked
+    return out

@@ -1,0 +1,46 @@
+"""snt_geo._locations.group_locations against a brute-force dict grouping."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from snt_geo._locations import first_rows, group_locations
+
+
+def _brute(*keys):
+    seen: dict[tuple, int] = {}
+    codes = [
+        seen.setdefault(tuple(float(k[i]) + 0.0 for k in keys), len(seen))
+        for i in range(len(keys[0]))
+    ]
+    return np.array(codes), seen
+
+
+def test_matches_brute_force_first_appearance_order():
+    rng = np.random.default_rng(3)
+    pts = rng.integers(0, 20, size=(500, 2)).astype(float) * 25.0
+    pts[0] = [-0.0, 0.0]
+    pts[1] = [0.0, -0.0]  # the same place as row 0
+    codes, xy, counts = group_locations(pts[:, 0], pts[:, 1])
+    want, seen = _brute(pts[:, 0], pts[:, 1])
+    np.testing.assert_array_equal(codes, want)
+    np.testing.assert_array_equal(xy, np.array(list(seen))[:, :2])
+    np.testing.assert_array_equal(counts, np.bincount(want))
+    assert codes[0] == codes[1]
+    assert counts.sum() == len(pts)
+    np.testing.assert_array_equal(pts[first_rows(codes, len(xy))] + 0.0, xy)
+
+
+def test_extra_key_splits_groups():
+    x = np.array([1.0, 1.0, 1.0, 2.0])
+    y = np.array([5.0, 5.0, 5.0, 5.0])
+    month = np.array([600, 601, 600, 600])
+    codes, xy, counts = group_locations(x, y, month)
+    np.testing.assert_array_equal(codes, [0, 1, 0, 2])
+    np.testing.assert_array_equal(xy, [[1, 5], [1, 5], [2, 5]])
+    np.testing.assert_array_equal(counts, [2, 1, 1])
+
+
+def test_empty():
+    codes, xy, counts = group_locations(np.zeros(0), np.zeros(0))
+    assert codes.shape == (0,) and xy.shape == (0, 2) and counts.shape == (0,)
