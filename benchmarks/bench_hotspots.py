@@ -5,7 +5,9 @@ Same data on both sides: the 78,997 Met street-level burglaries of 2019 (police.
 within 75 m (the 3 x 3 block), BH-FDR classes. Each side runs end to end, from the incidents and
 ward polygons to the classified cells GeoDataFrame:
 
-- snt_geo: ``find_hotspots(incidents, area=wards, cell_size_m=50)``.
+- snt_geo: ``hotspot_grid(incidents, area=wards, cell_size_m=50)``: the array result (no cell
+  polygons; ``find_hotspots`` is the same call plus ``.to_frame()``), then
+  ``.to_frame("significant")``, the polygons a map draws.
 - peer: a geopandas fishnet over the wards' bounding box (``shapely.box``), cells kept where they
   overlap a ward (STRtree intersects, minus cells that only touch), incidents counted per cell,
   ``libpysal.weights.DistanceBand(centres, 75, binary=True)``, ``esda.G_Local(y, w,
@@ -44,14 +46,15 @@ from _common import (
 )
 from scipy import stats
 
-from snt_geo.linkage.hotspots import HOTSPOT_CLASSES, find_hotspots
+from snt_geo.linkage.hotspots import HOTSPOT_CLASSES, hotspot_grid
 
 CELL_M = 50.0  # set from the command line in main(); neighbours within 1.5 cells
 BAND_M = 1.5 * CELL_M
 
 
-def ours(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return find_hotspots(incidents, area=wards, cell_size_m=CELL_M)
+def ours(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame):
+    result = hotspot_grid(incidents, area=wards, cell_size_m=CELL_M)
+    return result, result.to_frame("significant")
 
 
 def peer(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -96,9 +99,19 @@ def peer(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> gpd.GeoDataFra
 
 
 def _side(meter, name, incidents, wards):
-    fn = ours if name == "ours" else peer
+    if name == "ours":
+        with meter:
+            result, significant = ours(incidents, wards)
+        cls = np.asarray(result.values["hotspot_class"].astype(str))
+        return {
+            "cell_id": result.cell_ids,
+            "z": np.asarray(result.values["gi_star_z"]),
+            "cls": cls,
+            "n": result.n_cells,
+            "n_significant": len(significant),
+        }
     with meter:
-        cells = fn(incidents, wards)
+        cells = peer(incidents, wards)
     return {
         "cell_id": cells.index.to_numpy(),
         "z": cells["gi_star_z"].to_numpy(),
@@ -133,8 +146,9 @@ def main() -> None:
     dz = float(np.nanmax(np.abs(a["z"] - b["z"])))
     assert dz < 1e-8, dz
     assert (a["cls"] == b["cls"]).all(), "classes differ"
+    assert a["n_significant"] == int((b["cls"] != "not_significant").sum())
     print(f"agree: {a['n']:,} cells, max |z diff| = {dz:.1e}, classes identical")
-    print_rss("snt_geo find_hotspots", a)
+    print_rss("snt_geo hotspot_grid + significant cells' polygons", a)
     print_rss("libpysal DistanceBand + esda G_Local", b)
     print_ratio(a, b)
 

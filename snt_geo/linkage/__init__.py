@@ -12,10 +12,13 @@ from snt_geo.linkage.cross_border import (
 )
 from snt_geo.linkage.density import (
     KERNELS,
+    DensityGrid,
     DensityMethod,
     default_bandwidth_m,
     dual_kernel_density,
+    dual_kernel_density_grid,
     kernel_density,
+    kernel_density_grid,
 )
 from snt_geo.linkage.emerging import (
     EMERGING_CLASSES,
@@ -25,14 +28,17 @@ from snt_geo.linkage.emerging import (
     mann_kendall,
 )
 from snt_geo.linkage.grid import (
+    GridResult,
     GridSpec,
     default_cell_size_m,
     make_grid,
 )
 from snt_geo.linkage.hotspots import (
     HOTSPOT_CLASSES,
+    HotspotGrid,
     HotspotMethod,
     find_hotspots,
+    hotspot_grid,
 )
 from snt_geo.linkage.links import (
     LINK_COLUMNS,
@@ -53,12 +59,15 @@ from snt_geo.linkage.shared_priorities import (
 __all__ = [
     "CLUSTER_COLUMNS",
     "CROSS_BORDER_COLUMNS",
+    "DensityGrid",
     "DensityMethod",
     "EMERGING_CLASSES",
     "EmergingHotspots",
     "EmergingMethod",
+    "GridResult",
     "GridSpec",
     "HOTSPOT_CLASSES",
+    "HotspotGrid",
     "HotspotMethod",
     "KERNELS",
     "KNOX_COLUMNS",
@@ -71,11 +80,14 @@ __all__ = [
     "default_bandwidth_m",
     "default_cell_size_m",
     "dual_kernel_density",
+    "dual_kernel_density_grid",
     "emerging_hotspots",
     "find_hotspots",
     "flag_cross_border_hotspots",
     "flag_shared_priorities",
+    "hotspot_grid",
     "kernel_density",
+    "kernel_density_grid",
     "knox_test",
     "link_asb_to_street_crime",
     "make_grid",

@@ -22,11 +22,14 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from snt_geo.errors import SchemaError
-from snt_geo.linkage.grid import GridSpec, _cells_frame, _Grid, _grid_for, _incident_xy
+from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
 
 __all__ = [
     "kernel_density",
+    "kernel_density_grid",
     "dual_kernel_density",
+    "dual_kernel_density_grid",
+    "DensityGrid",
     "default_bandwidth_m",
     "DensityMethod",
     "KERNELS",
@@ -90,6 +93,39 @@ class DensityMethod:
             f"({self.bandwidth_rule}), evaluated at the centres of {self.cell_size_m:g} m cells "
             f"({self.cell_size_rule}) covering the {self.area}; densities are per km2."
         )
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class DensityGrid(GridResult):
+    """A kernel density surface held as arrays (:func:`kernel_density_grid`,
+    :func:`dual_kernel_density_grid`).
+
+    ``values`` holds, per analysed cell in increasing ``cell_id`` order, the columns of
+    :func:`kernel_density` (``density_per_km2``) or :func:`dual_kernel_density`
+    (``density_per_km2``, ``reference_density_per_km2``, ``density_ratio``, ``risk_ratio``).
+    ``method`` is the incidents' :class:`DensityMethod`; ``reference_method`` the reference's
+    (dual surfaces only, else None). ``to_frame("positive")`` keeps the cells with a density
+    above zero (what a map paints).
+    """
+
+    method: DensityMethod
+    reference_method: DensityMethod | None = None
+
+    def _named_selection(self, name: str) -> np.ndarray:
+        if name == "positive":
+            return np.nan_to_num(self.values["density_per_km2"]) > 0
+        raise ValueError(
+            f"`cells` must be 'all', 'positive', study-area polygons or a boolean array over the "
+            f"{self.n_cells:,} cells; got {name!r}."
+        )
+
+    def to_frame(self, cells: object = "all") -> gpd.GeoDataFrame:
+        """As :meth:`GridResult.to_frame`; a dual surface also sets
+        ``attrs["reference_method"]``."""
+        frame = super().to_frame(cells)
+        if self.reference_method is not None:
+            frame.attrs["reference_method"] = self.reference_method
+        return frame
 
 
 def default_bandwidth_m(xy: np.ndarray, weights: np.ndarray | None = None) -> float:
@@ -408,6 +444,41 @@ def _density(
     return 1e6 * KERNELS[kernel][0] / (h * h) * sums, len(uniq)
 
 
+def kernel_density_grid(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    cell_size_m: float | None = None,
+    bandwidth_m: float | None = None,
+    kernel: str = "quartic",
+    weight_column: str | None = None,
+) -> DensityGrid:
+    """Kernel density as arrays over the grid (no cell polygons built).
+
+    The same surface, parameters and warnings as :func:`kernel_density`, for large grids.
+
+    Parameters
+    ----------
+    incidents, area, cell_size_m, bandwidth_m, kernel, weight_column
+        As for :func:`kernel_density`.
+
+    Returns
+    -------
+    DensityGrid
+        ``.values["density_per_km2"]`` over the analysed cells (increasing ``cell_id``),
+        ``.mask``, ``.grid`` and ``.method`` (:class:`DensityMethod`); ``.raster(column)``,
+        ``.to_frame(cells=...)``, ``.to_geotiff(path)``.
+    """
+    return _kde_grid(
+        incidents,
+        area=area,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+        weight_column=weight_column,
+    )
+
+
 def kernel_density(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
@@ -459,7 +530,31 @@ def kernel_density(
     Kernel Density) or Epanechnikov ``2 / (pi h^2) * (1 - (d/h)^2)``, both integrating to 1, so
     the surface integrates to the number of incidents. Values are exact sums (not binned), equal
     to a brute-force double loop to within 1e-9 relative.
+
+    See Also
+    --------
+    kernel_density_grid : the same surface as arrays, for grids too large for polygons.
     """
+    return _kde_grid(
+        incidents,
+        area=area,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+        weight_column=weight_column,
+    ).to_frame()
+
+
+def _kde_grid(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    cell_size_m: float | None,
+    bandwidth_m: float | None,
+    kernel: str,
+    weight_column: str | None,
+) -> DensityGrid:
+    """The engine of the two public KDE functions (warnings at stacklevel 3: their caller)."""
     kernel = _check_kernel(kernel)
     xy, has_point = _incident_xy(incidents)
     w = _weights(incidents, has_point, weight_column, "incidents", "weight_column")
@@ -469,11 +564,11 @@ def kernel_density(
         warnings.warn(
             f"{n_missing:,} incidents have no geometry and are not in the density.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if len(xy) == 0 or w.sum() == 0:
         warnings.warn(
-            "no incidents to smooth: the density is zero in every cell.", UserWarning, stacklevel=2
+            "no incidents to smooth: the density is zero in every cell.", UserWarning, stacklevel=3
         )
         h = float(bandwidth_m) if bandwidth_m is not None else float("nan")
         rule = "given" if bandwidth_m is not None else "undefined (no incidents)"
@@ -482,8 +577,7 @@ def kernel_density(
         uniq, uw = _unique_weighted(xy, w)
         h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
         density, n_loc = _density(uniq, uw, grid, h, kernel)
-    frame = _cells_frame(grid, {"density_per_km2": density})
-    frame.attrs["method"] = DensityMethod(
+    method = DensityMethod(
         kernel=kernel,
         bandwidth_m=h,
         bandwidth_rule=rule,
@@ -496,7 +590,46 @@ def kernel_density(
         area=grid.area_source,
         grid=grid.spec,
     )
-    return frame
+    return DensityGrid(
+        grid=grid.spec, mask=grid.mask, values={"density_per_km2": density}, method=method
+    )
+
+
+def dual_kernel_density_grid(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    reference: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    cell_size_m: float | None = None,
+    bandwidth_m: float | None = None,
+    kernel: str = "quartic",
+    weight_column: str | None = None,
+    reference_weight_column: str | None = None,
+) -> DensityGrid:
+    """Dual kernel density as arrays over the grid (no cell polygons built).
+
+    Parameters
+    ----------
+    incidents, reference, area, cell_size_m, bandwidth_m, kernel, weight_column, \
+reference_weight_column
+        As for :func:`dual_kernel_density`.
+
+    Returns
+    -------
+    DensityGrid
+        ``.values`` with ``density_per_km2``, ``reference_density_per_km2``, ``density_ratio``
+        and ``risk_ratio``; ``.method`` and ``.reference_method`` (:class:`DensityMethod`).
+    """
+    return _dual_kde_grid(
+        incidents,
+        reference,
+        area=area,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+        weight_column=weight_column,
+        reference_weight_column=reference_weight_column,
+    )
 
 
 def dual_kernel_density(
@@ -539,7 +672,35 @@ def dual_kernel_density(
         & Diggle 1995) and ``geometry``. Ratios are NaN where the reference density is zero.
         ``attrs["method"]`` is the incidents' :class:`DensityMethod` and
         ``attrs["reference_method"]`` the reference's.
+
+    See Also
+    --------
+    dual_kernel_density_grid : the same surfaces as arrays.
     """
+    return _dual_kde_grid(
+        incidents,
+        reference,
+        area=area,
+        cell_size_m=cell_size_m,
+        bandwidth_m=bandwidth_m,
+        kernel=kernel,
+        weight_column=weight_column,
+        reference_weight_column=reference_weight_column,
+    ).to_frame()
+
+
+def _dual_kde_grid(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    reference: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    cell_size_m: float | None,
+    bandwidth_m: float | None,
+    kernel: str,
+    weight_column: str | None,
+    reference_weight_column: str | None,
+) -> DensityGrid:
+    """The engine of the two public dual KDE functions (warnings at stacklevel 3)."""
     kernel = _check_kernel(kernel)
     xy, has_point = _incident_xy(incidents)
     rxy, r_has_point = _incident_xy(reference, argument="reference")
@@ -553,7 +714,7 @@ def dual_kernel_density(
                 f"{int((~mask).sum()):,} rows of `{name}` have no geometry and are not in the "
                 "density.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     if len(xy) == 0 or len(rxy) == 0 or w.sum() == 0 or rw.sum() == 0:
         raise ValueError(
@@ -568,15 +729,12 @@ def dual_kernel_density(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(ref_density > 0, density / ref_density, np.nan)
     risk = ratio * (rw.sum() / w.sum())
-    frame = _cells_frame(
-        grid,
-        {
-            "density_per_km2": density,
-            "reference_density_per_km2": ref_density,
-            "density_ratio": ratio,
-            "risk_ratio": risk,
-        },
-    )
+    values = {
+        "density_per_km2": density,
+        "reference_density_per_km2": ref_density,
+        "density_ratio": ratio,
+        "risk_ratio": risk,
+    }
     common = dict(
         kernel=kernel,
         bandwidth_m=h,
@@ -586,18 +744,24 @@ def dual_kernel_density(
         area=grid.area_source,
         grid=grid.spec,
     )
-    frame.attrs["method"] = DensityMethod(
+    method = DensityMethod(
         n_incidents=float(w.sum()),
         n_locations=n_loc,
         n_incidents_no_geometry=int((~has_point).sum()),
         weight_column=weight_column,
         **common,
     )
-    frame.attrs["reference_method"] = DensityMethod(
+    reference_method = DensityMethod(
         n_incidents=float(rw.sum()),
         n_locations=n_ref_loc,
         n_incidents_no_geometry=int((~r_has_point).sum()),
         weight_column=reference_weight_column,
         **common,
     )
-    return frame
+    return DensityGrid(
+        grid=grid.spec,
+        mask=grid.mask,
+        values=values,
+        method=method,
+        reference_method=reference_method,
+    )

@@ -11,15 +11,17 @@ categories.
 
 from __future__ import annotations
 
+import html
 import warnings
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from snt_geo.errors import SchemaError
-from snt_geo.linkage.grid import GridSpec, _cells_frame, _grid_for, _incident_xy
+from snt_geo.linkage.grid import GridResult, GridSpec, _grid_for, _incident_xy
 from snt_geo.linkage.hotspots import (
     _bh_adjust,
     _check_distance,
@@ -225,38 +227,76 @@ class EmergingMethod:
         )
 
 
-@dataclass(frozen=True)
-class EmergingHotspots:
-    """Result of :func:`emerging_hotspots`.
+@dataclass(frozen=True, eq=False, repr=False)
+class EmergingHotspots(GridResult):
+    """Result of :func:`emerging_hotspots`, held as arrays (cell polygons built on request).
 
     Attributes
     ----------
-    cells
-        GeoDataFrame, one row per cell, indexed by ``cell_id``: ``row``, ``col``,
-        ``incident_count`` (all periods), ``hot_periods``, ``cold_periods`` (significant bins),
-        ``trend_z``, ``trend_p_value`` (Mann-Kendall on the cell's z-scores), ``emerging_class``
-        (categorical, :data:`EMERGING_CLASSES`) and ``geometry`` (EPSG:27700).
-    bins
-        DataFrame indexed by (``cell_id``, ``period``): ``incident_count``, ``gi_star_z``,
-        ``p_value``, ``p_value_fdr`` and ``bin_class`` (``hot``, ``cold``, ``not_significant``).
+    grid, mask
+        The grid (:class:`~snt_geo.linkage.grid.GridSpec`) and its analysed cells.
+    values
+        Per analysed cell (increasing ``cell_id``): ``incident_count`` (all periods),
+        ``hot_periods``, ``cold_periods`` (significant bins), ``trend_z``, ``trend_p_value``
+        (Mann-Kendall on the cell's z-scores) and ``emerging_class`` (categorical,
+        :data:`EMERGING_CLASSES`).
     method
         :class:`EmergingMethod`.
+    periods
+        The periods of the cube, oldest first (``pandas.PeriodIndex``).
+    bin_values
+        Per bin, arrays of shape ``(n_cells, n_periods)``: ``incident_count``, ``gi_star_z``,
+        ``p_value``, ``p_value_fdr`` and ``bin_class`` (int8 codes into
+        ``("hot", "cold", "not_significant")``).
     """
 
-    cells: gpd.GeoDataFrame
-    bins: pd.DataFrame
     method: EmergingMethod
+    periods: pd.PeriodIndex = field(default_factory=lambda: pd.PeriodIndex([], freq="M"))
+    bin_values: Mapping[str, np.ndarray] = field(default_factory=dict)
 
-    def to_frame(self) -> gpd.GeoDataFrame:
-        """The per-cell GeoDataFrame (``cells``) with ``attrs["method"]`` set."""
-        frame = self.cells.copy()
-        frame.attrs["method"] = self.method
-        return frame
+    def _named_selection(self, name: str) -> np.ndarray:
+        if name == "pattern":
+            codes = self.values["emerging_class"].codes
+            return codes != EMERGING_CLASSES.index("no_pattern")
+        raise ValueError(
+            f"`cells` must be 'all', 'pattern' (cells with an emerging class other than "
+            f"no_pattern), study-area polygons or a boolean array over the {self.n_cells:,} "
+            f"cells; got {name!r}."
+        )
+
+    @property
+    def cells(self) -> gpd.GeoDataFrame:
+        """GeoDataFrame, one row per cell, indexed by ``cell_id``: ``row``, ``col``, the
+        ``values`` columns and ``geometry`` (EPSG:27700); built on each access (prefer
+        ``to_frame(cells=...)`` for a subset)."""
+        return self.to_frame()
+
+    @property
+    def bins(self) -> pd.DataFrame:
+        """DataFrame indexed by (``cell_id``, ``period``): ``incident_count``, ``gi_star_z``,
+        ``p_value``, ``p_value_fdr`` and ``bin_class`` (``hot``, ``cold``,
+        ``not_significant``)."""
+        data: dict[str, object] = {
+            name: np.asarray(arr).ravel()
+            for name, arr in self.bin_values.items()
+            if name != "bin_class"
+        }
+        data["bin_class"] = pd.Categorical.from_codes(
+            np.asarray(self.bin_values["bin_class"]).ravel(),
+            categories=["hot", "cold", "not_significant"],
+        )
+        index = pd.MultiIndex.from_product(
+            [pd.Index(self.cell_ids, name="cell_id"), self.periods], names=["cell_id", "period"]
+        )
+        return pd.DataFrame(data, index=index)
 
     def _repr_html_(self) -> str:
-        counts = self.cells["emerging_class"].value_counts()
+        codes = self.values["emerging_class"].codes
+        counts = pd.Series(
+            np.bincount(codes, minlength=len(EMERGING_CLASSES)), index=EMERGING_CLASSES
+        )
         counts = counts[counts > 0].to_frame("cells")
-        return f"<p>{self.method.describe()}</p>" + counts.to_html()
+        return f"<p>{html.escape(self.method.describe())}</p>" + counts.to_html()
 
 
 def _period_codes(
@@ -436,30 +476,21 @@ def emerging_hotspots(
             UserWarning,
             stacklevel=2,
         )
-    cells = _cells_frame(
-        grid,
-        {
-            "incident_count": y.sum(axis=0),
-            "hot_periods": hot.sum(axis=1),
-            "cold_periods": cold.sum(axis=1),
-            "trend_z": trend["trend_z"].to_numpy(),
-            "trend_p_value": trend["trend_p_value"].to_numpy(),
-            "emerging_class": pd.Categorical.from_codes(classes, categories=EMERGING_CLASSES),
-        },
-    )
-    bin_codes = np.where(hot.T, 0, np.where(cold.T, 1, 2)).astype(np.int8)
-    bins = pd.DataFrame(
-        {
-            "incident_count": y.T.ravel(),
-            "gi_star_z": z.T.ravel(),
-            "p_value": p.T.ravel(),
-            "p_value_fdr": p_fdr.T.ravel(),
-            "bin_class": pd.Categorical.from_codes(
-                bin_codes.T.ravel(), categories=["hot", "cold", "not_significant"]
-            ),
-        },
-        index=pd.MultiIndex.from_product([cells.index, span], names=["cell_id", "period"]),
-    )
+    cell_values = {
+        "incident_count": y.sum(axis=0),
+        "hot_periods": hot.sum(axis=1),
+        "cold_periods": cold.sum(axis=1),
+        "trend_z": trend["trend_z"].to_numpy(),
+        "trend_p_value": trend["trend_p_value"].to_numpy(),
+        "emerging_class": pd.Categorical.from_codes(classes, categories=EMERGING_CLASSES),
+    }
+    bin_values = {
+        "incident_count": np.ascontiguousarray(y.T),
+        "gi_star_z": np.ascontiguousarray(z.T),
+        "p_value": np.ascontiguousarray(p.T),
+        "p_value_fdr": np.ascontiguousarray(p_fdr.T),
+        "bin_class": np.where(hot, 0, np.where(cold, 1, 2)).astype(np.int8),
+    }
     method = EmergingMethod(
         period=period,
         periods=tuple(str(s) for s in span),
@@ -478,5 +509,11 @@ def emerging_hotspots(
         area=grid.area_source,
         grid=spec,
     )
-    cells.attrs["method"] = method
-    return EmergingHotspots(cells=cells, bins=bins, method=method)
+    return EmergingHotspots(
+        grid=spec,
+        mask=mask,
+        values=cell_values,
+        method=method,
+        periods=span,
+        bin_values=bin_values,
+    )

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from snt_geo.linkage.grid import GridSpec, _cells_frame, _Grid, _grid_for, _incident_xy
+from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
 
-__all__ = ["find_hotspots", "HotspotMethod", "HOTSPOT_CLASSES"]
+__all__ = ["find_hotspots", "hotspot_grid", "HotspotGrid", "HotspotMethod", "HOTSPOT_CLASSES"]
 
 #: Values of ``hotspot_class``, hottest first (the categorical order).
 HOTSPOT_CLASSES = (
@@ -242,6 +242,87 @@ def _neighbour_rule(neighbour_distance_m: float | None, cell_size_m: float) -> t
     return _check_distance(neighbour_distance_m, "neighbour_distance_m"), "given"
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class HotspotGrid(GridResult):
+    """Gi* hot and cold spots held as arrays (the result of :func:`hotspot_grid`).
+
+    ``values`` holds, per analysed cell in increasing ``cell_id`` order, the columns of
+    :func:`find_hotspots` (``incident_count``, ``neighbour_cells``, ``neighbour_incidents``,
+    ``gi_star_z``, ``p_value``, ``p_value_fdr``, ``hotspot_class``); ``method`` is the
+    :class:`HotspotMethod`. ``to_frame()`` gives exactly :func:`find_hotspots`' GeoDataFrame;
+    ``to_frame("significant")`` only the hot and cold cells (what a map draws);
+    ``to_geotiff(path)`` a raster for QGIS or ArcGIS (``hotspot_class`` as codes into
+    :data:`HOTSPOT_CLASSES`).
+    """
+
+    method: HotspotMethod
+
+    def _named_selection(self, name: str) -> np.ndarray:
+        if name == "significant":
+            return self.values["hotspot_class"].codes != HOTSPOT_CLASSES.index("not_significant")
+        raise ValueError(
+            f"`cells` must be 'all', 'significant', study-area polygons or a boolean array over "
+            f"the {self.n_cells:,} cells; got {name!r}."
+        )
+
+    def class_counts(self) -> dict[str, int]:
+        """Cells per ``hotspot_class``, in :data:`HOTSPOT_CLASSES` order (zeros included)."""
+        counts = np.bincount(self.values["hotspot_class"].codes, minlength=len(HOTSPOT_CLASSES))
+        return {c: int(k) for c, k in zip(HOTSPOT_CLASSES, counts, strict=True)}
+
+    def _repr_html_(self) -> str:
+        counts = pd.Series(self.class_counts(), name="cells").to_frame()
+        return super()._repr_html_() + counts.to_html()
+
+
+def hotspot_grid(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    cell_size_m: float | None = None,
+    neighbour_distance_m: float | None = None,
+    alpha: float = 0.10,
+    fdr: bool = True,
+) -> HotspotGrid:
+    """Getis-Ord Gi* hot and cold spots as arrays over the grid (no cell polygons built).
+
+    The same statistic, parameters and warnings as :func:`find_hotspots`, for large grids
+    (London at 50 m, a region, a country): the result keeps the grid's origin, cell size and area
+    mask and one array per column, and builds polygons only for the cells asked for.
+
+    Parameters
+    ----------
+    incidents, area, cell_size_m, neighbour_distance_m, alpha, fdr
+        As for :func:`find_hotspots`.
+
+    Returns
+    -------
+    HotspotGrid
+        ``.values`` (one array per column of :func:`find_hotspots`, over the analysed cells in
+        increasing ``cell_id``), ``.mask``, ``.grid`` (:class:`GridSpec`) and ``.method``
+        (:class:`HotspotMethod`). ``.to_frame(cells="all" | "significant" | polygons)``,
+        ``.raster(column)``, ``.to_geotiff(path)``.
+
+    Examples
+    --------
+    >>> import geopandas, shapely
+    >>> xy = [[150, 150]] * 20 + [[250, 150]] * 20 + [[950, 950]]
+    >>> pts = geopandas.GeoSeries(shapely.points(xy), crs=27700)
+    >>> area = geopandas.GeoSeries([shapely.box(0, 0, 1000, 1000)], crs=27700)
+    >>> result = hotspot_grid(pts, area=area, cell_size_m=100)
+    >>> result.n_cells, result.class_counts()["hot_99"], len(result.to_frame("significant"))
+    (100, 6, 10)
+    """
+    return _gi_star_grid(
+        incidents,
+        area=area,
+        cell_size_m=cell_size_m,
+        neighbour_distance_m=neighbour_distance_m,
+        alpha=alpha,
+        fdr=fdr,
+    )
+
+
 def find_hotspots(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
@@ -319,6 +400,33 @@ def find_hotspots(
     >>> cells = find_hotspots(pts, area=area, cell_size_m=100)
     >>> cells.loc[cells["incident_count"] == 20, "hotspot_class"].tolist()
     ['hot_99', 'hot_99']
+
+    See Also
+    --------
+    hotspot_grid : the same result as arrays, for grids too large for one polygon per cell.
+    """
+    return _gi_star_grid(
+        incidents,
+        area=area,
+        cell_size_m=cell_size_m,
+        neighbour_distance_m=neighbour_distance_m,
+        alpha=alpha,
+        fdr=fdr,
+    ).to_frame()
+
+
+def _gi_star_grid(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    cell_size_m: float | None,
+    neighbour_distance_m: float | None,
+    alpha: float,
+    fdr: bool,
+) -> HotspotGrid:
+    """The engine of :func:`hotspot_grid` and :func:`find_hotspots`.
+
+    Called only from those two, so its warnings use stacklevel 3 to point at their caller.
     """
     alpha = _check_alpha(alpha)
     xy, has_point = _incident_xy(incidents)
@@ -339,28 +447,25 @@ def find_hotspots(
     classes = _classify(z, p_fdr if fdr else p, alpha)
 
     n_missing = int((~has_point).sum())
-    _warn_dropped(n_outside, n_missing, grid.area_source)
+    _warn_dropped(n_outside, n_missing, grid.area_source, stacklevel=4)
     if n and np.isnan(z).any():
         warnings.warn(
             f"Gi* is undefined for {int(np.isnan(z).sum()):,} of {n:,} cells (no variation in the "
             "counts, or a neighbourhood covering every cell); they have NaN z and p-values and "
             "class 'not_significant'.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    frame = _cells_frame(
-        grid,
-        {
-            "incident_count": y,
-            "neighbour_cells": cardinality.astype(np.int32),
-            "neighbour_incidents": neighbour_sum,
-            "gi_star_z": z,
-            "p_value": p,
-            "p_value_fdr": p_fdr,
-            "hotspot_class": classes,
-        },
-    )
-    frame.attrs["method"] = HotspotMethod(
+    values = {
+        "incident_count": y,
+        "neighbour_cells": cardinality.astype(np.int32),
+        "neighbour_incidents": neighbour_sum,
+        "gi_star_z": z,
+        "p_value": p,
+        "p_value_fdr": p_fdr,
+        "hotspot_class": classes,
+    }
+    method = HotspotMethod(
         statistic="Getis-Ord Gi* (Ord & Getis 1995), binary distance-band weights, self included",
         cell_size_m=spec.cell_size_m,
         cell_size_rule=spec.cell_size_rule,
@@ -376,10 +481,10 @@ def find_hotspots(
         area=grid.area_source,
         grid=spec,
     )
-    return frame
+    return HotspotGrid(grid=spec, mask=mask, values=values, method=method)
 
 
-def _warn_dropped(n_outside: int, n_missing: int, area_source: str) -> None:
+def _warn_dropped(n_outside: int, n_missing: int, area_source: str, *, stacklevel: int = 3) -> None:
     parts = []
     if n_outside:
         parts.append(f"{n_outside:,} incidents fall outside the cells covering the {area_source}")
@@ -389,5 +494,5 @@ def _warn_dropped(n_outside: int, n_missing: int, area_source: str) -> None:
         warnings.warn(
             "; ".join(parts) + "; they are not counted (see attrs['method']).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )

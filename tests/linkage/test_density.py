@@ -240,3 +240,41 @@ def test_errors():
         kernel_density(pts, cell_size_m=10, bandwidth_m=50, weight_column="pop")
     with pytest.raises(CRSError, match="`incidents` has no CRS"):
         kernel_density(pts.set_crs(None, allow_override=True), cell_size_m=10, bandwidth_m=50)
+
+
+def test_density_grid_equals_the_frame_functions(burglary_jan_2019):
+    from snt_geo.linkage.density import dual_kernel_density_grid, kernel_density_grid
+
+    pts = burglary_jan_2019.iloc[:3000]
+    ref = burglary_jan_2019.iloc[3000:6000]
+    kw = dict(cell_size_m=200, bandwidth_m=500)
+    result = kernel_density_grid(pts, **kw)
+    frame = kernel_density(pts, **kw)
+    np.testing.assert_array_equal(result.values["density_per_km2"], frame["density_per_km2"])
+    assert result.method == frame.attrs["method"]
+    assert result.reference_method is None
+    positive = result.to_frame("positive")
+    assert positive.index.equals(frame.index[frame["density_per_km2"] > 0])
+    dual = dual_kernel_density_grid(pts, ref, **kw)
+    dual_frame = dual_kernel_density(pts, ref, **kw)
+    got = dual.to_frame()
+    pd_cols = ["density_per_km2", "reference_density_per_km2", "density_ratio", "risk_ratio"]
+    for col in pd_cols:
+        np.testing.assert_array_equal(got[col], dual_frame[col])
+    assert got.attrs["reference_method"] == dual_frame.attrs["reference_method"]
+    with pytest.raises(ValueError, match="`cells` must be 'all', 'positive'"):
+        result.to_frame("significant")
+
+
+def test_density_geotiff_reopens_with_the_same_values(burglary_jan_2019, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    from snt_geo.linkage.density import kernel_density_grid
+
+    result = kernel_density_grid(burglary_jan_2019.iloc[:2000], cell_size_m=250, bandwidth_m=600)
+    path = result.to_geotiff(tmp_path / "kde.tif")
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 27700
+        assert src.res == (250.0, 250.0)
+        assert (src.bounds.left, src.bounds.bottom) == (result.grid.x0, result.grid.y0)
+        band = src.read(1)[::-1]
+    np.testing.assert_array_equal(band[result.mask], result.values["density_per_km2"])

@@ -242,3 +242,25 @@ def test_errors():
         emerging_hotspots(data, area=AREA, cell_size_m=100, alpha=5)
     with pytest.raises(SchemaError, match="needs a `month`"):
         emerging_hotspots(data.drop(columns="month"), area=AREA, cell_size_m=100)
+
+
+def test_emerging_result_is_array_backed_with_frames_on_request(tmp_path):
+    rng = np.random.default_rng(7)
+    months = pd.period_range("2022-01", periods=12, freq="M")
+    xy = rng.uniform(0, 1000, size=(600, 2))
+    xy[:200] = rng.normal(250, 30, size=(200, 2))
+    month = np.repeat(months.astype(str), 50)
+    pts = gpd.GeoDataFrame(
+        {"month": pd.PeriodIndex(month, freq="M")}, geometry=shapely.points(xy), crs=27700
+    )
+    area = gpd.GeoSeries([shapely.box(0, 0, 1000, 1000)], crs=27700)
+    result = emerging_hotspots(pts, area=area, cell_size_m=100)
+    cells = result.cells
+    assert len(cells) == result.n_cells == 100
+    assert result.bins.shape[0] == 100 * 12
+    pattern = result.to_frame("pattern")
+    assert pattern.index.equals(cells.index[cells["emerging_class"] != "no_pattern"])
+    assert pattern.attrs["method"] is result.method
+    np.testing.assert_array_equal(
+        result.raster("trend_z")[result.mask], cells["trend_z"].to_numpy()
+    )

@@ -224,3 +224,96 @@ def test_bad_neighbour_distance(distance):
         find_hotspots(
             _points([[1, 1]]), area=_square(), cell_size_m=100, neighbour_distance_m=distance
         )
+
+
+# --------------------------------------------------------------------------------------------------
+# The array result: hotspot_grid / HotspotGrid
+
+
+@pytest.fixture(scope="module")
+def westminster_grid(burglary_2019, gla_wards):
+    from snt_geo.linkage.hotspots import hotspot_grid
+
+    wards = gla_wards[gla_wards["borough_code"] == "E09000033"]
+    with pytest.warns(UserWarning, match="outside the cells"):
+        return hotspot_grid(burglary_2019, area=wards, cell_size_m=100), wards
+
+
+def test_hotspot_grid_to_frame_equals_find_hotspots(westminster_grid, burglary_2019):
+    result, wards = westminster_grid
+    with pytest.warns(UserWarning, match="outside the cells"):
+        expected = find_hotspots(burglary_2019, area=wards, cell_size_m=100)
+    got = result.to_frame()
+    pd.testing.assert_frame_equal(got.drop(columns="geometry"), expected.drop(columns="geometry"))
+    assert got.geometry.geom_equals_exact(expected.geometry, tolerance=0).all()
+    assert got.attrs["method"] == expected.attrs["method"]
+
+
+def test_hotspot_grid_selections_build_only_the_cells_asked_for(westminster_grid):
+    result, wards = westminster_grid
+    everything = result.to_frame()
+    significant = result.to_frame("significant")
+    assert (significant["hotspot_class"] != "not_significant").all()
+    want = everything.index[everything["hotspot_class"] != "not_significant"]
+    assert significant.index.equals(want)
+    counts = result.class_counts()
+    assert counts == everything["hotspot_class"].value_counts().reindex(HOTSPOT_CLASSES).to_dict()
+    # Cells inside one ward: exactly the cells whose interior meets it (GEOS check per cell).
+    ward = wards.iloc[[0]]
+    inside = result.to_frame(ward)
+    meets = everything.geometry.intersects(ward.geometry.iloc[0]) & ~everything.geometry.touches(
+        ward.geometry.iloc[0]
+    )
+    assert inside.index.equals(everything.index[meets.to_numpy()])
+
+
+def test_hotspot_grid_raster_and_arrays_are_read_only(westminster_grid):
+    result, _ = westminster_grid
+    z = result.raster("gi_star_z")
+    assert z.shape == (result.grid.n_rows, result.grid.n_cols)
+    assert np.isnan(z[~result.mask]).all()
+    np.testing.assert_array_equal(z[result.mask], result.values["gi_star_z"])
+    with pytest.raises(ValueError, match="read-only"):
+        result.values["gi_star_z"][0] = 1.0
+    with pytest.raises(TypeError):
+        result.values["gi_star_z"] = None  # type: ignore[index]
+
+
+def test_hotspot_grid_bad_selection_names_the_argument(westminster_grid):
+    result, _ = westminster_grid
+    with pytest.raises(ValueError, match="`cells` must be 'all', 'significant'"):
+        result.to_frame("hot")
+    with pytest.raises(ValueError, match="`cells` as an array must be boolean"):
+        result.to_frame(np.ones(3, dtype=bool))
+    with pytest.raises(KeyError, match="`column` 'z'"):
+        result.raster("z")
+
+
+def test_hotspot_grid_geotiff_round_trip(westminster_grid, tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    result, _ = westminster_grid
+    path = result.to_geotiff(tmp_path / "gi.tif", columns=["gi_star_z", "hotspot_class"])
+    spec = result.grid
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 27700
+        assert (src.width, src.height) == (spec.n_cols, spec.n_rows)
+        t = src.transform
+        assert (t.a, t.e, t.c, t.f) == (
+            spec.cell_size_m,
+            -spec.cell_size_m,
+            spec.x0,
+            spec.y0 + spec.n_rows * spec.cell_size_m,
+        )
+        assert src.descriptions == ("gi_star_z", "hotspot_class")
+        z = src.read(1)[::-1]
+        cls = src.read(2)[::-1]
+        assert src.tags(2)["categories"] == ",".join(HOTSPOT_CLASSES)
+        # The centre of cell (row, col) maps back to that pixel through the file's transform.
+        rows, cols = np.divmod(result.cell_ids, spec.n_cols)
+        cx, cy = spec.centres(rows, cols)
+        pix_rows, pix_cols = rasterio.transform.rowcol(src.transform, cx, cy)
+        raw = src.read(1)
+        np.testing.assert_array_equal(raw[pix_rows, pix_cols], result.values["gi_star_z"])
+    np.testing.assert_array_equal(z[result.mask], result.values["gi_star_z"])
+    assert np.isnan(z[~result.mask]).all()
+    np.testing.assert_array_equal(cls[result.mask], result.values["hotspot_class"].codes)
