@@ -6,6 +6,8 @@ everywhere:
 - police.uk months, ``"2023-02"`` (also ``"2023-2"``), are months;
 - ISO 8601 dates and datetimes, ``"2023-02-01"``, ``"2023-02-01T14:30:00"`` (a UTC offset is
   converted to London local time before the month is taken);
+- dates with a month name are day first: ``"15 Jan 2024"``, ``"15 January 2024"``,
+  ``"15-Jan-2024"``, ``"1st March 2024"``; ``"January 2024"`` is a month;
 - UK dates are day first: ``"01/02/2023"`` (also ``01-02-2023``, ``01.02.2023``, optionally followed
   by a time) is **1 February 2023**. US month-first dates are read only when the caller says so
   with ``dayfirst=False``; a column whose dates only make sense month-first is refused with that
@@ -55,6 +57,32 @@ _ISO = re.compile(
 _SLASH = re.compile(
     r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
 )
+_NAMED = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+_NAMED_MONTH = re.compile(r"^([A-Za-z]{3,9})\.?,? (\d{4})$")
+_MONTH_NAMES = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
 _LONDON = "Europe/London"
 
 
@@ -102,6 +130,23 @@ def _slash_dates(text: pd.Series, *, argument: str, dayfirst: bool) -> pd.Series
     return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
 
 
+def _named_dates(text: pd.Series) -> pd.Series:
+    """'15 Jan 2024', '15 January 2024', '15-Jan-2024', '1st March 2024' (day first, always)."""
+    parts = text.str.extract(_NAMED)
+    month = parts[1].str.lower().map(_MONTH_NAMES)
+    frame = pd.DataFrame(
+        {
+            "year": parts[2].astype("int64"),
+            "month": month.fillna(0).astype("int64"),
+            "day": parts[0].astype("int64"),
+            "hour": parts[3].fillna("0").astype("int64"),
+            "minute": parts[4].fillna("0").astype("int64"),
+            "second": parts[5].fillna("0").astype("int64"),
+        }
+    )
+    return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+
+
 def _iso_dates(text: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     aware = text.str.match(r".*(Z|[+-]\d{2}:?\d{2})$")
@@ -131,6 +176,17 @@ def _parse_text(text: pd.Series, *, argument: str, dayfirst: bool) -> tuple[pd.S
         month = ym[1][is_ym].astype("int64").to_numpy()
         ok = (month >= 1) & (month <= 12)
         ords[is_ym] = np.where(ok, (year - 1970) * 12 + month - 1, NO_MONTH)
+    named = text.str.extract(_NAMED_MONTH)
+    is_named_month = named[0].notna().to_numpy()
+    if is_named_month.any():
+        month = named[0][is_named_month].str.lower().map(_MONTH_NAMES).to_numpy()
+        year = named[1][is_named_month].astype("int64").to_numpy()
+        ok = ~pd.isna(month)
+        month = np.where(ok, month, 1).astype(np.int64)
+        ords[is_named_month] = np.where(ok, (year - 1970) * 12 + month - 1, NO_MONTH)
+    is_named = text.str.match(_NAMED).to_numpy()
+    if is_named.any():
+        dates[is_named] = _named_dates(text[is_named])
     is_iso = text.str.match(_ISO).to_numpy() & ~is_ym
     if is_iso.any():
         dates[is_iso] = _iso_dates(text[is_iso])

@@ -222,3 +222,29 @@ def test_no_outliers_and_no_months():
 def test_outlier_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         find_outlier_months(np.array([1]), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "month"),
+    [
+        ("15 Jan 2024", "2024-01"),
+        ("15 January 2024", "2024-01"),
+        ("15-Jan-2024", "2024-01"),
+        ("1st March 2024", "2024-03"),
+        ("15 Jan 2024 10:30", "2024-01"),
+        ("January 2024", "2024-01"),
+        ("Sept 2023", "2023-09"),
+    ],
+)
+def test_month_names(value, month):
+    assert month_ordinals([value], argument="set_on")[0] == _p(month)
+
+
+@pytest.mark.parametrize("value", ["30 Feb 2024", "15 Foo 2024", "Foo 2024"])
+def test_bad_month_names_are_no_month(value):
+    assert month_ordinals([value], argument="set_on")[0] == NO_MONTH
+
+
+def test_named_dates_keep_the_day():
+    got = parse_dates(pd.Series(["15 Jan 2024", "15 Jan 2024 10:30"]), argument="set_on")
+    assert list(got) == [pd.Timestamp("2024-01-15"), pd.Timestamp("2024-01-15 10:30")]
