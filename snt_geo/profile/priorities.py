@@ -19,20 +19,33 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from snt_geo._dates import parse_dates
 from snt_geo.errors import SchemaError
+from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.profile._register import (
+    STATUS_SYNONYMS,
+    clean_key,
+    find_columns,
+    find_header_row,
+    keyword_table,
+    match_wards,
+    theme_of_text,
+)
 from snt_geo.profile.profile import profile_info
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = [
     "PRIORITY_COLUMNS",
     "PRIORITY_STATUSES",
+    "REGISTER_MATCH_COLUMNS",
     "SUGGESTION_COLUMNS",
+    "match_register",
     "read_priorities",
     "validate_priorities",
     "suggest_priorities",
@@ -40,6 +53,8 @@ __all__ = [
 
 #: Columns of the priority register, in order.
 PRIORITY_COLUMNS = ("ward_code", "theme", "status", "set_on", "review_on", "source")
+#: Columns :func:`read_priorities` adds after :data:`PRIORITY_COLUMNS`: how each row was read.
+REGISTER_MATCH_COLUMNS = ("ward_match", "theme_text", "theme_match")
 #: Allowed values of ``status``.
 PRIORITY_STATUSES = ("active", "closed", "suggested")
 #: Evidence columns :func:`suggest_priorities` adds after :data:`PRIORITY_COLUMNS`.
@@ -73,17 +88,6 @@ def _theme_key(value: str, themes: ThemeTable) -> str:
     if value in themes.crime_types:
         return themes.key(value)
     return re.sub(r"[\s\-]+", "_", value.strip().lower())
-
-
-def _parse_dates(values: pd.Series) -> pd.Series:
-    """ISO dates, else UK day-first dates (01/03/2024 is 1 March); unparseable -> NaT."""
-    text = values.astype("string").str.strip()
-    text = text.mask(text == "")
-    out = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    retry = out.isna() & text.notna()
-    if retry.any():
-        out[retry] = pd.to_datetime(text[retry], format="%d/%m/%Y", errors="coerce")
-    return out.astype("datetime64[ns]")
 
 
 def _ward_codes(wards) -> pd.Index | None:
@@ -191,9 +195,9 @@ def _validate(
         dtype="string",
     )
     out["status"] = frame["status"].astype("string").str.strip().str.lower()
-    out["set_on"] = _parse_dates(frame["set_on"])
+    out["set_on"] = parse_dates(frame["set_on"], argument="set_on")
     review = frame["review_on"] if "review_on" in frame.columns else pd.Series(pd.NA, frame.index)
-    out["review_on"] = _parse_dates(review)
+    out["review_on"] = parse_dates(review, argument="review_on")
     source = frame["source"] if "source" in frame.columns else pd.Series(pd.NA, frame.index)
     out["source"] = source.astype("string")
     for col in frame.columns:
@@ -308,56 +312,300 @@ def read_priorities(
     *,
     wards=None,
     themes: ThemeTable | None = None,
+    keywords: Mapping[str, str] | None = None,
+    sheet: str | int | None = None,
     min_active: int = 3,
     max_active: int = 5,
 ) -> pd.DataFrame:
-    """Read a priority register CSV and check it with :func:`validate_priorities`.
+    """Read a priority register (CSV or Excel, as panels keep it) and check it.
 
     Parameters
     ----------
     path
-        A CSV with a header row holding at least ``ward_code``, ``theme``, ``status``,
-        ``set_on``; UTF-8 (with or without BOM), else read as Windows-1252 (Excel's "CSV").
-        Dates as ``YYYY-MM-DD`` or UK ``DD/MM/YYYY``.
-    wards, themes, min_active, max_active
+        A ``.csv`` (UTF-8 with or without BOM, else Windows-1252, Excel's "CSV") or ``.xlsx``
+        file. The header row may sit below title rows. Headers are recognised by name
+        (case, spaces and punctuation ignored): the ward as ``Ward code`` and/or ``Ward`` /
+        ``Ward name``; the priority as ``Theme``, ``Priority``, ``Issue``...; ``Status``;
+        ``Date set`` / ``Set on`` / ``Date agreed``; ``Review date`` / ``Review on``; ``Source`` /
+        ``Set by``; an optional ``Borough`` that settles wards of the same name. Without a
+        status column every row is ``active``; ``Open``/``Current`` read as active,
+        ``Completed``/``Resolved`` as closed, ``Proposed`` as suggested.
+    wards
+        The wards the register is about (the wards schema, indexed by ward code, with
+        ``ward_name``): each row's ward is matched by code, else by name (case, ``&``/``and``,
+        ``St.``/``Saint`` and apostrophes ignored), else by name and borough. Rows whose ward is
+        blank, unmatched (a misspelling: the closest name is suggested) or ambiguous (the same
+        name in several boroughs) are dropped and counted, each named in the warning. Default
+        None: the ward column is taken as codes, unchecked.
+    themes
+        Theme table; default :data:`snt_geo.themes.DEFAULT_THEMES`.
+    keywords
+        Extra phrases for free text, phrase -> theme key (``{"moped crime": "street_crime"}``),
+        added over :data:`snt_geo.themes.THEME_KEYWORDS`.
+    sheet
+        Excel sheet name or position. Default: the one sheet whose header names a ward and a
+        priority; several such sheets (or none) raise, listing the sheets.
+    min_active, max_active
         As in :func:`validate_priorities`.
 
     Returns
     -------
     pandas.DataFrame
-        The register (see :func:`validate_priorities`) with a ``RangeIndex`` in file order.
+        The register (see :func:`validate_priorities`): columns :data:`PRIORITY_COLUMNS`, then
+        ``ward_match``, ``theme_text``, ``theme_match`` (see :func:`match_register`), then the
+        file's other columns. Indexed by each row's position among the file's data rows (0 =
+        the first row under the header), so a ``RangeIndex`` when no row was dropped.
+        ``attrs["read_report"]`` is a :class:`~snt_geo.io.ReadReport`: rows read, kept, and
+        dropped as ``blank_ward``, ``unmatched_ward``, ``ambiguous_ward``; notes
+        ``matched_by_name``, ``themes_from_keywords``, ``local_themes``.
 
     Raises
     ------
     FileNotFoundError
         ``path`` does not exist.
     SchemaError
-        As :func:`validate_priorities`; also for an empty file.
+        No ward or priority column, an empty file, an Excel sheet that cannot be chosen, or the
+        structural problems of :func:`validate_priorities`.
+
+    Notes
+    -----
+    Free text becomes a theme by :func:`match_register`'s rules: a theme key, a crime-type name
+    or API slug, then the keyword table; text no keyword names is kept as a *local* theme, its
+    words intact in ``theme_text`` and its key cleaned (``"Begging / rough sleeping"`` ->
+    ``begging_rough_sleeping``).
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
-            f"`path` {str(path)!r} does not exist: pass the priority register CSV "
-            f"(columns {', '.join(PRIORITY_COLUMNS)})."
+            f"`path` {str(path)!r} does not exist: pass the priority register (.csv or .xlsx) "
+            f"with columns such as {', '.join(PRIORITY_COLUMNS)}."
         )
-    try:
-        raw = pd.read_csv(path, dtype="string", encoding="utf-8-sig", keep_default_na=False)
-    except UnicodeDecodeError:
-        raw = pd.read_csv(path, dtype="string", encoding="cp1252", keep_default_na=False)
-    except pd.errors.EmptyDataError:
+    raw = _read_register_file(path, sheet=sheet)
+    rows = match_register(raw, wards=wards, themes=themes, keywords=keywords)
+    if "set_on" not in find_columns(list(raw.columns)):
         raise SchemaError(
-            f"`path` {str(path)!r} is empty; a register needs a header row "
-            f"({', '.join(PRIORITY_COLUMNS)})."
-        ) from None
-    raw.index = pd.RangeIndex(len(raw))
-    return _validate(
-        raw,
-        wards=wards,
+            f"`path` {path.name!r} is not a priority register (columns: {list(raw.columns)}):",
+            [
+                "missing column `set_on` (the date the panel set the priority: Set on, Date set, "
+                "Date agreed)"
+            ],
+        )
+    placed = rows["placed"].to_numpy(dtype=bool)
+    found = find_columns(list(raw.columns))
+    register = pd.DataFrame(index=raw.index[placed])
+    register["ward_code"] = rows.loc[placed, "ward_code"]
+    register["theme"] = rows.loc[placed, "theme"]
+    status = (
+        raw.loc[placed, found["status"]].astype("string").str.strip()
+        if "status" in found
+        else pd.Series("active", index=register.index, dtype="string")
+    )
+    register["status"] = status.str.lower().map(lambda v: STATUS_SYNONYMS.get(v, v))
+    for col in ("set_on", "review_on", "source"):
+        register[col] = raw.loc[placed, found[col]] if col in found else pd.NA
+    register["ward_match"] = rows.loc[placed, "ward_match"]
+    register["theme_text"] = rows.loc[placed, "theme_text"]
+    register["theme_match"] = rows.loc[placed, "theme_match"]
+    used = set(found.values())
+    for col in raw.columns:
+        if col not in used and _header(col) not in register.columns:
+            register[col] = raw.loc[placed, col]
+    report = _register_report(path.name, rows)
+    attach(register, report)
+    if not placed.all() or report.note("local_themes"):
+        _warn_unplaced(rows, report)
+    out = _validate(
+        register,
+        wards=None if wards is None else wards,
         themes=themes,
         min_active=min_active,
         max_active=max_active,
         stacklevel=3,
     )
+    attach(out, report)
+    return out
+
+
+def match_register(
+    priorities: pd.DataFrame,
+    *,
+    wards=None,
+    themes: ThemeTable | None = None,
+    keywords: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Account for every row of a register as kept: which ward and theme it was read as, and how.
+
+    Parameters
+    ----------
+    priorities
+        A register as kept (headers as described in :func:`read_priorities`). Never modified.
+    wards, themes, keywords
+        As in :func:`read_priorities`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``priorities``; columns ``ward_text`` (the ward as written), ``ward_code``
+        (NA unless placed), ``ward_match`` (``"code"``, ``"code not in wards"``, ``"name"``,
+        ``"name and borough"``, ``"as given"`` when ``wards`` is None, or the reason the row is
+        not placed: ``"blank"``, ``"unmatched"``, ``"ambiguous"``), ``ward_note`` (the
+        candidates, or the closest ward name), ``theme_text`` (the priority as written),
+        ``theme`` (a theme key), ``theme_match`` (``"theme key"``, ``"crime type"``,
+        ``"keyword '<phrase>'"``, ``"local theme"``, or ``"blank"``) and ``placed`` (bool: the
+        row has a ward code and a theme). A theme that only repeats its parent
+        (``anti_social_behaviour``) is read as the parent (``asb``).
+
+    Raises
+    ------
+    SchemaError
+        ``priorities`` has no ward column or no priority column; ``keywords`` maps a phrase to
+        something that is not a theme key.
+    """
+    themes = themes or DEFAULT_THEMES
+    if not isinstance(priorities, pd.DataFrame):
+        raise TypeError(f"`priorities` must be a DataFrame; got {type(priorities).__name__}.")
+    found = find_columns(list(priorities.columns))
+    problems = []
+    if "ward_code" not in found and "ward_name" not in found:
+        problems.append("no ward column (Ward, Ward name, Ward code)")
+    if "theme" not in found:
+        problems.append("no priority column (Theme, Priority, Issue)")
+    bad_keys = [f"{k!r} -> {v!r}" for k, v in dict(keywords or {}).items() if clean_key(v) != v]
+    if bad_keys:
+        problems.append(f"`keywords` must map phrases to theme keys such as 'asb'; got {bad_keys}")
+    if problems:
+        raise SchemaError(
+            f"`priorities` is not a priority register (columns: {list(priorities.columns)}):",
+            problems,
+        )
+    ward_text = _blank_to_na(priorities[found["ward_code"]]) if "ward_code" in found else None
+    if "ward_name" in found:
+        names = _blank_to_na(priorities[found["ward_name"]])
+        ward_text = names if ward_text is None else ward_text.fillna(names)
+    boroughs = _blank_to_na(priorities[found["borough"]]) if "borough" in found else None
+    known = None
+    if wards is not None:
+        known = wards if isinstance(wards, pd.DataFrame) else pd.DataFrame(index=_ward_codes(wards))
+    rows = match_wards(ward_text, boroughs, known)
+    rows.insert(0, "ward_text", ward_text)
+    theme_text = _blank_to_na(priorities[found["theme"]])
+    table = keyword_table(keywords)
+    matched = [
+        (pd.NA, "blank") if pd.isna(t) else theme_of_text(str(t), themes, table) for t in theme_text
+    ]
+    rows["theme_text"] = theme_text
+    rows["theme"] = pd.array([m[0] for m in matched], dtype="string")
+    rows["theme_match"] = pd.array([m[1] for m in matched], dtype="string")
+    rows["placed"] = (rows["ward_code"].notna() & rows["theme"].notna()).to_numpy(dtype=bool)
+    return rows
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _read_register_file(path: Path, *, sheet) -> pd.DataFrame:
+    """The register's cells as text (dates from Excel kept as datetimes), header located."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        book = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+        if sheet is not None:
+            names = list(book)
+            key = names[sheet] if isinstance(sheet, int) and 0 <= sheet < len(names) else sheet
+            if key not in book:
+                raise SchemaError(f"`sheet` {sheet!r} is not in {path.name!r}; sheets: {names}.")
+            candidates = {key: book[key]}
+        else:
+            candidates = {n: c for n, c in book.items() if find_header_row(c) is not None}
+            if len(candidates) != 1:
+                what = "no sheet" if not candidates else f"sheets {list(candidates)} all"
+                raise SchemaError(
+                    f"`path` {path.name!r}: {what} look like a register (a header naming a ward "
+                    f"and a priority); sheets: {list(book)}. Pass `sheet=` to choose one."
+                )
+        cells = next(iter(candidates.values()))
+    else:
+        if not path.read_bytes().strip():
+            raise SchemaError(
+                f"`path` {str(path)!r} is empty; a register needs a header row "
+                f"({', '.join(PRIORITY_COLUMNS)})."
+            )
+        try:
+            cells = _read_csv_cells(path, "utf-8-sig")
+        except UnicodeDecodeError:
+            cells = _read_csv_cells(path, "cp1252")
+    cells = cells.dropna(how="all")
+    header = find_header_row(cells)
+    if header is None:
+        first = [str(v) for v in cells.iloc[0].tolist()] if len(cells) else []
+        raise SchemaError(
+            f"`path` {path.name!r} is not a priority register: no header row names a ward and a "
+            f"priority (first row: {first}); expected columns such as "
+            f"{', '.join(PRIORITY_COLUMNS)} or Ward, Priority, Date set.",
+        )
+    columns = [
+        str(v).strip() if pd.notna(v) else f"column_{i}"
+        for i, v in enumerate(cells.iloc[header].tolist())
+    ]
+    body = cells.iloc[header + 1 :].copy()
+    body.columns = columns
+    body = body.loc[:, [c for c in columns if not c.startswith("column_") or body[c].notna().any()]]
+    body.index = pd.RangeIndex(len(body))
+    return body
+
+
+def _read_csv_cells(path: Path, encoding: str) -> pd.DataFrame:
+    frame = pd.read_csv(
+        path, header=None, dtype=object, encoding=encoding, keep_default_na=False, na_values=[""]
+    )
+    return frame
+
+
+def _register_report(name: str, rows: pd.DataFrame) -> ReadReport:
+    how = rows["ward_match"]
+    theme_how = rows["theme_match"].fillna("")
+    counts = {
+        "rows_read": len(rows),
+        "rows_kept": int(rows["placed"].sum()),
+        "blank_ward": int((how == "blank").sum()),
+        "unmatched_ward": int((how == "unmatched").sum()),
+        "ambiguous_ward": int((how == "ambiguous").sum()),
+        "blank_theme": int(((how != "blank") & ~how.isin(_UNPLACED) & rows["theme"].isna()).sum()),
+    }
+    placed = rows["placed"].to_numpy(dtype=bool)
+    notes = {
+        "matched_by_name": int(how[placed].isin(["name", "name and borough"]).sum()),
+        "themes_from_keywords": int(theme_how[placed].str.startswith("keyword").sum()),
+        "local_themes": int((theme_how[placed] == "local theme").sum()),
+    }
+    return ReadReport(
+        reader="read_priorities",
+        files={name: counts},
+        reasons=("blank_ward", "unmatched_ward", "ambiguous_ward", "blank_theme"),
+        notes={name: notes},
+    )
+
+
+_UNPLACED = ("blank", "unmatched", "ambiguous")
+
+
+def _warn_unplaced(rows: pd.DataFrame, report: ReadReport) -> None:
+    lines = []
+    for idx, r in rows[~rows["placed"]].iterrows():
+        reason = f"ward {r['ward_match']}" if r["ward_match"] in _UNPLACED else "no priority text"
+        note = f" ({r['ward_note']})" if pd.notna(r["ward_note"]) else ""
+        lines.append(f"row {idx}: {r['ward_text']!s} / {r['theme_text']!s}: {reason}{note}")
+    local = rows[rows["placed"] & (rows["theme_match"] == "local theme")]
+    if len(local):
+        lines.append(
+            f"{len(local)} priorities kept as local themes (no keyword names them): "
+            + ", ".join(
+                f"{t!r} -> {k}"
+                for t, k in list(zip(local["theme_text"], local["theme"], strict=True))[:5]
+            )
+            + "; add phrases with `keywords=` to map them"
+        )
+    warnings.warn(report.summary() + " " + "; ".join(lines), UserWarning, stacklevel=3)
 
 
 def suggest_priorities(

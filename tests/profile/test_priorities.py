@@ -9,7 +9,9 @@ from snt_geo.errors import SchemaError
 from snt_geo.io import read_police_uk, read_wards
 from snt_geo.profile.priorities import (
     PRIORITY_COLUMNS,
+    REGISTER_MATCH_COLUMNS,
     SUGGESTION_COLUMNS,
+    match_register,
     read_priorities,
     suggest_priorities,
     validate_priorities,
@@ -62,7 +64,7 @@ def test_valid_register_on_real_wards(tmp_path, london_wards):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         reg = read_priorities(_write(tmp_path, rows), wards=london_wards)
-    assert tuple(reg.columns) == PRIORITY_COLUMNS
+    assert tuple(reg.columns) == PRIORITY_COLUMNS + REGISTER_MATCH_COLUMNS
     assert len(reg) == 9
     assert isinstance(reg.index, pd.RangeIndex)
     assert str(reg["set_on"].dtype).startswith("datetime64")
@@ -74,17 +76,21 @@ def test_valid_register_on_real_wards(tmp_path, london_wards):
 
 
 def test_unknown_wards_and_themes_warn_and_are_kept(tmp_path, london_wards):
-    # E05013570 is a 2022 ward code; knife_crime is no theme of the default table.
-    rows = _panel("E05000026", ["asb", "burglary", "knife_crime"]) + _panel(
+    # E05013570 is a 2022 ward code; "begging" is named by no keyword: a local theme.
+    rows = _panel("E05000026", ["asb", "burglary", "begging"]) + _panel(
         "E05013570", ["asb", "robbery", "drugs"]
     )
-    with pytest.warns(UserWarning, match=r"1 ward code\(s\) not in `wards`.*'E05013570'") as rec:
+    with pytest.warns(UserWarning) as rec:
         reg = read_priorities(_write(tmp_path, rows), wards=london_wards)
-    assert "1 theme(s) not in the theme table (['knife_crime'])" in str(rec[0].message)
-    assert len(rec) == 1
+    text = " | ".join(str(r.message) for r in rec)
+    assert "1 priorities kept as local themes (no keyword names them): 'begging' -> begging" in text
+    assert "1 ward code(s) not in `wards` (e.g. ['E05013570'])" in text
+    assert "1 theme(s) not in the theme table (['begging'])" in text
     assert len(reg) == 6
     assert reg.attrs["priority_checks"]["unknown_wards"] == ["E05013570"]
-    assert reg.attrs["priority_checks"]["unknown_themes"] == ["knife_crime"]
+    assert reg.attrs["priority_checks"]["unknown_themes"] == ["begging"]
+    assert reg.loc[1, "ward_match"] == "code"
+    assert reg.loc[3, "ward_match"] == "code not in wards"
 
 
 def test_too_many_and_too_few_active_warn_with_counts(tmp_path, london_wards):
@@ -115,7 +121,7 @@ def test_duplicate_active_rows_warn(tmp_path):
 
 def test_structural_problems_raise_together(tmp_path):
     rows = [
-        "E05000026,asb,open,2024-04-01,,panel",
+        "E05000026,asb,on hold,2024-04-01,,panel",
         "E05000026,burglary,active,,,panel",
         "E05000026,robbery,active,next week,,panel",
         "E05000026,drugs,active,2024-04-01,2024-01-01,panel",
@@ -124,15 +130,14 @@ def test_structural_problems_raise_together(tmp_path):
         "E05000026,vehicle_crime,closed,2024-04-01,soon,panel",
     ]
     with pytest.raises(SchemaError, match="`priorities` has invalid entries") as err:
-        read_priorities(_write(tmp_path, rows))
+        with pytest.warns(UserWarning, match=r"dropped 2 \(blank ward 1, blank theme 1\)"):
+            read_priorities(_write(tmp_path, rows))
     problems = "\n".join(err.value.problems)
-    assert len(err.value.problems) == 7
-    assert "rows [0] have status ['open']" in problems
+    assert len(err.value.problems) == 5
+    assert "rows [0] have status ['on hold']" in problems
     assert "rows [1] are active or closed but have no set_on date" in problems
     assert "rows [2] have set_on values that are not dates (e.g. 'next week')" in problems
     assert "rows [3] have review_on before set_on" in problems
-    assert "rows [4] have no ward_code" in problems
-    assert "rows [5] have no theme" in problems
     assert "rows [6] have review_on values that are not dates (e.g. 'soon')" in problems
 
 
@@ -140,8 +145,10 @@ def test_missing_columns_listed_at_once(tmp_path):
     path = _write(tmp_path, ["E05000026,asb"], header="Ward Code,Theme\n")
     with pytest.raises(SchemaError, match="not a priority register") as err:
         read_priorities(path)
-    assert len(err.value.problems) == 2
-    assert "missing column `status`" in err.value.problems[0]
+    assert "missing column `set_on`" in err.value.problems[0]
+    path = _write(tmp_path, ["E05000026,2024-01-01"], header="Ward Code,Date set\n")
+    with pytest.raises(SchemaError, match="no header row names a ward and a priority"):
+        read_priorities(path)
 
 
 def test_normalises_headers_themes_and_uk_dates(tmp_path):
@@ -169,7 +176,7 @@ def test_empty_and_missing_files(tmp_path):
         read_priorities(tmp_path / "nope.csv")
     header_only = _write(tmp_path, [])
     reg = read_priorities(header_only)
-    assert len(reg) == 0 and tuple(reg.columns) == PRIORITY_COLUMNS
+    assert len(reg) == 0 and tuple(reg.columns) == PRIORITY_COLUMNS + REGISTER_MATCH_COLUMNS
 
 
 def test_validate_does_not_mutate_and_keeps_index(london_wards):
@@ -274,3 +281,162 @@ def test_suggestion_errors(city):
         suggest_priorities(prof, themes=["knife_crime"])
     with pytest.raises(KeyError, match="carries no profile information"):
         suggest_priorities(pd.DataFrame({"a": [1]}))
+
+
+# A register as a panel keeps it: a title row, ward names and codes mixed, free text, UK dates
+# in three written formats plus Excel date cells, a misspelt ward and an ambiguous ward name.
+REGISTER_ROWS = [
+    # Ward, Borough, Priority, Date set, Review date, Status
+    (
+        "Bloomsbury",
+        "",
+        "ASB - youths congregating outside shops",
+        "15/01/2024",
+        "15/04/2024",
+        "Open",
+    ),
+    ("E05000129", "", "Theft from the person", "2024-01-15", "", "Active"),
+    ("Holborn & Covent Garden", "", "Street crime", "15.01.2024", "", "active"),
+    ("St Pancras and Somers Town", "", "Begging / rough sleeping", "EXCEL:2024-02-01", "", "Open"),
+    ("Kings Cross", "", "Phone snatching", "01/02/2024", "", "Open"),
+    ("Camden Town with Primrose Hill", "", "Drug dealing on the estates", "2024-02-01", "", "Open"),
+    ("Highgate", "", "Burglary", "01/02/2024", "", "Open"),
+    ("Hampstead Twon", "", "ASB", "01/02/2024", "", "Open"),
+    ("E05000272", "", "Robbery", "EXCEL:2024-03-01", "", "Open"),
+    ("Highgate", "Camden", "Vehicle crime - catalytic converters", "01.03.2024", "", "Open"),
+    ("Gospel Oak", "", "Anti-social behaviour", "2024-03-01", "2024-06-01", "Completed"),
+    ("St. Pancras & Somers Town", "", "Mugging", "01/03/2024", "", "Open"),
+]
+# (ward_code, ward_match, theme, theme_match) per row; None where the row is not placed.
+REGISTER_EXPECTED = [
+    ("E05000129", "name", "asb", "keyword 'asb'"),
+    ("E05000129", "code", "theft_from_the_person", "theme key"),
+    ("E05000138", "name", "street_crime", "theme key"),
+    ("E05000143", "name", "begging_rough_sleeping", "local theme"),
+    ("E05000141", "name", "theft_from_the_person", "keyword 'phone snatching'"),
+    ("E05000130", "name", "drugs", "keyword 'drug dealing'"),
+    (None, "ambiguous", "burglary", "theme key"),
+    (None, "unmatched", "asb", "theme key"),
+    ("E05000272", "code", "robbery", "theme key"),
+    ("E05000137", "name and borough", "vehicle_crime", "keyword 'vehicle crime'"),
+    ("E05000134", "name", "asb", "theme key"),
+    ("E05000143", "name", "robbery", "keyword 'mugging'"),
+]
+
+
+def _write_register_xlsx(path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    notes = book.active
+    notes.title = "Notes"
+    notes.append(["Panel priorities are reviewed quarterly."])
+    sheet = book.create_sheet("Register")
+    sheet.append(["Camden & Haringey Neighbourhood Panels: ward priorities 2024"])
+    sheet.append([])
+    sheet.append(["Ward", "Borough", "Priority", "Date set", "Review date", "Status"])
+    for ward, borough, text, set_on, review, status in REGISTER_ROWS:
+        if set_on.startswith("EXCEL:"):
+            set_on = dt.datetime.fromisoformat(set_on[6:])
+        sheet.append([ward, borough or None, text, set_on, review or None, status])
+    book.save(path)
+    return path
+
+
+def _write_register_csv(path):
+    lines = ["Ward,Borough,Priority,Date set,Review date,Status"]
+    for ward, borough, text, set_on, review, status in REGISTER_ROWS:
+        set_on = set_on.replace("EXCEL:", "")
+        lines.append(f'"{ward}",{borough},"{text}",{set_on},{review},{status}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def camden_haringey(london_wards):
+    return london_wards[london_wards["borough_name"].isin(["Camden", "Haringey"])]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_real_register_every_row_accounted_for(tmp_path, camden_haringey, fmt):
+    write = _write_register_xlsx if fmt == "xlsx" else _write_register_csv
+    path = write(tmp_path / f"register.{fmt}")
+    with pytest.warns(UserWarning) as rec:
+        reg = read_priorities(path, wards=camden_haringey)
+    text = " | ".join(str(r.message) for r in rec)
+    # each dropped row is named with its reason
+    assert "row 6: Highgate / Burglary: ward ambiguous (2 wards are named so:" in text
+    assert "E05000137 (camden/e09000007)" in text and "E05000272 (e09000014/haringey)" in text
+    assert "row 7: Hampstead Twon / ASB: ward unmatched (did you mean 'Hampstead Town'" in text
+    assert "'Begging / rough sleeping' -> begging_rough_sleeping" in text
+
+    report = reg.attrs["read_report"]
+    assert report.rows_read == len(REGISTER_ROWS) == 12
+    assert report.rows_kept == len(reg) == 10
+    assert report.dropped == {
+        "blank_ward": 0,
+        "unmatched_ward": 1,
+        "ambiguous_ward": 1,
+        "blank_theme": 0,
+    }
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+    placed = [i for i, e in enumerate(REGISTER_EXPECTED) if e[0] is not None]
+    assert report.note("matched_by_name") == sum(
+        REGISTER_EXPECTED[i][1].startswith("name") for i in placed
+    )
+    assert report.note("local_themes") == 1
+    assert list(reg.index) == placed
+    for i in placed:
+        code, how, theme, theme_how = REGISTER_EXPECTED[i]
+        row = reg.loc[i]
+        assert (row["ward_code"], row["ward_match"], row["theme"], row["theme_match"]) == (
+            code,
+            how,
+            theme,
+            theme_how,
+        ), i
+        assert row["theme_text"] == REGISTER_ROWS[i][2]  # the words are kept intact
+    # Three written date formats and Excel date cells all read as UK dates.
+    assert reg.loc[0, "set_on"] == pd.Timestamp("2024-01-15")
+    assert reg.loc[2, "set_on"] == pd.Timestamp("2024-01-15")
+    assert reg.loc[3, "set_on"] == pd.Timestamp("2024-02-01")
+    assert reg.loc[9, "set_on"] == pd.Timestamp("2024-03-01")
+    assert reg.loc[0, "review_on"] == pd.Timestamp("2024-04-15")
+    assert reg.loc[10, "status"] == "closed" and reg.loc[0, "status"] == "active"
+
+
+def test_match_register_accounts_for_every_row(tmp_path, camden_haringey):
+    raw = pd.read_csv(_write_register_csv(tmp_path / "r.csv"), dtype="string")
+    rows = match_register(raw, wards=camden_haringey)
+    assert rows.index.equals(raw.index)
+    for i, (code, how, theme, _) in enumerate(REGISTER_EXPECTED):
+        assert rows.loc[i, "ward_match"] == how
+        assert (rows.loc[i, "ward_code"] if code else None) == code or pd.isna(
+            rows.loc[i, "ward_code"]
+        )
+        assert rows.loc[i, "theme"] == theme
+    assert rows["placed"].sum() == 10
+    assert set(rows.loc[~rows["placed"], "ward_match"]) == {"ambiguous", "unmatched"}
+
+
+def test_keywords_are_user_extensible(tmp_path, camden_haringey):
+    path = _write_register_csv(tmp_path / "r.csv")
+    with pytest.warns(UserWarning):
+        reg = read_priorities(path, wards=camden_haringey, keywords={"begging": "asb"})
+    assert reg.loc[3, "theme"] == "asb"
+    assert reg.loc[3, "theme_match"] == "keyword 'begging'"
+    with pytest.raises(SchemaError, match="`keywords` must map phrases to theme keys"):
+        read_priorities(path, wards=camden_haringey, keywords={"begging": "Begging!"})
+
+
+def test_excel_sheet_choice(tmp_path, camden_haringey):
+    path = _write_register_xlsx(tmp_path / "r.xlsx")
+    with pytest.warns(UserWarning):
+        by_name = read_priorities(path, wards=camden_haringey, sheet="Register")
+    assert len(by_name) == 10
+    with pytest.raises(SchemaError, match=r"`sheet` 'Ward list' is not in .*sheets: \['Notes'"):
+        read_priorities(path, sheet="Ward list")
+    with pytest.raises(SchemaError, match="no header row names a ward and a priority"):
+        read_priorities(path, sheet="Notes")
