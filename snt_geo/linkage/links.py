@@ -1,17 +1,20 @@
-"""Links from ASB around housing estates to nearby street-crime hotspots.
+"""Links from ASB around housing estates to nearby street-crime clusters.
 
-A *link* is a candidate connection between an estate and a street-crime hotspot: ASB recorded
-around the estate, and a cluster of robbery / theft from the person within walking distance. The
-evidence for a link is (1) spatial co-location: street crime is over-represented among the
-incidents recorded near that ASB, tested against random relabelling of incident types, with
-multiple-testing control across estates; and (2) timing: whether month-on-month changes in the two
-series move together, and whether changes in ASB come first.
+A *link* is a candidate connection between an estate and a street-crime cluster (a DBSCAN
+cluster of robbery / theft from the person, not a Gi* hotspot): ASB recorded around the estate,
+and a cluster of street crime within walking distance. The evidence for a link is (1) spatial
+co-location: street crime is over-represented among the incidents recorded near that ASB, tested
+against random relabelling of incident types, with multiple-testing control across estates; and
+(2) timing: whether month-on-month changes in the two series move together, and whether changes
+in ASB come first. The engine is in :mod:`snt_geo.linkage._links_engine`.
 """
 
 from __future__ import annotations
 
+import html
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -19,28 +22,37 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.spatial import cKDTree
-from scipy.stats import false_discovery_control
 
+from snt_geo._format import format_count, format_percent
+from snt_geo._method import MethodRecord
+from snt_geo._validate import check_choice, check_fraction, check_positive, check_whole
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
-from snt_geo.linkage.clusters import cluster_incidents
+from snt_geo.linkage import _links_engine as _engine
+from snt_geo.linkage._links_engine import ESTATE_COLUMNS, clq_core, gaussian_weights
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
-__all__ = ["LINK_COLUMNS", "colocation_quotient", "link_asb_to_street_crime"]
+__all__ = [
+    "ESTATE_COLUMNS",
+    "LINK_COLUMNS",
+    "LinkMethod",
+    "Links",
+    "colocation_quotient",
+    "link_asb_to_street_crime",
+]
 
-#: Output columns of :func:`link_asb_to_street_crime`, in order (``geometry`` last).
+#: Output columns of :attr:`Links.links`, in order (``geometry`` last).
 LINK_COLUMNS = (
     "estate",
     "estate_name",
     "asb_count_near",
     "asb_selection",
-    "hotspot",
-    "hotspot_incidents",
-    "hotspot_main_type",
+    "street_cluster",
+    "street_cluster_incidents",
+    "street_cluster_main_type",
     "distance_m",
     "centre_distance_m",
-    "hotspot_weight_share",
+    "street_cluster_weight_share",
     "street_share_near",
     "street_share_area",
     "colocation_quotient",
@@ -56,99 +68,128 @@ LINK_COLUMNS = (
     "geometry",
 )
 
-_CORRECTIONS = ("holm", "fdr_bh")
-_PERMUTATION_CHUNK = 128
-_MIN_MONTH_PAIRS = 6
+
+@dataclass(frozen=True, repr=False)
+class LinkMethod(MethodRecord):
+    """What :func:`link_asb_to_street_crime` ran (``attrs["method"]`` of its tables).
+
+    Attributes
+    ----------
+    near_m, link_m, youth, street_cluster_distance_m, street_cluster_min_incidents,
+    permutations, alpha, correction, min_asb, max_lag_months
+        The options as used (``youth`` is the column name, the callable's repr, or None).
+    asb_types, street_crime_types
+        Crime types counted as ASB and as street crime.
+    n_incidents, n_incidents_without_location, n_incidents_without_month
+        Incidents given; left out (no location); left out of the monthly series only.
+    n_asb, n_asb_selected, n_street_crime, n_neighbour_candidates
+        ASB incidents, those ``youth`` selected, street-crime incidents, and the incidents that
+        can be neighbours (all located incidents but the ASB near an estate).
+    street_share_area
+        Share of street crime among the neighbour candidates.
+    n_street_clusters, n_estates, n_estates_tested
+        DBSCAN street-crime clusters found; estates given; estates tested (the family size).
+    months
+        The months present in the incidents (``"YYYY-MM"``), over which timing is measured.
+    kernel, street_cluster_method
+        The co-location kernel and the street-crime clustering, in words.
+    """
+
+    near_m: float
+    link_m: float
+    youth: str | None
+    street_cluster_distance_m: float
+    street_cluster_min_incidents: int
+    permutations: int
+    alpha: float
+    correction: str
+    min_asb: int
+    max_lag_months: int
+    asb_types: tuple[str, ...]
+    street_crime_types: tuple[str, ...]
+    n_incidents: int
+    n_incidents_without_location: int
+    n_incidents_without_month: int
+    n_asb: int
+    n_asb_selected: int
+    n_street_crime: int
+    n_neighbour_candidates: int
+    street_share_area: float
+    n_street_clusters: int
+    n_estates: int
+    n_estates_tested: int
+    months: tuple[str, ...]
+    kernel: str = "box-Gaussian, fixed bandwidth link_m (Wang et al. 2017)"
+    street_cluster_method: str = "dbscan"
+
+    def describe(self) -> str:
+        """One paragraph for a method note."""
+        correction = "Holm" if self.correction == "holm" else "Benjamini-Hochberg"
+        asb = "youth-related ASB" if self.youth is not None else "all ASB (no ages published)"
+        span = f"{self.months[0]} to {self.months[-1]}" if self.months else "no months"
+        return (
+            f"ASB to street-crime links: {asb} within {self.near_m:g} m of "
+            f"{format_count(self.n_estates)} estates; street crime "
+            f"({', '.join(self.street_crime_types)}) grouped into "
+            f"{format_count(self.n_street_clusters)} DBSCAN street-crime clusters "
+            f"({self.street_cluster_distance_m:g} m, at least "
+            f"{self.street_cluster_min_incidents} incidents). Co-location quotient (Leslie & "
+            f"Kronenfeld 2011; local form of Wang et al. 2017) with a {self.kernel}, "
+            f"{self.link_m:g} m; street crime is {format_percent(self.street_share_area, digits=1)}"
+            f" of the {format_count(self.n_neighbour_candidates)} neighbour incidents. One-sided "
+            f"permutation p-values ({self.permutations} relabellings), {correction} correction "
+            f"over {self.n_estates_tested} estates tested (at least {self.min_asb} ASB incidents "
+            f"with neighbours), significant at {self.alpha:g}. Timing: correlation of "
+            f"month-on-month changes over {span}, lags up to {self.max_lag_months} months. "
+            f"{format_count(self.n_incidents_without_location)} incidents without a location "
+            f"were left out, and {format_count(self.n_incidents_without_month)} without a month "
+            "were left out of the timing only."
+        )
+
+
+@dataclass(frozen=True)
+class Links:
+    """Result of :func:`link_asb_to_street_crime`.
+
+    Attributes
+    ----------
+    links
+        GeoDataFrame, one row per candidate (estate, street-crime cluster) link, columns
+        :data:`LINK_COLUMNS` (see :func:`link_asb_to_street_crime`).
+    estates
+        DataFrame indexed by ``estate``, one row per estate given, columns
+        :data:`ESTATE_COLUMNS`: the estate-level test and a ``note`` when there is no link.
+    method
+        :class:`LinkMethod`.
+    """
+
+    links: gpd.GeoDataFrame
+    estates: pd.DataFrame
+    method: LinkMethod
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """The links GeoDataFrame (with ``attrs["method"]``)."""
+        return self.links
+
+    def __repr__(self) -> str:
+        n_sig = int(self.links["significant"].sum()) if len(self.links) else 0
+        return (
+            f"Links({len(self.links)} candidate links, {n_sig} significant, over "
+            f"{self.method.n_estates} estates ({self.method.n_estates_tested} tested) and "
+            f"{self.method.n_street_clusters} street-crime clusters)"
+        )
+
+    def _repr_html_(self) -> str:
+        shown = self.links.drop(columns=["geometry", "explanation"])
+        return (
+            f"<p>{html.escape(self.method.describe())}</p>"
+            + self.estates.to_html()
+            + shown.to_html(max_rows=20)
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # co-location quotient
-
-
-def _gaussian_weights(
-    focal_xy: np.ndarray, cand_xy: np.ndarray, bandwidth_m: float
-) -> sparse.csr_matrix:
-    """Box-Gaussian kernel weights (Wang et al. 2017) from focal to candidate points.
-
-    ``w = exp(-0.5 (d / h)^2)`` for ``d <= h``, else 0; zero distances (shared snap points) count
-    with weight 1.
-    """
-    n_f, n_c = len(focal_xy), len(cand_xy)
-    if n_f == 0 or n_c == 0:
-        return sparse.csr_matrix((n_f, n_c))
-    # ndarray output keeps zero distances (shared snap points), which a sparse matrix would drop.
-    pairs = cKDTree(focal_xy).sparse_distance_matrix(
-        cKDTree(cand_xy), bandwidth_m, output_type="ndarray"
-    )
-    rows, cols = pairs["i"], pairs["j"]
-    w = np.exp(-0.5 * (pairs["v"] / bandwidth_m) ** 2)
-    return sparse.csr_matrix((w, (rows, cols)), shape=(n_f, n_c))
-
-
-def _clq_core(
-    weights: sparse.csr_matrix,
-    group_weights: sparse.csr_matrix,
-    is_target: np.ndarray,
-    *,
-    permutations: int,
-    rng: np.random.Generator,
-    test_groups: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """Co-location quotients of focal groups to the target label, with permutation p-values.
-
-    ``weights``: focal locations x candidates kernel weights. ``group_weights``: groups x focal
-    locations, the number of focal incidents of each group at each location. Labels of the
-    candidates are shuffled (locations fixed); one-sided p-value for "more target than chance",
-    for the groups in ``test_groups`` (default all with a quotient).
-    """
-    n_groups = group_weights.shape[0]
-    n_cand = len(is_target)
-    out = {
-        "clq": np.full(n_groups, np.nan),
-        "share_near": np.full(n_groups, np.nan),
-        "p_value": np.full(n_groups, np.nan),
-        "n_focal_used": np.zeros(n_groups, dtype=np.int64),
-    }
-    n_target = int(is_target.sum())
-    if n_cand == 0 or n_target == 0 or n_target == n_cand:
-        return out
-    share_area = n_target / n_cand
-    row_sum = np.asarray(weights.sum(axis=1)).ravel()
-    has_nb = row_sum > 0
-    inv = np.zeros_like(row_sum)
-    inv[has_nb] = 1.0 / row_sum[has_nb]
-    w_norm = sparse.diags(inv) @ weights  # row-normalised: each focal location's neighbour mix
-    g = group_weights @ sparse.diags(has_nb.astype(float))
-    n_used = np.asarray(g.sum(axis=1)).ravel()
-    out["n_focal_used"] = np.rint(n_used).astype(np.int64)
-    ok = n_used > 0
-    scale = np.zeros(n_groups)
-    scale[ok] = 1.0 / n_used[ok]
-    m = (sparse.diags(scale) @ g @ w_norm).tocsc()  # groups x candidates
-    used = np.flatnonzero(np.diff(m.indptr) > 0)
-    m = m[:, used]
-    observed = m @ is_target[used].astype(float)
-    out["share_near"] = np.where(ok, observed, np.nan)
-    out["clq"] = np.where(ok, observed / share_area, np.nan)
-    if test_groups is None:
-        test_groups = ok
-    test_groups = np.asarray(test_groups, dtype=bool) & ok
-    m = m[np.flatnonzero(test_groups)]
-    observed = observed[test_groups]
-    if permutations > 0 and len(used) and test_groups.any():
-        exceed = np.zeros(len(observed), dtype=np.int64)
-        tol = 1e-12 * np.maximum(1.0, np.abs(observed))
-        for start in range(0, permutations, _PERMUTATION_CHUNK):
-            k = min(_PERMUTATION_CHUNK, permutations - start)
-            # The labels a random permutation puts on the used candidates are a uniform sample
-            # without replacement of the label vector.
-            labels = np.empty((len(used), k))
-            for c in range(k):
-                labels[:, c] = is_target[rng.choice(n_cand, size=len(used), replace=False)]
-            sims = m @ labels
-            exceed += (sims >= (observed - tol)[:, None]).sum(axis=1)
-        out["p_value"][test_groups] = (1 + exceed) / (permutations + 1)
-    return out
 
 
 def colocation_quotient(
@@ -208,8 +249,8 @@ def colocation_quotient(
     Wang, F., Hu, Y., Wang, S. & Li, X. (2017). Local indicator of colocation quotient with a
     statistical significance test. Cartography and Geographic Information Science 44(2), 138-150.
     """
-    _check_positive(bandwidth_m, "bandwidth_m")
-    permutations = _check_permutations(permutations)
+    check_positive("bandwidth_m", bandwidth_m, unit="metres")
+    permutations = check_whole("permutations", permutations, hint="999 is usual.")
     f = to_working_crs(focal, argument="focal", check_bounds=False)
     nb = to_working_crs(neighbours, argument="neighbours", check_bounds=False)
     target = np.asarray(target, dtype=bool)
@@ -220,9 +261,9 @@ def colocation_quotient(
         )
     fxy = shapely.get_coordinates(f.geometry.to_numpy())
     nxy = shapely.get_coordinates(nb.geometry.to_numpy())
-    weights = _gaussian_weights(fxy, nxy, float(bandwidth_m))
+    weights = gaussian_weights(fxy, nxy, float(bandwidth_m))
     groups = sparse.csr_matrix(np.ones((1, len(fxy))))
-    res = _clq_core(
+    res = clq_core(
         weights, groups, target, permutations=permutations, rng=np.random.default_rng(rng)
     )
     return pd.Series(
@@ -243,142 +284,6 @@ def colocation_quotient(
 
 
 # --------------------------------------------------------------------------------------------
-# helpers
-
-
-def _check_positive(value: object, name: str) -> None:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive number of metres; got {value!r}.")
-
-
-def _check_permutations(permutations: object) -> int:
-    if (
-        isinstance(permutations, bool)
-        or not isinstance(permutations, (int, np.integer))
-        or permutations < 0
-    ):
-        raise ValueError(
-            f"`permutations` must be a whole number >= 0 (999 is usual); got {permutations!r}."
-        )
-    return int(permutations)
-
-
-def _cluster_street_crime(xy: np.ndarray, *, distance_m: float, min_incidents: int) -> np.ndarray:
-    """DBSCAN labels (-1 noise) of street-crime points in EPSG:27700 metres.
-
-    :func:`snt_geo.linkage.clusters.cluster_incidents` with ``method="dbscan"``: the same
-    partition as scikit-learn's DBSCAN (``eps=distance_m``, ``min_samples=min_incidents``).
-    """
-    if len(xy) == 0:
-        return np.zeros(0, dtype=np.int64)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=WORKING_CRS)
-    labels = cluster_incidents(
-        points, method="dbscan", distance_m=distance_m, min_incidents=min_incidents
-    )
-    return np.asarray(labels, dtype=np.int64)
-
-
-def _to_months(values: pd.Series, *, argument: str) -> pd.PeriodIndex:
-    if isinstance(values.dtype, pd.PeriodDtype):
-        return pd.PeriodIndex(values).asfreq("M")
-    try:
-        return pd.PeriodIndex(pd.to_datetime(values.astype(str), format="mixed"), freq="M")
-    except (ValueError, TypeError) as exc:
-        raise SchemaError(
-            f"`{argument}` column 'month' could not be read as months (e.g. '2024-03'); got "
-            f"values like {values.iloc[0]!r}."
-        ) from exc
-
-
-def _youth_mask(incidents: gpd.GeoDataFrame, youth: str | Callable | None) -> np.ndarray:
-    if youth is None:
-        return np.ones(len(incidents), dtype=bool)
-    if isinstance(youth, str):
-        if youth not in incidents.columns:
-            raise SchemaError(
-                f"`youth` names column {youth!r}, which `incidents` does not have; give a "
-                "boolean column, a predicate such as lambda df: df['age'] < 18, or None for all "
-                "ASB."
-            )
-        values = incidents[youth]
-    elif callable(youth):
-        values = youth(incidents)
-    else:
-        raise TypeError(
-            f"`youth` must be a column name, a callable returning one boolean per incident, or "
-            f"None; got {type(youth).__name__}."
-        )
-    values = pd.Series(values)
-    if len(values) != len(incidents):
-        raise ValueError(
-            f"`youth` gave {len(values)} values for {len(incidents)} incidents; it must give one "
-            "boolean per incident."
-        )
-    if not (pd.api.types.is_bool_dtype(values) or values.dropna().isin([True, False]).all()):
-        raise SchemaError(
-            f"`youth` must select incidents with booleans; got values like "
-            f"{values.dropna().iloc[0]!r}."
-        )
-    return values.fillna(False).to_numpy(dtype=bool)
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values."""
-    m = len(p)
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
-
-
-def _lagged_correlations(
-    a: np.ndarray, b: np.ndarray, months: pd.PeriodIndex, max_lag: int
-) -> dict[int, tuple[float, int]]:
-    """Pearson r of month-on-month changes, a at t against b at t + lag, for each lag.
-
-    Changes are taken only between consecutive calendar months that are both covered, and a lag
-    pairs calendar months, so a gap in the data never pairs unrelated months.
-    """
-    ordinal = months.asi8 if hasattr(months, "asi8") else np.asarray(months.astype("int64"))
-    pos = {int(o): i for i, o in enumerate(ordinal)}
-    da, db = {}, {}
-    for o, i in pos.items():
-        j = pos.get(o - 1)
-        if j is not None:
-            da[o] = a[i] - a[j]
-            db[o] = b[i] - b[j]
-    out = {}
-    for lag in range(-max_lag, max_lag + 1):
-        keys = [o for o in da if (o + lag) in db]
-        n = len(keys)
-        if n < _MIN_MONTH_PAIRS:
-            out[lag] = (np.nan, n)
-            continue
-        x = np.array([da[o] for o in keys], dtype=float)
-        y = np.array([db[o + lag] for o in keys], dtype=float)
-        if x.std() == 0 or y.std() == 0:
-            out[lag] = (np.nan, n)
-            continue
-        out[lag] = (float(np.corrcoef(x, y)[0, 1]), n)
-    return out
-
-
-def _r_bound(n: int) -> float:
-    """Rough 95% bound for a correlation of n pairs under no association (1.96 / sqrt(n))."""
-    return 1.96 / np.sqrt(n) if n > 0 else np.inf
-
-
-def _fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "not tested"
-    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
-
-
-# --------------------------------------------------------------------------------------------
 # the link finder
 
 
@@ -389,8 +294,8 @@ def link_asb_to_street_crime(
     near_m: float = 100.0,
     link_m: float = 400.0,
     youth: str | Callable[[gpd.GeoDataFrame], Any] | None = None,
-    hotspot_distance_m: float = 50.0,
-    hotspot_min_incidents: int = 15,
+    street_cluster_distance_m: float = 50.0,
+    street_cluster_min_incidents: int = 15,
     permutations: int = 999,
     alpha: float = 0.05,
     correction: str = "holm",
@@ -400,8 +305,8 @@ def link_asb_to_street_crime(
     street_crime_theme: str = "street_crime",
     themes: ThemeTable | None = None,
     rng: np.random.Generator | int | None = None,
-) -> gpd.GeoDataFrame:
-    """Candidate links from ASB around estates to nearby street-crime hotspots, with evidence.
+) -> Links:
+    """Candidate links from ASB around estates to nearby street-crime clusters, with evidence.
 
     Parameters
     ----------
@@ -419,14 +324,14 @@ def link_asb_to_street_crime(
         Default 100 m.
     link_m
         Kernel bandwidth in metres: incidents within this distance of the ASB near an estate are
-        its neighbours for the co-location quotient, and a hotspot is a candidate when one of its
-        incidents lies within it. Default 400 m (about five minutes' walk).
+        its neighbours for the co-location quotient, and a street-crime cluster is a candidate when
+        one of its incidents lies within it. Default 400 m (about five minutes' walk).
     youth
         Selects the youth-related ASB: a boolean column of ``incidents``, or a callable taking
         ``incidents`` (in EPSG:27700) and returning one boolean per row. Default None: all ASB is
         used, which the explanation says (police.uk publishes no ages).
-    hotspot_distance_m, hotspot_min_incidents
-        Street-crime hotspots are DBSCAN clusters of the street-crime incidents with this
+    street_cluster_distance_m, street_cluster_min_incidents
+        Street-crime clusters are DBSCAN clusters of the street-crime incidents with this
         neighbourhood radius (metres) and minimum number of incidents (counting the point itself).
         Defaults 50 m and 15.
     permutations
@@ -451,36 +356,39 @@ def link_asb_to_street_crime(
 
     Returns
     -------
-    geopandas.GeoDataFrame
-        EPSG:27700, one row per candidate (estate, hotspot) link, index ``link`` (0, 1, ...;
-        sorted by estate, then distance). Columns, in order:
+    Links
+        ``links``: GeoDataFrame, EPSG:27700, one row per candidate (estate, street-crime cluster)
+        link, index ``link`` (0, 1, ...; sorted by estate, then distance), columns
+        :data:`LINK_COLUMNS` in order:
 
         - ``estate`` (index label of ``estates``), ``estate_name`` (its ``name`` or NA),
         - ``asb_count_near`` (ASB incidents near the estate, after ``youth``),
           ``asb_selection`` (``"youth"`` or ``"all ASB"``),
-        - ``hotspot`` (cluster label), ``hotspot_incidents``, ``hotspot_main_type``,
-        - ``distance_m`` (estate to the hotspot's convex hull; 0 if they overlap),
-          ``centre_distance_m`` (estate to the hotspot's mean centre),
-        - ``hotspot_weight_share`` (this hotspot's part of the kernel-weighted street crime near
-          the estate's ASB),
+        - ``street_cluster`` (DBSCAN cluster label), ``street_cluster_incidents``,
+          ``street_cluster_main_type``,
+        - ``distance_m`` (estate to the cluster's convex hull; 0 if they overlap),
+          ``centre_distance_m`` (estate to the cluster's mean centre),
+        - ``street_cluster_weight_share`` (this cluster's part of the kernel-weighted street
+          crime near the estate's ASB),
         - ``street_share_near``, ``street_share_area``, ``colocation_quotient`` (their ratio),
           ``p_value`` (permutation, one-sided), ``p_adjusted`` (after ``correction`` across the
           tested estates), ``significant`` (bool: ``p_adjusted <= alpha`` and quotient > 1; the
-          estate-level test, shared by the estate's candidate hotspots),
+          estate-level test, shared by the estate's candidate clusters),
         - ``temporal_r`` (Pearson r of month-on-month changes at lag 0), ``lead_lag_months``
           (the lag in -max..max with the largest r; positive = ASB changes come first),
           ``lead_lag_r``, ``asb_leads`` (bool: that lag is positive, its r exceeds the lag-0 r
           and the rough 95% bound ``1.96 / sqrt(n_month_pairs)``; a guide, not a test),
           ``n_month_pairs`` (month pairs behind ``temporal_r``),
         - ``explanation`` (one sentence for a tasking meeting), ``geometry`` (LineString from
-          the estate's representative point to the hotspot's mean centre).
+          the estate's representative point to the cluster's mean centre).
 
-        ``attrs["parameters"]`` records every option and automatic count (incidents used and
-        left out, hotspots found, estates tested, the street-crime share of the area);
-        ``attrs["estates"]`` is a list of one dict per estate with ``estate``,
+        ``estates``: DataFrame indexed by ``estate`` (every estate given, so estates with no
+        link are accounted for too), columns :data:`ESTATE_COLUMNS`: ``estate_name``,
         ``asb_count_near``, ``tested``, ``colocation_quotient``, ``p_value``, ``p_adjusted``,
-        ``significant``, ``n_candidate_hotspots`` and ``note``, so estates with no link are
-        accounted for too.
+        ``significant``, ``n_candidate_clusters``, ``note``.
+
+        ``method``: :class:`LinkMethod`, every option and automatic count; both tables carry it
+        at ``attrs["method"]``.
 
     Raises
     ------
@@ -507,10 +415,10 @@ def link_asb_to_street_crime(
 
     *Multiple testing.* One test per estate with at least ``min_asb`` focal incidents; Holm's
     step-down correction (or Benjamini-Hochberg) across those tests. A link is significant when
-    its estate's test is, and the hotspot is a candidate (within ``link_m`` of the ASB);
-    ``hotspot_weight_share`` says how much of the nearby street crime each hotspot holds.
+    its estate's test is, and the cluster is a candidate (within ``link_m`` of the ASB);
+    ``street_cluster_weight_share`` says how much of the nearby street crime each cluster holds.
 
-    *Timing.* Monthly counts of the estate's ASB and of the hotspot's street crime, over the
+    *Timing.* Monthly counts of the estate's ASB and of the cluster's street crime, over the
     months present in ``incidents`` (a gap in the data is not a month of zero crime); Pearson
     correlation of month-on-month changes, which removes shared trends such as lockdown falls.
     It is evidence for the narrative, not part of the significance test; at least
@@ -519,22 +427,15 @@ def link_asb_to_street_crime(
     police.uk locations are snapped to anonymised map points, and ASB has no ages; treat a
     link as a prompt for joint tasking, not proof of the same offenders.
     """
-    # ---- options
-    _check_positive(near_m, "near_m")
-    _check_positive(link_m, "link_m")
-    _check_positive(hotspot_distance_m, "hotspot_distance_m")
-    permutations = _check_permutations(permutations)
-    for name, value, low in (
-        ("hotspot_min_incidents", hotspot_min_incidents, 1),
-        ("min_asb", min_asb, 1),
-        ("max_lag_months", max_lag_months, 0),
-    ):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"`{name}` must be a whole number >= {low}; got {value!r}.")
-    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise ValueError(f"`alpha` must be a probability between 0 and 1; got {alpha!r}.")
-    if correction not in _CORRECTIONS:
-        raise ValueError(f"`correction` must be 'holm' or 'fdr_bh'; got {correction!r}.")
+    near_m = check_positive("near_m", near_m, unit="metres")
+    link_m = check_positive("link_m", link_m, unit="metres")
+    check_positive("street_cluster_distance_m", street_cluster_distance_m, unit="metres")
+    permutations = check_whole("permutations", permutations, hint="999 is usual.")
+    check_whole("street_cluster_min_incidents", street_cluster_min_incidents, minimum=1)
+    check_whole("min_asb", min_asb, minimum=1)
+    check_whole("max_lag_months", max_lag_months, minimum=0)
+    check_fraction("alpha", alpha, what="a probability")
+    check_choice("correction", correction, ("holm", "fdr_bh"))
     table = DEFAULT_THEMES if themes is None else themes
     missing_themes = [t for t in (asb_theme, street_crime_theme) if t not in table.themes]
     if missing_themes:
@@ -542,222 +443,82 @@ def link_asb_to_street_crime(
             "Unknown theme keys; pass keys of `themes` (e.g. 'asb', 'street_crime', 'robbery').",
             [f"{t!r} is not a theme" for t in missing_themes],
         )
-    gen = np.random.default_rng(rng)
 
-    # ---- inputs
-    inc = to_working_crs(incidents, argument="incidents", check_bounds=False)
-    places = to_working_crs(estates, argument="estates", check_bounds=False)
-    problems = [f"missing column {c!r}" for c in ("crime_type", "month") if c not in inc.columns]
-    if problems:
-        raise SchemaError(
-            "`incidents` must follow the incidents schema (read it with snt_geo.io.read_police_uk "
-            "or incidents_from_frame).",
-            problems,
-        )
-    if not places.index.is_unique:
-        raise SchemaError(
-            "`estates` must have a unique index (estate ids); use snt_geo.io.read_estates."
-        )
-    geom = inc.geometry.to_numpy()
-    located = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
-    n_unlocated = int((~located).sum())
-    if n_unlocated:
+    prep = _engine.prepare(
+        incidents,
+        estates,
+        youth=youth,
+        table=table,
+        asb_theme=asb_theme,
+        street_crime_theme=street_crime_theme,
+    )
+    if prep.n_unlocated:
         warnings.warn(
-            f"{n_unlocated} of {len(inc)} incidents have no location and are left out of the "
-            "link analysis.",
+            f"{prep.n_unlocated} of {len(incidents)} incidents have no location and are left "
+            "out of the link analysis.",
             UserWarning,
             stacklevel=2,
         )
-    youth_sel = _youth_mask(inc, youth)
-    inc = inc[located]
-    youth_sel = youth_sel[located]
-    crime_type = inc["crime_type"].astype("string").to_numpy(dtype=object, na_value=None)
-    is_asb = np.isin(crime_type, list(table.members(asb_theme)))
-    is_street = np.isin(crime_type, list(table.members(street_crime_theme)))
-    if len(inc):
-        months = _to_months(inc["month"], argument="incidents")
-    else:
-        months = pd.PeriodIndex([], freq="M")
-    # Incidents without a month still count in space; they are left out of the monthly series.
-    coverage = months.dropna().unique().sort_values()
-    month_code = coverage.get_indexer(months)
-    n_without_month = int((month_code < 0).sum())
-    xy = shapely.get_coordinates(inc.geometry.to_numpy()) if len(inc) else np.zeros((0, 2))
-    focal_asb = is_asb & youth_sel
-
-    # ---- ASB near each estate
-    pgeom = places.geometry.to_numpy()
-    if focal_asb.any() and len(places):
-        tree = shapely.STRtree(pgeom)
-        asb_pos = np.flatnonzero(focal_asb)
-        hit_pt, hit_estate = tree.query(
-            shapely.points(xy[asb_pos]), predicate="dwithin", distance=near_m
-        )
-        near_inc = asb_pos[hit_pt]
-    else:
-        near_inc = np.zeros(0, dtype=np.int64)
-        hit_estate = np.zeros(0, dtype=np.int64)
-    is_focal = np.zeros(len(inc), dtype=bool)
-    is_focal[near_inc] = True
-    n_near = np.bincount(hit_estate, minlength=len(places))
-
-    # ---- street-crime hotspots
-    street_pos = np.flatnonzero(is_street)
-    labels = _cluster_street_crime(
-        xy[street_pos], distance_m=hotspot_distance_m, min_incidents=hotspot_min_incidents
+    near_inc, hit_estate, n_near = _engine.asb_near_estates(prep, near_m=near_m)
+    cluster_of, clusters = _engine.street_clusters(
+        prep, distance_m=street_cluster_distance_m, min_incidents=street_cluster_min_incidents
     )
-    hotspot_of = np.full(len(inc), -1, dtype=np.int64)
-    hotspot_of[street_pos] = labels
-    hotspot_ids = np.unique(labels[labels >= 0])
-    hotspots: dict[int, dict[str, Any]] = {}
-    for h in hotspot_ids:
-        members = street_pos[labels == h]
-        pts = xy[members]
-        types = pd.Series(crime_type[members]).value_counts()
-        hotspots[int(h)] = {
-            "members": members,
-            "n": len(members),
-            "main_type": str(types.index[0]),
-            "hull": shapely.convex_hull(shapely.multipoints(pts)),
-            "centre": shapely.Point(pts.mean(axis=0)),
-        }
+    co = _engine.colocation(
+        prep,
+        near_inc,
+        hit_estate,
+        link_m=link_m,
+        min_asb=min_asb,
+        permutations=permutations,
+        alpha=alpha,
+        correction=correction,
+        rng=np.random.default_rng(rng),
+    )
+    rows, estate_table = _engine.link_rows(
+        prep,
+        near_inc,
+        hit_estate,
+        n_near,
+        cluster_of,
+        clusters,
+        co,
+        min_asb=min_asb,
+        max_lag_months=max_lag_months,
+        asb_selection="all ASB" if youth is None else "youth",
+    )
+    method = LinkMethod(
+        near_m=near_m,
+        link_m=link_m,
+        youth=None if youth is None else (youth if isinstance(youth, str) else repr(youth)),
+        street_cluster_distance_m=float(street_cluster_distance_m),
+        street_cluster_min_incidents=int(street_cluster_min_incidents),
+        permutations=permutations,
+        alpha=float(alpha),
+        correction=correction,
+        min_asb=int(min_asb),
+        max_lag_months=int(max_lag_months),
+        asb_types=tuple(table.members(asb_theme)),
+        street_crime_types=tuple(table.members(street_crime_theme)),
+        n_incidents=len(incidents),
+        n_incidents_without_location=prep.n_unlocated,
+        n_incidents_without_month=prep.n_without_month,
+        n_asb=int(prep.is_asb.sum()),
+        n_asb_selected=int(prep.focal_asb.sum()),
+        n_street_crime=int(prep.is_street.sum()),
+        n_neighbour_candidates=len(co.cand),
+        street_share_area=co.share_area,
+        n_street_clusters=len(clusters),
+        n_estates=len(prep.places),
+        n_estates_tested=int(co.tested.sum()),
+        months=tuple(str(m) for m in prep.coverage),
+    )
+    links = _links_frame(rows, method)
+    estate_table.attrs["method"] = method
+    return Links(links=links, estates=estate_table, method=method)
 
-    # ---- co-location: focal locations x candidate neighbours
-    cand = np.flatnonzero(~is_focal)
-    cand_is_b = is_street[cand]
-    # distinct (estate, location) pairs: multiplicity = number of focal incidents there
-    loc_key = pd.DataFrame({"estate": hit_estate, "x": xy[near_inc, 0], "y": xy[near_inc, 1]})
-    uniq_xy, loc_index = (
-        np.unique(loc_key[["x", "y"]].to_numpy(), axis=0, return_inverse=True)
-        if len(loc_key)
-        else (np.zeros((0, 2)), np.zeros(0, dtype=np.int64))
-    )
-    loc_index = np.asarray(loc_index).ravel()
-    weights = _gaussian_weights(uniq_xy, xy[cand], float(link_m))
-    group_weights = sparse.csr_matrix(
-        (np.ones(len(loc_index)), (hit_estate, loc_index)), shape=(len(places), len(uniq_xy))
-    )
-    n_used = np.asarray(
-        (
-            group_weights
-            @ sparse.csr_matrix(
-                (np.asarray(weights.sum(axis=1)).ravel() > 0).astype(float)[:, None]
-            )
-        ).todense()
-    ).ravel()
-    tested = n_used >= min_asb
-    base = _clq_core(
-        weights, group_weights, cand_is_b, permutations=permutations, rng=gen, test_groups=tested
-    )
-    tested &= np.isfinite(base["clq"])
-    p_value = base["p_value"]
-    p_adj = np.full(len(places), np.nan)
-    if tested.any() and permutations > 0:
-        pt = p_value[tested]
-        p_adj[tested] = _holm(pt) if correction == "holm" else false_discovery_control(pt)
-    clq = base["clq"]
-    significant = np.nan_to_num(p_adj, nan=np.inf) <= alpha
-    significant &= np.nan_to_num(clq, nan=0.0) > 1
-    share_area = float(cand_is_b.mean()) if len(cand) else np.nan
 
-    # hotspot shares of each estate's kernel-weighted street crime
-    row_sum = np.asarray(weights.sum(axis=1)).ravel()
-    inv = np.where(row_sum > 0, 1.0 / np.where(row_sum > 0, row_sum, 1.0), 0.0)
-    contrib = (group_weights @ sparse.diags(inv) @ weights).tocsr()  # estates x candidates
-    cand_hotspot = hotspot_of[cand]
-
-    # ---- rows
-    estate_labels = places.index
-    names = (
-        places["name"].astype("string")
-        if "name" in places.columns
-        else pd.Series(pd.NA, index=places.index, dtype="string")
-    )
-    asb_selection = "all ASB" if youth is None else "youth"
-    street_types = " and ".join(t.lower() for t in table.members(street_crime_theme))
-    street_types = street_types[:1].upper() + street_types[1:]
-    family = int(tested.sum())
-    rows = []
-    records = []
-    for e in range(len(places)):
-        row = contrib.getrow(e)
-        cols, vals = row.indices, row.data
-        street_mask = cand_is_b[cols]
-        hs = cand_hotspot[cols]
-        total_street = vals[street_mask].sum()
-        candidates = sorted(set(hs[street_mask & (hs >= 0)].tolist()))
-        note = ""
-        if n_near[e] == 0:
-            note = "no ASB near the estate"
-        elif not tested[e]:
-            note = f"fewer than {min_asb} ASB incidents with neighbours; not tested"
-        elif not candidates:
-            note = "no street-crime hotspot within reach"
-        records.append(
-            {
-                "estate": estate_labels[e],
-                "asb_count_near": int(n_near[e]),
-                "tested": bool(tested[e]),
-                "colocation_quotient": float(clq[e]),
-                "p_value": float(p_value[e]),
-                "p_adjusted": float(p_adj[e]),
-                "significant": bool(significant[e]),
-                "n_candidate_hotspots": len(candidates),
-                "note": note,
-            }
-        )
-        if not candidates:
-            continue
-        focal_here = near_inc[hit_estate == e]
-        a_codes = month_code[focal_here]
-        a_series = np.bincount(a_codes[a_codes >= 0], minlength=len(coverage))
-        origin = shapely.point_on_surface(pgeom[e])
-        for h in candidates:
-            info = hotspots[h]
-            share_h = vals[street_mask & (hs == h)].sum() / total_street if total_street else 0.0
-            b_codes = month_code[info["members"]]
-            b_series = np.bincount(b_codes[b_codes >= 0], minlength=len(coverage))
-            lags = _lagged_correlations(a_series, b_series, coverage, int(max_lag_months))
-            r0, n0 = lags[0]
-            finite = {k: v[0] for k, v in lags.items() if np.isfinite(v[0])}
-            if finite:
-                best = max(finite, key=lambda k: (finite[k], -abs(k)))
-                best_r = finite[best]
-            else:
-                best, best_r = np.nan, np.nan
-            # A rough guide, not a test: r beyond the normal-approximation 95% bound 1.96/sqrt(n).
-            asb_leads = (
-                bool(finite)
-                and best > 0
-                and best_r > _r_bound(lags[best][1])
-                and best_r > np.nan_to_num(r0, nan=-1.0)
-            )
-            rows.append(
-                {
-                    "estate": estate_labels[e],
-                    "estate_name": names.iloc[e],
-                    "asb_count_near": int(n_near[e]),
-                    "asb_selection": asb_selection,
-                    "hotspot": h,
-                    "hotspot_incidents": info["n"],
-                    "hotspot_main_type": info["main_type"],
-                    "distance_m": float(shapely.distance(pgeom[e], info["hull"])),
-                    "centre_distance_m": float(shapely.distance(pgeom[e], info["centre"])),
-                    "hotspot_weight_share": float(share_h),
-                    "street_share_near": float(base["share_near"][e]),
-                    "street_share_area": share_area,
-                    "colocation_quotient": float(clq[e]),
-                    "p_value": float(p_value[e]),
-                    "p_adjusted": float(p_adj[e]),
-                    "significant": bool(significant[e]),
-                    "temporal_r": r0,
-                    "lead_lag_months": best,
-                    "lead_lag_r": best_r,
-                    "asb_leads": asb_leads,
-                    "n_month_pairs": int(n0),
-                    "geometry": shapely.LineString([origin, info["centre"]]),
-                }
-            )
+def _links_frame(rows: list[dict[str, Any]], method: LinkMethod) -> gpd.GeoDataFrame:
+    """The link rows as a typed GeoDataFrame in :data:`LINK_COLUMNS` order, explained."""
     out = gpd.GeoDataFrame(
         rows, columns=list(LINK_COLUMNS[:-2]) + ["geometry"], geometry="geometry", crs=WORKING_CRS
     )
@@ -766,123 +527,28 @@ def link_asb_to_street_crime(
     out = out.astype(
         {
             "asb_count_near": "int64",
-            "hotspot": "int64",
-            "hotspot_incidents": "int64",
+            "street_cluster": "int64",
+            "street_cluster_incidents": "int64",
             "significant": "bool",
             "asb_leads": "bool",
             "n_month_pairs": "int64",
             "lead_lag_months": "float64",
         }
     )
+    street_types = " and ".join(t.lower() for t in method.street_crime_types)
     out["explanation"] = [
-        _explain(
+        _engine.explain(
             r,
-            near_m=near_m,
-            link_m=link_m,
-            youth=youth,
-            street_types=street_types,
-            correction=correction,
-            family=family,
-            permutations=permutations,
-            alpha=alpha,
+            near_m=method.near_m,
+            link_m=method.link_m,
+            youth=method.youth,
+            street_types=street_types[:1].upper() + street_types[1:],
+            correction=method.correction,
+            family=method.n_estates_tested,
+            permutations=method.permutations,
         )
         for r in out.itertuples()
     ]
     out = out[list(LINK_COLUMNS)]
-    out.attrs["parameters"] = {
-        "near_m": float(near_m),
-        "link_m": float(link_m),
-        "youth": None if youth is None else (youth if isinstance(youth, str) else repr(youth)),
-        "hotspot_distance_m": float(hotspot_distance_m),
-        "hotspot_min_incidents": int(hotspot_min_incidents),
-        "hotspot_method": "dbscan",
-        "permutations": permutations,
-        "alpha": float(alpha),
-        "correction": correction,
-        "min_asb": int(min_asb),
-        "max_lag_months": int(max_lag_months),
-        "asb_types": list(table.members(asb_theme)),
-        "street_crime_types": list(table.members(street_crime_theme)),
-        "n_incidents": len(incidents),
-        "n_incidents_without_location": n_unlocated,
-        "n_incidents_without_month": n_without_month,
-        "n_asb": int(is_asb.sum()),
-        "n_asb_selected": int(focal_asb.sum()),
-        "n_street_crime": int(is_street.sum()),
-        "n_neighbour_candidates": len(cand),
-        "street_share_area": share_area,
-        "n_hotspots": len(hotspots),
-        "n_estates": len(places),
-        "n_estates_tested": family,
-        "months": [str(m) for m in coverage],
-        "kernel": "box-Gaussian, fixed bandwidth link_m (Wang et al. 2017)",
-    }
-    out.attrs["estates"] = records
+    out.attrs["method"] = method
     return out
-
-
-def _pct(x: float) -> str:
-    return f"{x:.1%}" if np.isfinite(x) else "n/a"
-
-
-def _explain(r, *, near_m, link_m, youth, street_types, correction, family, permutations, alpha):
-    name = r.estate_name if isinstance(r.estate_name, str) and r.estate_name else str(r.estate)
-    asb = (
-        f"{r.asb_count_near} youth-related ASB incidents"
-        if youth is not None
-        else f"{r.asb_count_near} ASB incidents (all ASB was used: police.uk publishes no ages)"
-    )
-    corr = "Holm" if correction == "holm" else "Benjamini-Hochberg"
-    if r.significant:
-        verdict = "Significant link"
-    elif np.isfinite(r.p_value):
-        verdict = "No significant link"
-    else:
-        verdict = "Link not tested"
-    head = (
-        f"{verdict}: {name} and street-crime hotspot {r.hotspot} ({r.hotspot_incidents} "
-        f"incidents, mostly {r.hotspot_main_type.lower()}), {r.distance_m:.0f} m away, which "
-        f"holds {r.hotspot_weight_share:.0%} of the distance-weighted street crime near the "
-        f"estate's ASB. {asb} within {near_m:.0f} m of the estate."
-    )
-    if np.isfinite(r.p_value):
-        evidence = (
-            f" Street crime ({street_types.lower()}) is {r.colocation_quotient:.1f} times as "
-            f"common among incidents within {link_m:.0f} m of that ASB as across the area "
-            f"({_pct(r.street_share_near)} against {_pct(r.street_share_area)}; "
-            f"{_fmt_p(r.p_value)} from {permutations} random relabellings; adjusted "
-            f"{_fmt_p(r.p_adjusted)} with {corr} correction over {family} "
-            f"estate{'' if family == 1 else 's'} tested)."
-        )
-    elif permutations == 0:
-        evidence = " No permutations were run, so the link was not tested."
-    else:
-        evidence = " Too little ASB near the estate to test the link."
-    if np.isfinite(r.temporal_r):
-        bound = _r_bound(r.n_month_pairs)
-        if r.temporal_r > bound:
-            timing = (
-                f" Month to month the two series rise and fall together (r = {r.temporal_r:.2f})"
-            )
-        elif r.temporal_r < -bound:
-            timing = (
-                " Month to month the two series move in opposite directions "
-                f"(r = {r.temporal_r:.2f})"
-            )
-        else:
-            timing = f" Month to month there is no clear association (r = {r.temporal_r:.2f})"
-        if r.asb_leads:
-            timing += (
-                f", and changes in ASB tend to come {int(r.lead_lag_months)} month(s) before "
-                f"changes in street crime (r = {r.lead_lag_r:.2f})."
-            )
-        else:
-            timing += "; there is no sign that changes in ASB come first."
-    else:
-        timing = " Too few months to judge the timing."
-    action = (
-        " The ASB work around the estate can be one strand of the street-crime plan."
-        if r.significant
-        else ""
-    )
-    return head + evidence + timing + action

@@ -1,4 +1,4 @@
-"""Tests for snt_geo.linkage.links (ASB around estates -> street-crime hotspots)."""
+"""Tests for snt_geo.linkage.links (ASB around estates -> street-crime clusters)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from shapely.geometry import box
 from sklearn.cluster import DBSCAN
 from sklearn.metrics import adjusted_rand_score
 
-from snt_geo.errors import CRSError, SchemaError
+from snt_geo._method import method_of
+from snt_geo._multitest import holm_adjust
+from snt_geo.errors import CRSError, SchemaError, SntGeoError
 from snt_geo.io import read_police_uk, read_wards
+from snt_geo.linkage._links_engine import _cluster_street_crime, lagged_correlations
 from snt_geo.linkage.links import (
+    ESTATE_COLUMNS,
     LINK_COLUMNS,
-    _cluster_street_crime,
-    _holm,
-    _lagged_correlations,
+    LinkMethod,
+    Links,
     colocation_quotient,
     link_asb_to_street_crime,
 )
@@ -118,7 +121,8 @@ def planted_links(planted):
 
 def test_planted_link_is_significant_and_explained(planted, planted_links):
     _, asb, rob = planted
-    links = planted_links
+    assert isinstance(planted_links, Links)
+    links = planted_links.links
     assert list(links.columns) == list(LINK_COLUMNS)
     assert links.crs.to_epsg() == 27700
     assert len(links) == 1
@@ -129,18 +133,18 @@ def test_planted_link_is_significant_and_explained(planted, planted_links):
     assert link["p_value"] == pytest.approx(1 / 1000)
     assert link["p_adjusted"] == pytest.approx(1 / 1000)  # one estate tested
     assert link["asb_count_near"] == (asb.distance(ESTATES["middlesex-street"][1]) <= 100).sum()
-    assert link["hotspot_main_type"] == "Robbery"
-    assert link["hotspot_incidents"] >= 50
+    assert link["street_cluster_main_type"] == "Robbery"
+    assert link["street_cluster_incidents"] >= 50
     # the cluster centre is 330 m from the estate centre; the hull edge is nearer
     assert 150 < link["distance_m"] < 330
     assert link["centre_distance_m"] == pytest.approx(
         ESTATES["middlesex-street"][1].distance(shapely.Point(rob.union_all().centroid.coords[0])),
         abs=30,
     )
-    assert link["hotspot_weight_share"] == pytest.approx(1.0)
+    assert link["street_cluster_weight_share"] == pytest.approx(1.0)
     assert link["temporal_r"] > 0  # same months, same seasonal pattern
     text = link["explanation"]
-    assert text.startswith("Significant link: Middlesex Street Estate and street-crime hotspot")
+    assert text.startswith("Significant link: Middlesex Street Estate and street-crime cluster")
     assert "all ASB was used: police.uk publishes no ages" in text
     assert "Holm correction over 1 estate tested" in text
     assert "one strand of the street-crime plan" in text
@@ -150,9 +154,9 @@ def test_planted_link_is_significant_and_explained(planted, planted_links):
 
 
 def test_estate_with_nothing_around_has_no_link(planted_links):
-    links = planted_links
-    assert "quiet" not in set(links["estate"])
-    record = {r["estate"]: r for r in links.attrs["estates"]}["quiet"]
+    assert "quiet" not in set(planted_links.links["estate"])
+    assert list(planted_links.estates.columns) == list(ESTATE_COLUMNS)
+    record = planted_links.estates.loc["quiet"]
     assert record["asb_count_near"] == 0 and not record["tested"]
     assert record["note"] == "no ASB near the estate"
 
@@ -167,8 +171,8 @@ def test_negative_control_uniform_random_robbery(planted, city_area):
     links = link_asb_to_street_crime(
         combine(background, asb, random_rob), make_estates(), permutations=199, rng=1
     )
-    assert not links["significant"].any()
-    record = links.attrs["estates"][0]
+    assert not links.links["significant"].any()
+    record = links.estates.iloc[0]
     assert record["tested"] and not record["significant"]
     assert record["p_value"] > 0.05
 
@@ -179,8 +183,8 @@ def test_negative_control_robbery_where_incidents_happen(planted):
     xy = shapely.get_coordinates(background.geometry.to_numpy())
     random_rob = points("Robbery", xy[rng.choice(len(xy), 300)], rng.choice(MONTHS, 300))
     links = link_asb_to_street_crime(combine(background, asb, random_rob), make_estates(), rng=1)
-    assert not links["significant"].any()
-    assert links.attrs["estates"][0]["p_value"] > 0.05
+    assert not links.links["significant"].any()
+    assert links.estates["p_value"].iloc[0] > 0.05
 
 
 def test_false_link_rate_over_50_negative_controls(background):
@@ -190,8 +194,8 @@ def test_false_link_rate_over_50_negative_controls(background):
     of controls with any false link is the family-wise rate, which Holm keeps at most alpha up to
     sampling error (2 binomial standard errors over 50 controls). The raw per-estate p-values must
     be calibrated too: the share at or below alpha over the 150 estate tests is at most alpha plus
-    2 standard errors. Hotspots need only 8 incidents here, so that random robbery forms some and
-    the link rows are not vacuously empty.
+    2 standard errors. Street-crime clusters need only 8 incidents here, so that random robbery
+    forms some and the link rows are not vacuously empty.
     """
     alpha, runs = 0.05, 50
     keys = ("middlesex-street", "golden-lane", "mansell-street")
@@ -209,16 +213,16 @@ def test_false_link_rate_over_50_negative_controls(background):
             estates,
             permutations=199,
             alpha=alpha,
-            hotspot_min_incidents=8,
+            street_cluster_min_incidents=8,
             rng=rng,
         )
-        candidate_links += len(links)
-        false_links += int(links["significant"].sum())
-        runs_with_false += bool(links["significant"].any())
-        p = np.array([r["p_value"] for r in links.attrs["estates"] if r["tested"]])
+        candidate_links += len(links.links)
+        false_links += int(links.links["significant"].sum())
+        runs_with_false += bool(links.links["significant"].any())
+        p = links.estates.loc[links.estates["tested"], "p_value"].to_numpy()
         raw_tests += len(p)
         raw_rejections += int((p <= alpha).sum())
-    assert candidate_links >= runs  # hotspots do form under the null: the check is not vacuous
+    assert candidate_links >= runs  # clusters do form under the null: the check is not vacuous
     assert false_links / candidate_links <= alpha
     assert runs_with_false / runs <= alpha + 2 * np.sqrt(alpha * (1 - alpha) / runs)
     assert raw_tests == 3 * runs
@@ -295,8 +299,8 @@ def test_holm_and_bh_against_references():
     brute = np.empty(m)
     for rank, i in enumerate(order):
         brute[i] = min(1.0, max((m - k) * p[order[k]] for k in range(rank + 1)))
-    np.testing.assert_allclose(_holm(p), brute)
-    np.testing.assert_allclose(_holm(p), [0.04, 0.09, 0.09, 0.2, 0.025])
+    np.testing.assert_allclose(holm_adjust(p), brute)
+    np.testing.assert_allclose(holm_adjust(p), [0.04, 0.09, 0.09, 0.2, 0.025])
 
 
 def test_fdr_bh_correction_used_across_estates(background):
@@ -309,13 +313,13 @@ def test_fdr_bh_correction_used_across_estates(background):
     bh = link_asb_to_street_crime(
         data, make_estates(keys), rng=2, permutations=199, correction="fdr_bh"
     )
-    p = np.array([r["p_value"] for r in bh.attrs["estates"]])
+    p = bh.estates["p_value"].to_numpy()
     np.testing.assert_allclose(
-        [r["p_adjusted"] for r in bh.attrs["estates"]], false_discovery_control(p, method="bh")
+        bh.estates["p_adjusted"], false_discovery_control(p, method="bh"), rtol=1e-12
     )
-    np.testing.assert_allclose([r["p_adjusted"] for r in holm.attrs["estates"]], _holm(p))
-    assert "Benjamini-Hochberg correction over 3 estates" in bh["explanation"].iloc[0]
-    assert bh.attrs["parameters"]["n_estates_tested"] == 3
+    np.testing.assert_allclose(holm.estates["p_adjusted"], holm_adjust(p), rtol=1e-12)
+    assert "Benjamini-Hochberg correction over 3 estates" in bh.links["explanation"].iloc[0]
+    assert bh.method.n_estates_tested == 3
 
 
 def test_street_crime_clustering_matches_sklearn_dbscan(background):
@@ -335,7 +339,7 @@ def test_lagged_correlations_against_numpy_and_gap():
     months = pd.period_range("2018-01", "2020-12", freq="M")
     a = rng.poisson(10, len(months)).astype(float)
     b = np.roll(a, 2) + rng.normal(0, 0.5, len(months))  # b follows a two months later
-    res = _lagged_correlations(a, b, months, 3)
+    res = lagged_correlations(a, b, months, 3)
     da, db = np.diff(a), np.diff(b)
     assert res[0][0] == pytest.approx(np.corrcoef(da, db)[0, 1])
     assert res[2][0] == pytest.approx(np.corrcoef(da[:-2], db[2:])[0, 1])
@@ -344,7 +348,7 @@ def test_lagged_correlations_against_numpy_and_gap():
     # a gap in coverage: changes across it are not taken
     kept = months[(months < pd.Period("2019-06", "M")) | (months > pd.Period("2019-09", "M"))]
     idx = months.get_indexer(kept)
-    res_gap = _lagged_correlations(a[idx], b[idx], kept, 0)
+    res_gap = lagged_correlations(a[idx], b[idx], kept, 0)
     # 35 month-on-month changes, minus the 5 that touch 2019-06..2019-09
     assert res_gap[0][1] == 30
     ok = np.ones(35, dtype=bool)
@@ -370,7 +374,7 @@ def test_asb_leading_street_crime_is_reported(background):
     )
     bg = background[background["month"].isin(months)]
     links = link_asb_to_street_crime(combine(bg, asb, rob), make_estates(), permutations=99, rng=3)
-    link = links.iloc[0]
+    link = links.links.iloc[0]
     near = asb.distance(ESTATES["middlesex-street"][1]) <= 100
     assert link["asb_count_near"] == near.sum()
     assert link["lead_lag_months"] == 2 and link["asb_leads"]
@@ -385,17 +389,19 @@ def test_youth_column_and_predicate(planted):
     background, asb, rob = planted
     asb = asb.assign(youth=np.arange(len(asb)) % 2 == 0)
     data = combine(background.assign(youth=False), asb, rob.assign(youth=False))
-    by_col = link_asb_to_street_crime(data, make_estates(), youth="youth", permutations=199, rng=1)
+    by_col = link_asb_to_street_crime(
+        data, make_estates(), youth="youth", permutations=199, rng=1
+    ).links
     by_fn = link_asb_to_street_crime(
         data, make_estates(), youth=lambda d: d["youth"], permutations=199, rng=1
-    )
+    ).links
     near = asb[asb["youth"]].distance(ESTATES["middlesex-street"][1]) <= 100
     assert by_col["asb_count_near"].iloc[0] == near.sum()
     pd.testing.assert_frame_equal(by_col, by_fn)
     assert by_col["asb_selection"].iloc[0] == "youth"
     assert "youth-related ASB incidents" in by_col["explanation"].iloc[0]
     assert "publishes no ages" not in by_col["explanation"].iloc[0]
-    assert by_col.attrs["parameters"]["youth"] == "youth"
+    assert by_col.attrs["method"].youth == "youth"
 
 
 # ------------------------------------------------------------------------------------------
@@ -405,11 +411,17 @@ def test_youth_column_and_predicate(planted):
 def test_wgs84_input_same_answer(planted):
     background, asb, rob = planted
     data = combine(background, asb, rob)
-    a = link_asb_to_street_crime(data, make_estates(), permutations=199, rng=1)
+    a = link_asb_to_street_crime(data, make_estates(), permutations=199, rng=1).links
     b = link_asb_to_street_crime(
         data.to_crs("EPSG:4326"), make_estates().to_crs("EPSG:4326"), permutations=199, rng=1
-    )
-    num = ["asb_count_near", "hotspot_incidents", "distance_m", "colocation_quotient", "p_value"]
+    ).links
+    num = [
+        "asb_count_near",
+        "street_cluster_incidents",
+        "distance_m",
+        "colocation_quotient",
+        "p_value",
+    ]
     pd.testing.assert_frame_equal(a[num], b[num], rtol=1e-6)
     assert b.crs.to_epsg() == 27700
 
@@ -417,12 +429,13 @@ def test_wgs84_input_same_answer(planted):
 def test_same_rng_same_result_and_row_order(planted):
     background, asb, rob = planted
     data = combine(background, asb, rob)
-    a = link_asb_to_street_crime(data, make_estates(), permutations=199, rng=5)
-    b = link_asb_to_street_crime(data, make_estates(), permutations=199, rng=5)
+    a = link_asb_to_street_crime(data, make_estates(), permutations=199, rng=5).links
+    b = link_asb_to_street_crime(data, make_estates(), permutations=199, rng=5).links
     pd.testing.assert_frame_equal(a, b)
+    assert a.attrs["method"] == b.attrs["method"]
     shuffled = data.sample(frac=1, random_state=2).set_axis(np.zeros(len(data), dtype=int))
-    c = link_asb_to_street_crime(shuffled, make_estates(), permutations=199, rng=5)
-    cols = ["asb_count_near", "hotspot_incidents", "distance_m", "colocation_quotient"]
+    c = link_asb_to_street_crime(shuffled, make_estates(), permutations=199, rng=5).links
+    cols = ["asb_count_near", "street_cluster_incidents", "distance_m", "colocation_quotient"]
     pd.testing.assert_frame_equal(a[cols], c[cols])  # non-unique index and any order
 
 
@@ -435,20 +448,20 @@ def test_duplicate_locations(background):
     links = link_asb_to_street_crime(
         combine(background, asb, rob), make_estates(), permutations=199, rng=1
     )
-    assert len(links) == 1 and links["significant"].iloc[0]
-    assert links["hotspot_incidents"].iloc[0] == 30
+    assert len(links.links) == 1 and links.links["significant"].iloc[0]
+    assert links.links["street_cluster_incidents"].iloc[0] == 30
 
 
 def test_empty_and_single_incident():
     empty = points("Robbery", np.zeros((0, 2)), [])
     out = link_asb_to_street_crime(empty, make_estates())
-    assert len(out) == 0 and list(out.columns) == list(LINK_COLUMNS)
-    assert [r["note"] for r in out.attrs["estates"]] == ["no ASB near the estate"] * 2
+    assert len(out.links) == 0 and list(out.links.columns) == list(LINK_COLUMNS)
+    assert out.estates["note"].tolist() == ["no ASB near the estate"] * 2
     one = points("Anti-social behaviour", np.array([[533540.0, 181485.0]]), ["2019-01"])
     out = link_asb_to_street_crime(one, make_estates())
-    assert len(out) == 0
-    assert out.attrs["estates"][0]["asb_count_near"] == 1
-    assert not out.attrs["estates"][0]["tested"]
+    assert len(out.links) == 0
+    assert out.estates["asb_count_near"].iloc[0] == 1
+    assert not out.estates["tested"].iloc[0]
 
 
 def test_unlocated_incidents_warn_and_are_counted(planted):
@@ -457,7 +470,7 @@ def test_unlocated_incidents_warn_and_are_counted(planted):
     data.loc[[0, 1], "geometry"] = None
     with pytest.warns(UserWarning, match="2 of .* incidents have no location"):
         out = link_asb_to_street_crime(data, make_estates(), permutations=19, rng=1)
-    assert out.attrs["parameters"]["n_incidents_without_location"] == 2
+    assert out.method.n_incidents_without_location == 2
 
 
 def test_no_crs_raises(planted):
@@ -499,12 +512,21 @@ def test_bad_options(planted, kwargs, match):
 def test_parameters_recorded(planted, planted_links):
     _, asb, rob = planted
     out = planted_links
-    p = out.attrs["parameters"]
-    assert p["near_m"] == 100 and p["link_m"] == 400 and p["permutations"] == 999
-    assert p["street_crime_types"] == ["Robbery", "Theft from the person"]
-    assert p["n_asb"] == len(asb) and p["n_street_crime"] == len(rob)
-    assert p["n_hotspots"] == 1 and p["n_estates_tested"] == 1
-    assert p["months"][0] == "2018-04"
+    p = out.method
+    assert isinstance(p, LinkMethod)
+    assert out.links.attrs["method"] is p and out.estates.attrs["method"] is p
+    assert p.near_m == 100 and p.link_m == 400 and p.permutations == 999
+    assert p.street_crime_types == ("Robbery", "Theft from the person")
+    assert p.n_asb == len(asb) and p.n_street_crime == len(rob)
+    assert p.n_street_clusters == 1 and p.n_estates_tested == 1
+    assert p.months[0] == "2018-04"
+    assert p.to_dict()["street_cluster_distance_m"] == 50
+    text = p.describe()
+    assert "1 DBSCAN street-crime clusters (50 m, at least 15 incidents)" in text
+    assert "Holm correction over 1 estates tested" in text
+    assert "Links(1 candidate links, 1 significant" in repr(out)
+    assert "<table" in out._repr_html_()
+    assert out.to_frame() is out.links
 
 
 def test_string_months_accepted(planted, planted_links):
@@ -512,7 +534,8 @@ def test_string_months_accepted(planted, planted_links):
     data = combine(background, asb, rob)
     data["month"] = data["month"].astype(str)
     out = link_asb_to_street_crime(data, make_estates(), rng=1)
-    pd.testing.assert_frame_equal(out, planted_links)
+    pd.testing.assert_frame_equal(out.links, planted_links.links)
+    pd.testing.assert_frame_equal(out.estates, planted_links.estates)
 
 
 def test_colocation_quotient_target_shape():
@@ -528,6 +551,20 @@ def test_missing_month_left_out_of_timing_only(planted, planted_links):
     data = combine(background, asb, rob)
     data.loc[[0, len(background) + 1], "month"] = pd.NaT  # one background row, one planted ASB
     out = link_asb_to_street_crime(data, make_estates(), rng=1)
-    assert out.attrs["parameters"]["n_incidents_without_month"] == 2
-    assert out["colocation_quotient"].iloc[0] == planted_links["colocation_quotient"].iloc[0]
-    assert out.attrs["parameters"]["months"] == planted_links.attrs["parameters"]["months"]
+    assert out.method.n_incidents_without_month == 2
+    assert (
+        out.links["colocation_quotient"].iloc[0]
+        == planted_links.links["colocation_quotient"].iloc[0]
+    )
+    assert out.method.months == planted_links.method.months
+
+
+def test_concat_of_two_runs_says_what_to_do(planted_links, background):
+    """pd.concat keeps the method of one run's slices and explains the loss across runs."""
+    links = planted_links.links
+    same = pd.concat([links.iloc[:1], links.iloc[1:]])
+    assert same.attrs["method"].describe() == planted_links.method.describe()
+    other = link_asb_to_street_crime(background, make_estates(), permutations=9, rng=1).links
+    mixed = pd.concat([links, other])
+    with pytest.raises(SntGeoError, match="concat_results"):
+        method_of(mixed)
