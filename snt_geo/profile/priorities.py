@@ -615,6 +615,7 @@ def suggest_priorities(
     themes: Sequence[str] | None = None,
     alpha: float = 0.05,
     as_of=None,
+    theme_table: ThemeTable | None = None,
 ) -> pd.DataFrame:
     """Rank candidate priority themes per ward by the evidence in the ward profile.
 
@@ -625,13 +626,18 @@ def suggest_priorities(
     n
         Suggestions per ward (default 5, the most a panel should hold).
     themes
-        Candidate theme keys. Default: every theme in the profile. Composite themes overlap
-        their members (``street_crime`` holds ``robbery``); pass a list to choose one level,
-        e.g. ``["asb", "street_crime", "burglary", "vehicle_crime"]``.
+        Candidate theme keys. Default: every theme in the profile except aliases, themes that
+        count exactly their parent's crime types (``anti_social_behaviour`` beside ``asb``; see
+        :meth:`snt_geo.themes.ThemeTable.is_alias`). Composite themes overlap their members
+        (``street_crime`` holds ``robbery``); pass a list to choose one level, e.g.
+        ``["asb", "street_crime", "burglary", "vehicle_crime"]``.
     alpha
         Significance level for calling a change a rise or a fall (default 0.05).
     as_of
         ``set_on`` date of the suggestions. Default: the first day after the profile period.
+    theme_table
+        The theme table the profile was built with, for its hierarchy; default
+        :data:`snt_geo.themes.DEFAULT_THEMES`.
 
     Returns
     -------
@@ -665,7 +671,12 @@ def suggest_priorities(
         raise ValueError(f"`n` must be a whole number >= 1; got {n!r}.")
     if not 0 < alpha < 1:
         raise ValueError(f"`alpha` must be between 0 and 1; got {alpha!r}.")
-    candidates = list(info.themes) if themes is None else list(themes)
+    table = theme_table or DEFAULT_THEMES
+    candidates = (
+        [t for t in info.themes if not (t in table.themes and table.is_alias(t))]
+        if themes is None
+        else list(themes)
+    )
     unknown = [t for t in candidates if t not in info.themes]
     if unknown:
         raise ValueError(

@@ -440,3 +440,13 @@ def test_excel_sheet_choice(tmp_path, camden_haringey):
         read_priorities(path, sheet="Ward list")
     with pytest.raises(SchemaError, match="no header row names a ward and a priority"):
         read_priorities(path, sheet="Notes")
+
+
+def test_suggestions_offer_asb_once(city):
+    _, prof = city
+    sug = suggest_priorities(prof, n=30)
+    assert "anti_social_behaviour" not in set(sug["theme"])
+    assert "asb" in set(sug["theme"])
+    # asked for explicitly, the alias is still available
+    both = suggest_priorities(prof, n=30, themes=["asb", "anti_social_behaviour"])
+    assert set(both["theme"]) == {"asb", "anti_social_behaviour"}
