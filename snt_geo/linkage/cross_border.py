@@ -7,6 +7,8 @@ any polygon) is shared between wards and boroughs, by area or by the incidents i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -14,12 +16,15 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from snt_geo._format import format_count, format_percent
+from snt_geo._method import MethodRecord
+from snt_geo._validate import check_fraction
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io.boundaries import check_wards
 from snt_geo.profile.assignment import assign_wards
 
-__all__ = ["CROSS_BORDER_COLUMNS", "flag_cross_border_hotspots"]
+__all__ = ["CROSS_BORDER_COLUMNS", "CrossBorderMethod", "flag_cross_border_hotspots"]
 
 #: Columns :func:`flag_cross_border_hotspots` adds (``geometry`` stays last).
 CROSS_BORDER_COLUMNS = (
@@ -41,6 +46,53 @@ CROSS_BORDER_COLUMNS = (
 )
 
 HOT_CLASSES = ("hot_99", "hot_95", "hot_90")
+
+
+@dataclass(frozen=True, repr=False)
+class CrossBorderMethod(MethodRecord):
+    """What :func:`flag_cross_border_hotspots` ran (``frame.attrs["method"]``).
+
+    Attributes
+    ----------
+    input_kind
+        ``"gi_star_cells"``, ``"cluster_summaries"`` or ``"polygons"``.
+    n_input_rows
+        Rows given (cells before merging, for Gi* cells).
+    share_basis
+        ``"area"`` or ``"incidents"``.
+    min_share
+        Share a ward or borough must hold to count towards crossing.
+    hot_classes, cell_merge
+        For Gi* cells: the classes kept and how cells were merged (None otherwise).
+    n_hotspots, n_cross_ward, n_cross_borough
+        Rows returned, and those crossing a ward / borough boundary.
+    """
+
+    input_kind: str
+    n_input_rows: int
+    share_basis: str
+    min_share: float
+    hot_classes: tuple[str, ...] | None
+    cell_merge: str | None
+    n_hotspots: int
+    n_cross_ward: int
+    n_cross_borough: int
+
+    def describe(self) -> str:
+        """One paragraph for a method note."""
+        what = {
+            "gi_star_cells": f"hotspots merged from touching Gi* cells of class "
+            f"{', '.join(self.hot_classes or ())} ({format_count(self.n_input_rows)} cells given)",
+            "cluster_summaries": "incident cluster hulls",
+            "polygons": "hotspot polygons",
+        }.get(self.input_kind, self.input_kind)
+        return (
+            f"Cross-border check of {format_count(self.n_hotspots)} {what}: each is shared "
+            f"between wards and boroughs by {self.share_basis}; a ward or borough counts when it "
+            f"holds at least {format_percent(self.min_share)}. "
+            f"{format_count(self.n_cross_ward)} cross a ward boundary and "
+            f"{format_count(self.n_cross_borough)} a borough boundary."
+        )
 
 
 def _merge_hot_cells(cells: gpd.GeoDataFrame, classes: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -143,7 +195,7 @@ def flag_cross_border_hotspots(
           (bool: more than one ward / borough at ``min_share`` or above);
         - ``explanation`` (one sentence naming the wards and boroughs with their shares).
 
-        ``attrs["parameters"]`` records the options, the input kind and counts.
+        ``attrs["method"]`` is a :class:`CrossBorderMethod` (options, input kind, counts).
 
     Raises
     ------
@@ -157,8 +209,7 @@ def flag_cross_border_hotspots(
     :func:`snt_geo.profile.assignment.assign_wards` (a point on a shared boundary goes to one
     ward). Ward shares add up to ``1 - outside_share``.
     """
-    if not 0 <= min_share < 1:
-        raise ValueError(f"`min_share` must be a fraction in [0, 1); got {min_share!r}.")
+    min_share = check_fraction("min_share", min_share, low_open=False)
     polys = to_working_crs(clusters_or_cells, argument="clusters_or_cells", check_bounds=False)
     areas = check_wards(wards, columns=("borough_code",))
     if labels is not None and incidents is None:
@@ -285,17 +336,17 @@ def flag_cross_border_hotspots(
     )
     out = gpd.GeoDataFrame(out, geometry=polys.geometry.to_numpy(), crs=WORKING_CRS)
     out.index = polys.index
-    out.attrs["parameters"] = {
-        "input_kind": kind,
-        "n_input_rows": n_input,
-        "share_basis": basis,
-        "min_share": float(min_share),
-        "hot_classes": list(hot_classes) if kind == "gi_star_cells" else None,
-        "cell_merge": "touching hot cells (edge or corner)" if kind == "gi_star_cells" else None,
-        "n_hotspots": len(out),
-        "n_cross_ward": int(out["cross_ward"].sum()),
-        "n_cross_borough": int(out["cross_borough"].sum()),
-    }
+    out.attrs["method"] = CrossBorderMethod(
+        input_kind=kind,
+        n_input_rows=n_input,
+        share_basis=basis,
+        min_share=float(min_share),
+        hot_classes=tuple(hot_classes) if kind == "gi_star_cells" else None,
+        cell_merge="touching hot cells (edge or corner)" if kind == "gi_star_cells" else None,
+        n_hotspots=len(out),
+        n_cross_ward=int(out["cross_ward"].sum()),
+        n_cross_borough=int(out["cross_borough"].sum()),
+    )
     return out
 
 

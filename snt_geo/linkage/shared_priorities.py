@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -19,11 +19,19 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from snt_geo._format import format_count, format_percent
+from snt_geo._method import MethodRecord
+from snt_geo._validate import check_choice, check_fraction, check_non_negative, check_positive
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io.boundaries import check_wards
 
-__all__ = ["SharedPriorities", "flag_shared_priorities", "ward_adjacency"]
+__all__ = [
+    "SharedPriorities",
+    "SharedPrioritiesMethod",
+    "flag_shared_priorities",
+    "ward_adjacency",
+]
 
 _ADJACENCY = ("queen", "rook")
 #: Rook neighbours must share a boundary stretch longer than this many times ``snap_m``: two
@@ -53,6 +61,71 @@ GROUP_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, repr=False)
+class SharedPrioritiesMethod(MethodRecord):
+    """What :func:`flag_shared_priorities` ran, and the account of the register.
+
+    Attributes
+    ----------
+    min_wards, min_share
+        The flag rules (None when not used).
+    adjacency, snap_m, rook_min_shared_m
+        Ward adjacency, snapping tolerance (metres) and, for rook, the shortest shared boundary
+        counted (metres; None for queen).
+    statuses
+        Register statuses counted (lower case).
+    n_rows, n_active, n_duplicates
+        Register rows; rows with a counted status; repeats of a (ward, theme) left out.
+    status_counts
+        ``(status, rows)`` pairs of the register (``"(no status column)"`` when it has none).
+    status_column_present
+        Whether the register has a ``status`` column.
+    unknown_ward_codes
+        Ward codes of counted rows that are not in ``wards`` (left out).
+    n_wards_in_wards
+        Wards given.
+    """
+
+    min_wards: int | None
+    min_share: float | None
+    adjacency: str
+    snap_m: float
+    rook_min_shared_m: float | None
+    statuses: tuple[str, ...]
+    n_rows: int
+    n_active: int
+    status_counts: tuple[tuple[str, int], ...]
+    status_column_present: bool
+    n_duplicates: int
+    unknown_ward_codes: tuple[str, ...]
+    n_wards_in_wards: int
+
+    def flag_rule(self) -> str:
+        """The flag rule in words ("at least 3 wards or at least 25% of a borough's wards")."""
+        rule = f"at least {self.min_wards} wards" if self.min_wards is not None else ""
+        if self.min_share is not None:
+            rule += (" or " if rule else "") + (
+                f"at least {format_percent(self.min_share)} of a borough's wards"
+            )
+        return rule
+
+    def describe(self) -> str:
+        """One paragraph for a method note."""
+        unknown = (
+            f" {len(self.unknown_ward_codes)} ward codes not in the wards were left out."
+            if self.unknown_ward_codes
+            else ""
+        )
+        return (
+            f"Shared priorities: a theme is flagged in a borough when {self.flag_rule()} hold it; "
+            f"contiguous groups of wards holding the same theme use {self.adjacency} adjacency "
+            f"with a {self.snap_m:g} m snapping tolerance, across borough boundaries. "
+            f"{format_count(self.n_active)} priorities with status {'/'.join(self.statuses)} of "
+            f"{format_count(self.n_rows)} register rows ({format_count(self.n_duplicates)} "
+            f"repeats left out).{unknown}"
+        )
+
+
 @dataclass(frozen=True)
 class SharedPriorities:
     """Result of :func:`flag_shared_priorities`.
@@ -72,16 +145,14 @@ class SharedPriorities:
         first). Columns ``theme``, ``ward_codes`` (tuple), ``n_wards``, ``boroughs`` (tuple of
         borough codes), ``cross_borough`` (bool), ``area_km2`` and ``geometry`` (the wards
         dissolved).
-    parameters
-        What ran: ``min_wards``, ``min_share``, ``adjacency``, ``snap_m``,
-        ``rook_min_shared_m``, ``statuses`` and the accounting of the register (``n_rows``,
-        ``n_active`` (rows with a counted status),
-        ``status_counts``, ``n_duplicates``, ``unknown_ward_codes``, ``status_column_present``).
+    method
+        :class:`SharedPrioritiesMethod`: the options and the account of the register (both
+        tables carry it at ``attrs["method"]`` too).
     """
 
     themes: pd.DataFrame
     groups: gpd.GeoDataFrame
-    parameters: dict[str, Any] = field(default_factory=dict)
+    method: SharedPrioritiesMethod
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -89,21 +160,22 @@ class SharedPriorities:
         return self.themes[self.themes["flagged"]]
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-(borough, theme) table, :attr:`themes` (a copy)."""
+        """The per-(borough, theme) table, :attr:`themes` (a copy, with ``attrs["method"]``)."""
         return self.themes.copy()
 
+    def __repr__(self) -> str:
+        return (
+            f"SharedPriorities({int(self.themes['flagged'].sum())} flagged (borough, theme) pairs "
+            f"of {len(self.themes)}, {len(self.groups)} contiguous groups, "
+            f"{int(self.groups['cross_borough'].sum())} crossing a borough boundary)"
+        )
+
     def _repr_html_(self) -> str:
-        p = self.parameters
-        rule = f"at least {p['min_wards']} wards" if p["min_wards"] is not None else ""
-        if p["min_share"] is not None:
-            rule += (" or " if rule else "") + f"at least {p['min_share']:.0%} of a borough's wards"
         head = (
             f"<p><b>Shared priorities</b>: {int(self.themes['flagged'].sum())} flagged "
-            f"(borough, theme) pairs of {len(self.themes)}; flag rule: {html.escape(rule)}; "
+            f"(borough, theme) pairs of {len(self.themes)}; "
             f"{len(self.groups)} contiguous groups ({int(self.groups['cross_borough'].sum())} "
-            f"cross a borough boundary); {html.escape(p['adjacency'])} adjacency, snapping "
-            f"tolerance {p['snap_m']:g} m; {p['n_active']} priorities with status "
-            f"{html.escape('/'.join(p['statuses']))} of {p['n_rows']} register rows.</p>"
+            f"cross a borough boundary).</p><p>{html.escape(self.method.describe())}</p>"
         )
         groups = pd.DataFrame(self.groups.drop(columns="geometry"))
         return (
@@ -138,10 +210,8 @@ def ward_adjacency(
     numpy.ndarray
         Integer array of shape (n_pairs, 2), each pair once with ``i < j``, sorted.
     """
-    if adjacency not in _ADJACENCY:
-        raise ValueError(f"`adjacency` must be 'queen' or 'rook'; got {adjacency!r}.")
-    if not (np.isfinite(snap_m) and snap_m >= 0):
-        raise ValueError(f"`snap_m` must be a non-negative number of metres; got {snap_m!r}.")
+    check_choice("adjacency", adjacency, _ADJACENCY)
+    snap_m = check_non_negative("snap_m", snap_m, unit="metres")
     areas = to_working_crs(wards, argument="wards", check_bounds=False)
     geoms = areas.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
@@ -262,7 +332,8 @@ def flag_shared_priorities(
     SharedPriorities
         ``.themes`` (one row per borough and theme), ``.groups`` (GeoDataFrame, one row per
         contiguous group of wards sharing a theme, across borough boundaries) and
-        ``.parameters``; see :class:`SharedPriorities` for the exact columns.
+        ``.method`` (:class:`SharedPrioritiesMethod`); see :class:`SharedPriorities` for the
+        exact columns.
 
     Raises
     ------
@@ -276,7 +347,7 @@ def flag_shared_priorities(
     -----
     UserWarning
         When active priorities name ward codes that are not in ``wards``; they are left out and
-        listed in ``parameters["unknown_ward_codes"]``.
+        listed in ``method.unknown_ward_codes``.
 
     Notes
     -----
@@ -307,14 +378,12 @@ def flag_shared_priorities(
     0      0   asb        3          False
     1      1   asb        1          False
     """
-    if min_wards is not None and (
-        isinstance(min_wards, bool) or not isinstance(min_wards, (int, np.integer)) or min_wards < 1
-    ):
-        raise ValueError(
-            f"`min_wards` must be a positive whole number of wards or None; got {min_wards!r}."
+    if min_wards is not None:
+        min_wards = int(
+            check_positive("min_wards", min_wards, unit="wards", integer=True, hint="Or None.")
         )
-    if min_share is not None and not (0 < float(min_share) <= 1):
-        raise ValueError(f"`min_share` must be a fraction in (0, 1] or None; got {min_share!r}.")
+    if min_share is not None:
+        min_share = check_fraction("min_share", min_share, high_open=False, hint="Or None.")
     if min_wards is None and min_share is None:
         raise ValueError(
             "`min_wards` and `min_share` are both None; give at least one rule, e.g. min_wards=3."
@@ -427,18 +496,24 @@ def flag_shared_priorities(
     ).reset_index(drop=True)
     groups.index.name = "group"
     groups = groups[list(GROUP_COLUMNS)]
-    parameters = {
-        "min_wards": min_wards,
-        "min_share": None if min_share is None else float(min_share),
-        "adjacency": adjacency,
-        "snap_m": float(snap_m),
-        "rook_min_shared_m": rook_min,
-        "statuses": list(statuses),
-        **info,
-        "unknown_ward_codes": unknown,
-        "n_wards_in_wards": len(codes),
-    }
-    return SharedPriorities(themes=themes, groups=groups, parameters=parameters)
+    method = SharedPrioritiesMethod(
+        min_wards=min_wards,
+        min_share=min_share,
+        adjacency=adjacency,
+        snap_m=float(snap_m),
+        rook_min_shared_m=rook_min,
+        statuses=tuple(statuses),
+        n_rows=info["n_rows"],
+        n_active=info["n_active"],
+        status_counts=tuple(info["status_counts"].items()),
+        status_column_present=info["status_column_present"],
+        n_duplicates=info["n_duplicates"],
+        unknown_ward_codes=tuple(unknown),
+        n_wards_in_wards=len(codes),
+    )
+    themes.attrs["method"] = method
+    groups.attrs["method"] = method
+    return SharedPriorities(themes=themes, groups=groups, method=method)
 
 
 def _components(pos: np.ndarray, pairs: np.ndarray) -> np.ndarray:

@@ -68,8 +68,9 @@ def test_area_shares_known_answer(wards):
     assert out.loc[13, "ward_shares"] == {"C": pytest.approx(0.25)}
     assert out["share_basis"].eq("area").all() and out["incident_count"].isna().all()
     assert out.loc[11, "area_km2"] == pytest.approx(0.005)
-    assert out.attrs["parameters"]["n_cross_borough"] == 1
-    assert out.attrs["parameters"]["input_kind"] == "polygons"
+    assert out.attrs["method"].n_cross_borough == 1
+    assert out.attrs["method"].input_kind == "polygons"
+    assert "1 a borough boundary" in out.attrs["method"].describe()
 
 
 def test_min_share_zero_counts_every_ward(wards):
@@ -106,7 +107,7 @@ def test_gi_star_cells_are_merged_when_touching(wards):
     assert out.iloc[1]["cell_ids"] == (6,) and out.iloc[1]["wards"] == ("C",)
     assert out.iloc[2]["outside_share"] == pytest.approx(1.0)
     assert out.iloc[2]["explanation"] == "Outside every ward."
-    assert out.attrs["parameters"]["n_input_rows"] == 5
+    assert out.attrs["method"].n_input_rows == 5
     # hot_classes narrows the selection
     only99 = flag_cross_border_hotspots(cells, wards, hot_classes=("hot_99",))
     assert len(only99) == 1 and only99.iloc[0]["cell_ids"] == (4,)
@@ -260,7 +261,7 @@ def test_cluster_summaries_membership_shares_agree_with_summarise_clusters():
     labels = cluster_incidents(street, method="dbscan", distance_m=50, min_incidents=15)
     summaries = summarise_clusters(street, labels, wards=sample.wards)
     out = flag_cross_border_hotspots(summaries, sample.wards, incidents=street, labels=labels)
-    assert out.attrs["parameters"]["input_kind"] == "cluster_summaries"
+    assert out.attrs["method"].input_kind == "cluster_summaries"
     assert out.index.equals(summaries.index) and len(out) > 20
     # summarise_clusters shares out the incidents inside wards (summing to 1) and counts the rest
     # in `outside_wards`; ours are shares of all the cluster's incidents, plus `outside_share`.

@@ -97,9 +97,9 @@ def test_dissolved_geometry_covers_the_wards(result, wards):
 def test_closed_priority_does_not_count(result):
     for codes in result.groups["ward_codes"]:
         assert REGENTS_PARK not in codes
-    assert result.parameters["status_counts"] == {"active": 9, "closed": 1}
-    assert result.parameters["statuses"] == ["active"]
-    assert result.parameters["n_active"] == 9
+    assert dict(result.method.status_counts) == {"active": 9, "closed": 1}
+    assert result.method.statuses == ("active",)
+    assert result.method.n_active == 9
 
 
 def test_theme_held_by_one_ward_not_flagged(result):
@@ -132,7 +132,7 @@ def test_min_share_flags_by_share(register, wards):
     assert _theme(res, ISLINGTON, "asb")["flagged"]  # 1 of Islington's 16 wards = 6.25%
     assert not _theme(res, CAMDEN, "asb")["flagged"]  # 1 of Camden's 18 wards = 5.6%
     assert _theme(res, CAMDEN, "street_crime")["flagged"]  # 3 of 18 = 16.7%
-    assert res.parameters["min_wards"] is None and res.parameters["min_share"] == 0.06
+    assert res.method.min_wards is None and res.method.min_share == 0.06
 
 
 def test_queen_adjacency_matches_libpysal(wards):
@@ -232,8 +232,8 @@ def test_no_status_column_counts_every_row_and_duplicates_once(wards):
         {"ward_code": [BLOOMSBURY, BLOOMSBURY, HOLBORN, KINGS_CROSS], "theme": "robbery"}
     )
     res = flag_shared_priorities(reg, wards)
-    assert res.parameters["status_column_present"] is False
-    assert res.parameters["n_duplicates"] == 1
+    assert res.method.status_column_present is False
+    assert res.method.n_duplicates == 1
     row = _theme(res, CAMDEN, "robbery")
     assert row["n_wards"] == 3 and row["flagged"]
 
@@ -242,7 +242,7 @@ def test_unknown_ward_codes_warn_and_are_listed(wards):
     reg = pd.DataFrame({"ward_code": [BLOOMSBURY, "E05999999"], "theme": "asb", "status": "active"})
     with pytest.warns(UserWarning, match="ward codes not in `wards`"):
         res = flag_shared_priorities(reg, wards)
-    assert res.parameters["unknown_ward_codes"] == ["E05999999"]
+    assert res.method.unknown_ward_codes == ("E05999999",)
     assert res.themes["n_wards"].sum() == 1
 
 
@@ -267,7 +267,7 @@ def test_all_closed_register(wards):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         res = flag_shared_priorities(reg, wards)
-    assert len(res.themes) == 0 and res.parameters["n_active"] == 0
+    assert len(res.themes) == 0 and res.method.n_active == 0
 
 
 def test_result_is_frozen_and_renders(result):
@@ -278,7 +278,9 @@ def test_result_is_frozen_and_renders(result):
     assert result.to_frame().equals(result.themes)
     assert result.to_frame() is not result.themes
     assert set(result.flagged["theme"]) == {"street_crime", "drugs"}
-    assert result.parameters["min_wards"] == 3 and result.parameters["snap_m"] == 1.0
+    assert result.method.min_wards == 3 and result.method.snap_m == 1.0
+    assert result.themes.attrs["method"] is result.method
+    assert "at least 3 wards hold it" in result.method.describe()
 
 
 @pytest.mark.parametrize(
@@ -322,7 +324,7 @@ def test_suggested_priorities_counted_on_request(register, wards):
     # every row counts now, including the one that was closed (Regent's Park joins the block)
     row = _theme(res, CAMDEN, "street_crime")
     assert row["n_wards"] == 4 and row["ward_codes"][-1] == REGENTS_PARK
-    assert res.parameters["statuses"] == ["suggested"]
+    assert res.method.statuses == ("suggested",)
     both = flag_shared_priorities(
         pd.concat([register, suggested.iloc[:1]]), wards, statuses=("active", "Suggested")
     )
