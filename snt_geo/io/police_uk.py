@@ -28,6 +28,7 @@ import gzip
 import io
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,9 +41,17 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 
+from snt_geo._dates import (
+    NO_MONTH,
+    month_ordinals,
+    months_from_ordinals,
+    parse_dates,
+    parse_month,
+)
 from snt_geo.crs import GB_BOUNDS_27700, WORKING_CRS, check_in_great_britain, project_xy
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.io._csv import clean_csv_bytes
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = ["read_police_uk", "incidents_from_frame", "INCIDENT_COLUMNS"]
@@ -100,6 +109,7 @@ _TYPES = {
 #: Drop reasons, in the order they are tested.
 REASONS = (
     "malformed_row",
+    "unclosed_quote",
     "unparseable_month",
     "no_coordinates",
     "zero_coordinates",
@@ -118,6 +128,8 @@ class _Part:
     table: pa.Table
     malformed: int
     encoding: str
+    unclosed: int = 0
+    cp1252_lines: int = 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -143,8 +155,19 @@ def _expand(source) -> list[tuple[str, object]]:
             f"got {type(source).__name__}."
         )
     found: list[tuple[str, object]] = []
+    seen: dict[object, str] = {}
     for item in sources:
         path = Path(item)
+        key = path.resolve()
+        if key in seen:
+            warnings.warn(
+                f"`source` names {str(path)!r} more than once (first as {seen[key]!r}); it was "
+                "read once.",
+                UserWarning,
+                stacklevel=3,
+            )
+            continue
+        seen[key] = str(item)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and _is_street_csv(p.name))
             if not files:
@@ -196,6 +219,27 @@ def _read_table(name: str, data: bytes) -> _Part:
             f"`source` file {name!r} is empty: expected a police.uk street-level CSV with a header "
             "row (Crime ID, Month, ..., Longitude, Latitude, ..., Crime type, ...)."
         )
+    clean = clean_csv_bytes(data)
+    if clean.unclosed_quote_lines:
+        lines = ", ".join(str(n) for n in clean.unclosed_quote_lines[:5])
+        more = " ..." if len(clean.unclosed_quote_lines) > 5 else ""
+        warnings.warn(
+            f"`source` file {name!r}: line(s) {lines}{more} open a quote that never closes; "
+            f"{len(clean.unclosed_quote_lines)} such line(s) were dropped (counted as "
+            "unclosed_quote) and the rest of the file was read. Fix the quote in the file to keep "
+            "them.",
+            UserWarning,
+            stacklevel=4,
+        )
+    if clean.cp1252_lines:
+        warnings.warn(
+            f"`source` file {name!r} is UTF-8 but {clean.cp1252_lines} line(s) are not: they were "
+            "decoded as Windows-1252 (check their accented characters). Re-save the file as UTF-8 "
+            "to silence this.",
+            UserWarning,
+            stacklevel=4,
+        )
+    data = clean.data
     first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
     header = [h.strip().strip('"') for h in first_line.rstrip("\r").split(",")]
     norm = [h.lower().replace(" ", "_") for h in header]
@@ -209,33 +253,37 @@ def _read_table(name: str, data: bytes) -> _Part:
     names = [_HEADER.get(n, f"extra:{h}") for n, h in zip(norm, header, strict=True)]
     column_types = {n: _TYPES[n] for n in names if n in _TYPES}
     last_error = None
-    for encoding in ("utf8", "cp1252"):
+    malformed = 0
+
+    def skip(_row) -> str:
+        nonlocal malformed
+        malformed += 1
+        return "skip"
+
+    for types in (column_types, {n: t for n, t in column_types.items() if t != pa.float64()}):
         malformed = 0
-
-        def skip(_row) -> str:
-            nonlocal malformed
-            malformed += 1
-            return "skip"
-
-        for types in (column_types, {n: t for n, t in column_types.items() if t != pa.float64()}):
-            malformed = 0
-            try:
-                table = pacsv.read_csv(
-                    io.BytesIO(data),
-                    read_options=pacsv.ReadOptions(
-                        column_names=names, skip_rows=1, encoding=encoding
-                    ),
-                    parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=types,
-                        strings_can_be_null=True,
-                        include_columns=[n for n in names if n in _TYPES],
-                    ),
-                )
-            except pa.ArrowInvalid as exc:  # bad number or bad UTF-8: try the next way
-                last_error = exc
-                continue
-            return _Part(name, _standardise(table), malformed, encoding)
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding="utf8"),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types,
+                    strings_can_be_null=True,
+                    include_columns=[n for n in names if n in _TYPES],
+                ),
+            )
+        except pa.ArrowInvalid as exc:  # a bad number: read coordinates as text and coerce
+            last_error = exc
+            continue
+        return _Part(
+            name,
+            _standardise(table),
+            malformed,
+            clean.encoding,
+            unclosed=len(clean.unclosed_quote_lines),
+            cp1252_lines=clean.cp1252_lines,
+        )
     raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {last_error}")
 
 
@@ -260,31 +308,6 @@ def _standardise(table: pa.Table) -> pa.Table:
 
 # --------------------------------------------------------------------------------------------------
 # Shared post-processing
-
-
-def _parse_months(values: pd.Series) -> np.ndarray:
-    """Month-like values -> monthly Period ordinals (int64; -1 where unparseable).
-
-    Each distinct value is parsed once; Period objects are never built row by row (boxing a
-    million Periods costs seconds).
-    """
-    cat = values.astype("category") if not isinstance(values.dtype, pd.CategoricalDtype) else values
-    cats = pd.Series(cat.cat.categories.astype(str))
-    parsed = pd.to_datetime(cats.str.strip(), format="%Y-%m", errors="coerce")
-    retry = parsed.isna()
-    if retry.any():
-        parsed[retry] = pd.to_datetime(cats[retry].str.strip(), format="ISO8601", errors="coerce")
-    ordinals = np.where(
-        parsed.isna(), -1, (parsed.dt.year.fillna(1970) - 1970) * 12 + parsed.dt.month.fillna(1) - 1
-    ).astype(np.int64)
-    codes = cat.cat.codes.to_numpy()
-    return np.where(codes >= 0, ordinals[np.maximum(codes, 0)] if len(ordinals) else -1, -1)
-
-
-def _period_array(ordinals: np.ndarray) -> pd.arrays.PeriodArray:
-    out = ordinals.astype(np.int64).copy()
-    out[ordinals < 0] = np.iinfo(np.int64).min  # NaT
-    return pd.arrays.PeriodArray(out, dtype=pd.PeriodDtype("M"))
 
 
 def _project_unique(lon: np.ndarray, lat: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
@@ -331,7 +354,7 @@ def _normalise_months(months) -> set[pd.Period] | None:
         bad = [m for m in months if isinstance(m, str) and not _MONTH_TEXT.match(m.strip())]
         if bad:
             raise ValueError(f"{bad[:3]} are not YYYY-MM")
-        return {pd.Period(m, freq="M") for m in months}
+        return {parse_month(m, argument="months") for m in months}
     except (ValueError, TypeError) as exc:
         raise SchemaError(
             f"`months` must be month-like values such as '2019-01' or "
@@ -364,6 +387,29 @@ def _normalise_crime_types(crime_types, themes: ThemeTable) -> set[str] | None:
     return out
 
 
+def _respell_crime_types(values: pd.Series, themes: ThemeTable) -> tuple[pd.Series, np.ndarray]:
+    """Crime types with stray spaces, other case or police.uk API slugs, spelled as in ``themes``.
+
+    ``"robbery "``, ``"ROBBERY"`` and ``"robbery"`` (the API slug) all become ``"Robbery"``. Returns
+    the categorical column and a mask of the rows that were respelled (counted as a note).
+    """
+    cat = values.astype("category")
+    canonical = {re.sub(r"\s+", " ", n).strip().casefold(): n for n in themes.crime_types}
+    canonical.update({s.casefold(): n for n, s in themes.crime_types.items() if s})
+    rename = {}
+    for c in cat.cat.categories:
+        if c in themes.crime_types or not isinstance(c, str):
+            continue
+        key = re.sub(r"\s+", " ", c).strip().casefold()
+        if key in canonical:
+            rename[c] = canonical[key]
+    if not rename:
+        return cat, np.zeros(len(values), dtype=bool)
+    changed = cat.isin(list(rename)).to_numpy()
+    text = cat.astype("object").where(~changed, cat.astype("object").map(rename))
+    return text.astype("category"), changed
+
+
 def _finish(
     frame: pd.DataFrame,
     lon: np.ndarray,
@@ -374,6 +420,8 @@ def _finish(
     file_names: Sequence[str],
     malformed: Sequence[int],
     encodings: dict[str, str],
+    unclosed: Sequence[int] | None = None,
+    cp1252_lines: Sequence[int] | None = None,
     months,
     crime_types,
     themes: ThemeTable,
@@ -384,13 +432,17 @@ def _finish(
     months_set = _normalise_months(months)
     types_set = _normalise_crime_types(crime_types, themes)
     n = len(frame)
-    month = _parse_months(frame["month"]) if n else np.zeros(0, dtype=np.int64)
+    unclosed = unclosed or [0] * len(file_names)
+    cp1252_lines = cp1252_lines or [0] * len(file_names)
+    month = month_ordinals(frame["month"], argument="month")
     reason = np.full(n, -1, dtype=np.int8)
+    frame = frame.copy(deep=False)
+    frame["crime_type"], respelled = _respell_crime_types(frame["crime_type"], themes)
 
     def mark(mask: np.ndarray, name: str) -> None:
         reason[(reason < 0) & mask] = REASONS.index(name)
 
-    mark(month < 0, "unparseable_month")
+    mark(month == NO_MONTH, "unparseable_month")
     mark(np.isnan(lon) | np.isnan(lat), "no_coordinates")
     mark((lon == 0) & (lat == 0), "zero_coordinates")
     x, y = _project_unique(
@@ -414,16 +466,17 @@ def _finish(
     for i, fname in enumerate(file_names):
         in_file = file_codes == i
         per = {
-            "rows_read": int(in_file.sum()) + malformed[i],
+            "rows_read": int(in_file.sum()) + malformed[i] + unclosed[i],
             "rows_kept": int((keep & in_file).sum()),
         }
         per["malformed_row"] = malformed[i]
-        for j, r in enumerate(REASONS[1:], start=1):
+        per["unclosed_quote"] = unclosed[i]
+        for j, r in enumerate(REASONS[2:], start=2):
             per[r] = int(((reason == j) & in_file).sum())
         counts[fname] = per
 
     out = frame.loc[keep].copy()
-    out["month"] = _period_array(month[keep])
+    out["month"] = months_from_ordinals(month[keep])
     kept_codes = file_codes[keep]
 
     # Themes: categorical mapping on the categories, never per row.
@@ -445,6 +498,8 @@ def _finish(
         if nfiles:
             notes[fname]["duplicate_crime_ids"] = int((dup & in_file).sum())
             notes[fname]["unknown_crime_types"] = int((unknown_type & in_file).sum())
+            notes[fname]["respelled_crime_types"] = int((respelled[keep] & in_file).sum())
+            notes[fname]["cp1252_lines"] = cp1252_lines[i]
 
     geometry = _points(x[keep], y[keep])
     gdf = gpd.GeoDataFrame(out, geometry=geometry, crs=WORKING_CRS)
@@ -521,6 +576,8 @@ def read_police_uk(
         file_codes=file_codes,
         file_names=names,
         malformed=[p.malformed for p in parts],
+        unclosed=[p.unclosed for p in parts],
+        cp1252_lines=[p.cp1252_lines for p in parts],
         encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
         months=months,
         crime_types=crime_types,
@@ -544,6 +601,7 @@ def incidents_from_frame(
     themes: ThemeTable | None = None,
     months=None,
     crime_types=None,
+    dayfirst: bool = True,
 ) -> gpd.GeoDataFrame:
     """Turn a BIU's own extract (a DataFrame with coordinates) into incidents.
 
@@ -560,8 +618,11 @@ def incidents_from_frame(
     month
         Column of months (``'2024-03'``, dates or Periods).
     date
-        Column of exact dates (anything ``pandas.to_datetime`` reads); kept as ``date``
-        (``datetime64``) and also gives ``month``. Give ``month`` or ``date`` (or both).
+        Column of exact dates: ISO (``'2023-02-01'``, ``'2023-02-01T14:30'``), UK day-first
+        (``'01/02/2023'`` is 1 February, optionally with a time), ``'1 Feb 2023'``, or datetimes;
+        kept as ``date`` (``datetime64``) and also gives ``month`` when ``month`` is not given.
+        Give ``month`` or ``date`` (or both). Unreadable dates are dropped and counted as
+        ``unparseable_month``.
     crime_type
         Column holding police.uk crime-type names, or one crime-type name that applies to every row
         (e.g. ``"Anti-social behaviour"`` for an ASB-only extract).
@@ -569,6 +630,10 @@ def incidents_from_frame(
         Theme table; pass :func:`snt_geo.themes.make_themes` output for local categories.
     months, crime_types
         Filters, as in :func:`read_police_uk`.
+    dayfirst
+        ``nn/nn/yyyy`` dates are day first (UK) by default; pass ``False`` for a US month-first
+        extract. A column holding dates that only make sense the other way is refused (a
+        ``SchemaError`` naming the column's argument), never guessed.
 
     Returns
     -------
@@ -579,7 +644,8 @@ def incidents_from_frame(
     Raises
     ------
     SchemaError
-        Missing columns (all listed at once), a non-unique index, or no month information.
+        Missing columns (all listed at once), a non-unique index, no month information, or
+        dates mixing day-first and month-first formats.
     CRSError
         A point lands outside Great Britain after projection: the CRS is wrong or x and y are
         swapped. (0, 0) coordinates are not an error: they are dropped and counted.
@@ -615,13 +681,12 @@ def incidents_from_frame(
         if col in df.columns and col not in ("month", "crime_type", "theme"):
             frame[col] = df[col]
     if date is not None:
-        frame["date"] = pd.to_datetime(df[date], errors="coerce")
-        month_values = frame["date"].dt.to_period("M").astype(str).where(frame["date"].notna())
+        frame["date"] = parse_dates(df[date], argument="date", dayfirst=dayfirst)
+    if month is not None:
+        ords = month_ordinals(df[month], argument="month", dayfirst=dayfirst)
     else:
-        month_values = df[month]
-    if isinstance(getattr(month_values, "dtype", None), pd.PeriodDtype):
-        month_values = month_values.astype(str)
-    frame["month"] = month_values.astype("object").astype("category")
+        ords = month_ordinals(df[date], argument="date", dayfirst=dayfirst)
+    frame["month"] = months_from_ordinals(ords)
     frame["crime_type"] = (
         pd.Categorical([crime_type] * len(df))
         if constant_type

@@ -344,3 +344,153 @@ def test_row_order_does_not_change_what_is_kept(city):
     assert len(got) == len(city)
     assert (got["month"] == city.loc[got.index, "month"]).all()
     assert isinstance(got, gpd.GeoDataFrame)
+
+
+# --- issue 16: dates, quotes, encodings, line endings, crime-type spelling, repeated paths --------
+
+
+def _dated(dates, **kwargs):
+    df = pd.DataFrame(
+        {
+            "lon": [-0.0922] * len(dates),
+            "lat": [51.5155] * len(dates),
+            "when": dates,
+            "offence": ["Robbery"] * len(dates),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return incidents_from_frame(
+            df, x="lon", y="lat", crs="EPSG:4326", date="when", crime_type="offence", **kwargs
+        )
+
+
+def test_uk_dates_are_day_first():
+    # Issue 16 item 1: these gave 2023-01, 2023-05, 2023-12 and dropped the fourth.
+    got = _dated(["01/02/2023", "05/02/2023", "12/02/2023", "13/02/2023"])
+    assert len(got) == 4
+    assert got["month"].astype(str).tolist() == ["2023-02"] * 4
+    assert got["date"].dt.day.tolist() == [1, 5, 12, 13]
+
+
+def test_us_dates_refused_unless_dayfirst_false():
+    us = ["02/01/2023", "02/13/2023"]
+    with pytest.raises(SchemaError, match=r"`date` holds month-first \(US\).*dayfirst=False"):
+        _dated(us)
+    got = _dated(us, dayfirst=False)
+    assert got["date"].dt.strftime("%Y-%m-%d").tolist() == ["2023-02-01", "2023-02-13"]
+
+
+def test_mixed_date_formats_refused():
+    with pytest.raises(SchemaError, match="`date` mixes day-first and month-first"):
+        _dated(["13/02/2023", "02/13/2023"])
+
+
+def test_unreadable_dates_are_counted():
+    got = _dated(["2023-02-01", "soon", "31/02/2023"])
+    report = read_report(got)
+    assert len(got) == 1
+    assert report.dropped["unparseable_month"] == 2
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+
+
+@pytest.fixture
+def city_month_bytes():
+    from snt_geo.datasets import sample_paths
+
+    path = sample_paths().police_uk / "2019-01-city-of-london-street.csv.gz"
+    return gzip.decompress(path.read_bytes())
+
+
+def test_unclosed_quote_does_not_swallow_the_file(tmp_path, city_month_bytes):
+    # Issue 16 item 2: appending an unclosed quote to row 10 read 10 rows and said nothing.
+    lines = city_month_bytes.split(b"\n")
+    n_rows = sum(1 for line in lines[1:] if line.strip())
+    lines[10] = lines[10] + b'"suspect said ok'
+    f = tmp_path / "2019-01-city-of-london-street.csv"
+    f.write_bytes(b"\n".join(lines))
+    with (
+        pytest.warns(UserWarning, match=r"line\(s\) 11 open a quote that never closes"),
+        pytest.warns(UserWarning, match="dropped 32 \\(unclosed quote 1, no coordinates 31\\)"),
+    ):
+        got = read_police_uk(f)
+    report = read_report(got)
+    assert report.rows_read == n_rows
+    assert report.dropped["unclosed_quote"] == 1
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+    assert len(got) > 500
+
+
+def test_quoted_line_break_is_one_record(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(HEADER + _row(1).rstrip("\n") + '"two\nlines"\n' + _row(2))
+    got = _read(f)
+    assert len(got) == 2
+    assert got["context"].iloc[0] == "two lines"
+
+
+def test_latin1_byte_undefined_in_cp1252_names_no_error(tmp_path):
+    # Issue 16 item 11: 0x81 is undefined in Windows-1252 and raised a bare UnicodeDecodeError.
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_bytes(HEADER.encode() + _row(1, loc="X\x81Y").encode("latin-1"))
+    got = _read(f)
+    assert len(got) == 1
+    assert read_report(got).encodings["2023-01-x-street.csv"] == "cp1252+latin-1"
+
+
+def test_utf8_file_with_cp1252_lines_warns(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_bytes(
+        (HEADER + _row(1, loc="Caf\xe9 Row")).encode("utf-8")
+        + _row(2, loc="Caf\xe9 Row").encode("cp1252")
+    )
+    with (
+        pytest.warns(UserWarning, match=r"is UTF-8 but 1 line\(s\) are not"),
+        pytest.warns(UserWarning, match="kept but noted: cp1252 lines 1"),
+    ):
+        got = read_police_uk(f)
+    assert got["location"].tolist() == ["On or near Caf\xe9 Row"] * 2
+    report = read_report(got)
+    assert report.encodings["2023-01-x-street.csv"] == "utf8+cp1252"
+    assert report.note("cp1252_lines") == 1
+
+
+def test_cr_only_line_endings(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_bytes((HEADER + _row(1) + _row(2)).replace("\n", "\r").encode())
+    got = _read(f)
+    assert len(got) == 2
+    assert sum(read_report(got).dropped.values()) == 0
+
+
+def test_crime_type_spelling_respelled_and_counted(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(
+        HEADER
+        + _row(1, ctype="Robbery ")
+        + _row(2, ctype="ROBBERY")
+        + _row(3, ctype="theft-from-the-person")
+        + _row(4, ctype="Robbery")
+        + _row(5, ctype="Bicycle  theft")
+        + _row(6, ctype="Made up")
+    )
+    with pytest.warns(UserWarning, match="kept but noted: respelled crime types 3"):
+        got = read_police_uk(f, crime_types="street_crime")
+    assert got["crime_type"].astype(str).tolist() == [
+        "Robbery",
+        "Robbery",
+        "Theft from the person",
+        "Robbery",
+    ]
+    assert (got["theme"] == "street_crime").all()
+    report = read_report(got)
+    assert report.dropped["filtered_crime_types"] == 2
+
+
+def test_same_path_twice_read_once(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(HEADER + _row(1))
+    with pytest.warns(UserWarning, match="names .* more than once .* read once"):
+        got = read_police_uk([f, str(f), tmp_path / "." / f.name])
+    assert len(got) == 1
+    assert read_report(got).rows_read == 1

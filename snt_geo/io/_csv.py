@@ -1,0 +1,140 @@
+"""Making a CSV file's bytes safe to parse: one encoding, one line ending, no runaway quotes.
+
+police.uk street files hold one record per line. Three defects in real and hand-edited files make a
+CSV parser silently read the wrong rows, so they are repaired or cut out *before* parsing, and
+every repair is counted:
+
+- **A quote that is never closed** (``...,"suspect said ok``) makes a CSV parser read the rest of
+  the file as one field: 700 rows become 10 with no error. A line with an odd number of ``"``
+  opens a quote it does not close. Two such lines next to each other are one record whose quoted
+  field holds a line break (legitimate CSV): they are joined. Any other such line is cut out and
+  reported by line number.
+- **Mixed encodings**: a UTF-8 file in which some lines were pasted from a Windows-1252 system.
+  Each line that is not valid UTF-8 is decoded as Windows-1252 (Latin-1 for the five bytes
+  Windows-1252 leaves undefined); a file with no valid non-ASCII UTF-8 line is simply a
+  Windows-1252 file.
+- **CR-only line endings** (classic Mac OS exports) make the whole file one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CleanCsv", "clean_csv_bytes"]
+
+_QUOTE = 34  # ord('"')
+_LF = 10
+
+
+@dataclass(frozen=True)
+class CleanCsv:
+    """A file's bytes made safe to parse, and what was done to them.
+
+    Attributes
+    ----------
+    data
+        UTF-8 bytes, ``\\n`` (or ``\\r\\n``) line endings, header line first.
+    encoding
+        ``"utf8"``, ``"cp1252"``, or ``"utf8+cp1252"`` for a UTF-8 file with Windows-1252 lines
+        (``"+latin-1"`` is appended when bytes undefined in Windows-1252 were read as Latin-1).
+    line_endings
+        ``"LF"`` (including CRLF) or ``"CR"`` (converted to LF).
+    unclosed_quote_lines
+        1-based line numbers (the header is line 1) of the lines cut out because they open a quote
+        that never closes.
+    joined_lines
+        Number of line breaks inside a quoted field that were kept (two lines joined into one
+        record).
+    cp1252_lines
+        Number of lines of a UTF-8 file decoded as Windows-1252 (0 when the whole file is
+        Windows-1252).
+    """
+
+    data: bytes
+    encoding: str
+    line_endings: str
+    unclosed_quote_lines: tuple[int, ...]
+    joined_lines: int
+    cp1252_lines: int
+
+
+def clean_csv_bytes(data: bytes) -> CleanCsv:
+    """Repair line endings, encoding and runaway quotes of one CSV file (see the module notes)."""
+    line_endings = "LF"
+    if b"\n" not in data and b"\r" in data:
+        data = data.replace(b"\r", b"\n")
+        line_endings = "CR"
+    data, encoding, cp1252_lines = _to_utf8(data)
+    data, unclosed, joined = _cut_unclosed_quotes(data)
+    return CleanCsv(data, encoding, line_endings, unclosed, joined, cp1252_lines)
+
+
+def _to_utf8(data: bytes) -> tuple[bytes, str, int]:
+    """UTF-8 bytes, the encoding found, and the number of lines that were not UTF-8."""
+    try:
+        data.decode("utf-8")
+        return data, "utf8", 0
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    out: list[bytes] = []
+    utf8_lines = cp1252 = latin1 = 0
+    for line in lines:
+        if line.isascii():
+            out.append(line)
+            continue
+        try:
+            line.decode("utf-8")
+            out.append(line)
+            utf8_lines += 1
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = line.decode("cp1252")
+            cp1252 += 1
+        except UnicodeDecodeError:
+            text = line.decode("latin-1")
+            latin1 += 1
+        out.append(text.encode("utf-8"))
+    encoding = "utf8+cp1252" if utf8_lines else "cp1252"
+    if latin1:
+        encoding += "+latin-1"
+    return b"\n".join(out), encoding, (cp1252 + latin1) if utf8_lines else 0
+
+
+def _cut_unclosed_quotes(data: bytes) -> tuple[bytes, tuple[int, ...], int]:
+    """Join quoted line breaks and cut lines whose quote never closes."""
+    if b'"' not in data:
+        return data, (), 0
+    arr = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == _LF)
+    quotes = np.flatnonzero(arr == _QUOTE)
+    per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1)
+    odd = np.flatnonzero(per_line % 2 == 1)
+    odd = odd[odd > 0]  # a broken header is reported by the header check, not here
+    if not len(odd):
+        return data, (), 0
+    lines = data.split(b"\n")
+    cut: list[int] = []
+    join_after: set[int] = set()
+    i = 0
+    while i < len(odd):
+        if i + 1 < len(odd) and odd[i + 1] == odd[i] + 1:
+            join_after.add(int(odd[i]))
+            i += 2
+        else:
+            cut.append(int(odd[i]))
+            i += 1
+    cut_set = set(cut)
+    out: list[bytes] = []
+    for n, line in enumerate(lines):
+        if n in cut_set:
+            continue
+        if n - 1 in join_after:
+            out[-1] = out[-1].rstrip(b"\r") + b" " + line
+        else:
+            out.append(line)
+    return b"\n".join(out), tuple(n + 1 for n in cut), len(join_after)
