@@ -395,7 +395,10 @@ def _respell_crime_types(values: pd.Series, themes: ThemeTable) -> tuple[pd.Seri
     """
     cat = values.astype("category")
     canonical = {re.sub(r"\s+", " ", n).strip().casefold(): n for n in themes.crime_types}
-    canonical.update({s.casefold(): n for n, s in themes.crime_types.items() if s})
+    # A slug shared by a current and a legacy name ('violent-crime') means the current name.
+    canonical.update(
+        {s.casefold(): themes.crime_type_of(s) or n for n, s in themes.crime_types.items() if s}
+    )
     rename = {}
     for c in cat.cat.categories:
         if c in themes.crime_types or not isinstance(c, str):
