@@ -13,7 +13,7 @@ of the scan is kept on the result so a method note can say why the scale was cho
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +22,7 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from snt_geo._format import format_count, format_number
+from snt_geo._method import MethodRecord
 from snt_geo.linkage.grid import GridSpec, _Grid, _grid_for, _incident_xy
 from snt_geo.linkage.hotspots import _disc_half_widths, _disc_sum
 
@@ -44,8 +45,8 @@ MAX_SCAN_CELLS = 2_000_000
 _RULES = ("first_peak", "largest_z", "fallback")
 
 
-@dataclass(frozen=True)
-class ScaleMethod:
+@dataclass(frozen=True, repr=False)
+class ScaleMethod(MethodRecord):
     """What :func:`choose_hotspot_scale` ran and found, for a method note.
 
     Attributes
@@ -113,10 +114,6 @@ class ScaleMethod:
     standard_distance_m: float
     area: str
     grid: GridSpec
-
-    def to_dict(self) -> dict[str, object]:
-        """The fields as a plain dict (the grid as a nested dict)."""
-        return asdict(self)
 
     def describe(self) -> str:
         """One paragraph for a method note."""

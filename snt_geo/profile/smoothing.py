@@ -12,13 +12,14 @@ on London's wards (tests/profile/test_smoothing.py).
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from snt_geo._format import format_count, format_rate
+from snt_geo._method import MethodRecord
 from snt_geo.io.boundaries import check_wards
 from snt_geo.linkage.shared_priorities import ward_adjacency
 
@@ -36,8 +37,8 @@ SMOOTHED_RATE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class RateSmoothingMethod:
+@dataclass(frozen=True, repr=False)
+class RateSmoothingMethod(MethodRecord):
     """What :func:`smooth_ward_rates` ran, for a method note (``frame.attrs["method"]``).
 
     Attributes
@@ -71,10 +72,6 @@ class RateSmoothingMethod:
     adjacency: str
     snap_m: float
     n_wards_no_neighbours: int
-
-    def to_dict(self) -> dict[str, object]:
-        """The fields as a plain dict."""
-        return asdict(self)
 
     def describe(self) -> str:
         """One paragraph for a method note."""
