@@ -11,8 +11,10 @@ from snt_geo.io.demographics import (
 )
 from snt_geo.io.estates import estates_from_frame, read_estates
 from snt_geo.io.police_uk import INCIDENT_COLUMNS, incidents_from_frame, read_police_uk
+from snt_geo.io.police_uk_api import API_COLUMNS, read_police_uk_api
 
 __all__ = [
+    "API_COLUMNS",
     "DEMOGRAPHIC_COUNTS",
     "INCIDENT_COLUMNS",
     "WARD_COLUMNS",
@@ -26,6 +28,7 @@ __all__ = [
     "read_estates",
     "read_lsoa_population",
     "read_police_uk",
+    "read_police_uk_api",
     "read_report",
     "read_wards",
     "wards_from_frame",
