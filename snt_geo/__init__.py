@@ -1,13 +1,19 @@
 """snt_geo: ward profiles, hotspots, linkage flags and briefing maps for Safer Neighbourhoods.
 
-Subpackages: :mod:`snt_geo.io` (readers), :mod:`snt_geo.profile` (ward profiles, priorities),
-:mod:`snt_geo.linkage` (hotspots, clusters, flags, links), :mod:`snt_geo.maps` (folium layers and
-the briefing). ``snt_geo.tasking_briefing`` is :func:`snt_geo.maps.tasking_briefing`, loaded on
-first use so that ``import snt_geo`` does not import folium.
+Data flows one way: :mod:`snt_geo.io` (readers) -> :mod:`snt_geo.profile` (ward profiles,
+priorities) and :mod:`snt_geo.linkage` (hotspots, clusters, flags, links) -> :mod:`snt_geo.tasking`
+(the TTCG assessment: tables and method records, no HTML) -> :mod:`snt_geo.maps` (folium layers
+and the briefing page).
+
+``snt_geo.tasking_assessment`` and ``snt_geo.TaskingAssessment`` come from
+:mod:`snt_geo.tasking`; ``snt_geo.tasking_briefing``, ``snt_geo.render_briefing`` and
+``snt_geo.Briefing`` from :mod:`snt_geo.maps`. They load on first use, so that ``import snt_geo``
+does not import folium.
 """
 
 from __future__ import annotations
 
+from snt_geo._method import concat_results, method_of
 from snt_geo.crs import WORKING_CRS
 from snt_geo.errors import CRSError, SchemaError, SntGeoError
 
@@ -19,16 +25,31 @@ __all__ = [
     "CRSError",
     "SchemaError",
     "SntGeoError",
+    "TaskingAssessment",
     "__version__",
+    "concat_results",
+    "method_of",
+    "render_briefing",
+    "tasking_assessment",
     "tasking_briefing",
 ]
 
-_LAZY = {"tasking_briefing", "Briefing"}
+_LAZY = {
+    "tasking_briefing": "snt_geo.maps.briefing",
+    "render_briefing": "snt_geo.maps.briefing",
+    "Briefing": "snt_geo.maps.briefing",
+    "tasking_assessment": "snt_geo.tasking",
+    "TaskingAssessment": "snt_geo.tasking",
+}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        from snt_geo.maps import briefing
+        import importlib
 
-        return getattr(briefing, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'snt_geo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

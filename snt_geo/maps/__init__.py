@@ -4,7 +4,13 @@ folium is imported only under this subpackage. Every layer takes a plain GeoData
 documented columns, in any labelled CRS, and reprojects to EPSG:4326 here.
 """
 
-from snt_geo.maps.briefing import ATTRIBUTION, BRIEFING_STEPS, Briefing, tasking_briefing
+from snt_geo.maps.briefing import (
+    ATTRIBUTION,
+    BRIEFING_STEPS,
+    Briefing,
+    render_briefing,
+    tasking_briefing,
+)
 from snt_geo.maps.compose import LONDON_CENTRE, make_map
 from snt_geo.maps.layers import (
     CANVAS_THRESHOLD,
@@ -73,6 +79,7 @@ __all__ = [
     "leaflet_assets",
     "make_map",
     "map_fragment",
+    "render_briefing",
     "render_ward_page",
     "save_offline_html",
     "tasking_briefing",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
 
@@ -166,7 +167,35 @@ def make_map(
         m.add_child(layer)
     folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(m)
     inline_leaflet(m)
+    seed = repr((title, attribution, tiles, fit_bounds, width, height, zoom_start))
+    _number_elements(m, seed=seed + "".join(f"{x.title}\0{x.payload_json}" for x in layers))
     return m
+
+
+def _number_elements(m: folium.Map, *, seed: str) -> None:
+    """Give every element of the map's page a deterministic id instead of folium's random one.
+
+    folium names each element ``<kind>_<32 random hex digits>`` (``os.urandom``), so the same map
+    rendered twice differs in every variable name. Here the id is a hash of the map's content
+    (``seed``: its layers' payloads and options) and the element's position in the tree: the same
+    map gives the same bytes, and two different maps on one page do not share names. Children
+    registered under their old name are re-keyed under the new one.
+    """
+    root = m.get_root()
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+    def visit(element, path: str) -> None:
+        children = list(element._children.items())
+        renamed = []
+        for i, (key, child) in enumerate(children):
+            old = child.get_name()
+            child._id = hashlib.sha256(f"{digest}/{path}/{i}".encode()).hexdigest()[:32]
+            renamed.append((child.get_name() if key == old else key, child))
+            visit(child, f"{path}/{i}")
+        element._children = type(element._children)(renamed)
+
+    root._id = digest[:32]
+    visit(root, "")
 
 
 def _union_bounds(

@@ -357,12 +357,15 @@ def test_links_drawn_by_share_with_estate_test_in_popup(built):
     from snt_geo.maps.briefing import LINK_MIN_SHARE
 
     layer = next(x for x in briefing.map_layers if x.title == "ASB to street-crime links")
-    keep = briefing.links["hotspot_weight_share"] >= LINK_MIN_SHARE
+    share = "street_cluster_weight_share"
+    if share not in briefing.links.columns:  # before linkage.links' rename lands
+        share = "hotspot_weight_share"
+    keep = briefing.links[share] >= LINK_MIN_SHARE
     assert layer.info.n_drawn == int(keep.sum()) < len(briefing.links)
     assert layer.info.n_not_drawn == {"share below min_share": int((~keep).sum())}
     p = json.loads(layer.payload_json)
     popup = [p["labels"][i] for i in p["popup"]]
-    assert popup[:3] == ["estate", "estate-level test", "hotspot share"]
+    assert popup[:3] == ["estate", "estate-level test", "street-crime cluster share"]
     tests = p["values"][p["labels"].index("estate-level test")]
     sig = briefing.links.loc[keep, "significant"].tolist()
     assert [t.startswith("significant") for t in tests] == sig

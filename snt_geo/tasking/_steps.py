@@ -1,0 +1,525 @@
+"""The assessment's steps, each one named function: profile, priorities, changes, hotspots,
+clusters, cross-border hotspots, shared priorities and ASB-estate links.
+
+Each step takes what it needs and a :class:`StepLog` to which it appends its method-note
+paragraph and its (step, parameter, value) rows; :func:`snt_geo.tasking.tasking_assessment`
+calls them in order. No presentation here: no folium, no HTML.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from snt_geo import _dates
+from snt_geo._format import format_value
+from snt_geo._multitest import bh_adjust
+from snt_geo.crs import WORKING_CRS, to_working_crs
+from snt_geo.errors import SchemaError
+from snt_geo.tasking._records import flatten, record_dict, record_of
+from snt_geo.themes import ThemeTable
+
+#: Columns of the priority evidence carried into the priorities table.
+EVIDENCE_COLUMNS = (
+    "ward_code",
+    "theme",
+    "rank",
+    "count",
+    "rate_per_1000",
+    "lq",
+    "trend",
+    "change_pct",
+    "p_value",
+    "small_number",
+    "reason",
+)
+
+#: Columns of the changes table, in order.
+CHANGE_COLUMNS = (
+    "ward_code",
+    "ward_name",
+    "theme",
+    "count",
+    "baseline",
+    "baseline_count",
+    "change_pct",
+    "p_value",
+    "q_value",
+    "significant",
+    "small_number",
+)
+
+#: Gi* significance level of the briefing's hotspot surfaces (classes 90%, 95%, 99%).
+HOTSPOT_ALPHA = 0.10
+
+
+@dataclass
+class StepLog:
+    """What the steps ran, in order: method-note paragraphs and parameter rows (private)."""
+
+    notes: list[str] = field(default_factory=list)
+    rows: list[tuple[str, str, str]] = field(default_factory=list)
+    records: dict[str, object] = field(default_factory=dict)
+
+    def record(self, step: str, result: object) -> None:
+        """Keep the method record (or recorded options) of a step's result."""
+        self.records[step] = record_of(result) or record_dict(result)
+
+    def add(self, step: str, parameter: str, value: str) -> None:
+        self.rows.append((step, parameter, value))
+
+    def add_dict(self, step: str, values: dict) -> None:
+        self.rows += flatten(step, values)
+
+    def add_warnings(self, step: str, caught: list[warnings.WarningMessage]) -> None:
+        self.rows += [(step, "warning", str(w.message)) for w in caught]
+
+
+# --------------------------------------------------------------------------------------------
+# Small shared pieces
+
+
+def month_ordinals(frame: pd.DataFrame) -> np.ndarray:
+    """Month ordinals of ``frame['month']`` (:data:`snt_geo._dates.NO_MONTH` where missing)."""
+    return _dates.month_ordinals(frame["month"], argument="incidents")
+
+
+def theme_mask(incidents: pd.DataFrame, theme: str, themes: ThemeTable) -> np.ndarray:
+    """True for the incidents of ``theme`` (every incident for ``"all"``)."""
+    if theme == "all":
+        return np.ones(len(incidents), dtype=bool)
+    members = set(themes.members(theme))
+    return incidents["crime_type"].astype("string").isin(members).fillna(False).to_numpy(bool)
+
+
+def theme_label(theme: str, themes: ThemeTable) -> str:
+    """A theme in words, with its crime types when they differ from its name."""
+    if theme == "all":
+        return "all incidents"
+    members = themes.members(theme)
+    words = theme.replace("_", " ")
+    if len(members) > 1 or members[0].lower() != words.lower():
+        return f"{words}: {', '.join(members).lower()}"
+    return words
+
+
+def ward_names(wards: pd.DataFrame) -> dict[str, str]:
+    """Ward code -> ward name (the code when the name is missing)."""
+    if "ward_name" not in wards.columns:
+        return {str(k): str(k) for k in wards.index}
+    return {
+        str(k): (str(v) if isinstance(v, str) and v else str(k))
+        for k, v in wards["ward_name"].items()
+    }
+
+
+def concat_by_theme(frames: list[gpd.GeoDataFrame], *, key: str) -> gpd.GeoDataFrame:
+    """One frame of per-theme frames, indexed ``<theme>-<index>`` (name ``<key>_id``)."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame(
+            {"theme": pd.Series(dtype="string"), "cross_ward": pd.Series(dtype=bool)},
+            geometry=gpd.GeoSeries([], crs=WORKING_CRS),
+            crs=WORKING_CRS,
+        )
+    parts = []
+    for f in frames:
+        f = f.copy()
+        f.index = [f"{t}-{i}" for t, i in zip(f["theme"], f.index, strict=True)]
+        f.index.name = f"{key}_id"
+        parts.append(gpd.GeoDataFrame(f, geometry="geometry", crs=f.crs).to_crs(WORKING_CRS))
+    return gpd.GeoDataFrame(pd.concat(parts), geometry="geometry", crs=WORKING_CRS)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. ward profile
+
+
+def run_profile(areas, incidents, *, demographics, period, themes, log: StepLog):
+    """The ward profile and its :class:`~snt_geo.profile.profile.ProfileInfo`."""
+    from snt_geo.profile.profile import profile_info, ward_profile
+
+    profile = ward_profile(
+        areas, incidents, demographics=demographics, period=period, themes=themes
+    )
+    info = profile_info(profile)
+    log.records["ward profile"] = info
+    log.notes.append("Ward profile. " + info.summary())
+    log.add_dict("ward profile", dict(info.to_frame().itertuples(index=False, name=None)))
+    return profile, info
+
+
+# --------------------------------------------------------------------------------------------
+# 2. priorities and their evidence
+
+
+def candidate_themes(incidents, info, themes: ThemeTable) -> list[str]:
+    """The primary theme of each crime type present, in the profile's theme order."""
+    present = incidents["crime_type"].astype("string").dropna().unique().tolist()
+    primary = {themes.primary_theme(c) for c in present if c in themes.crime_types}
+    return [t for t in info.themes if t in primary] or list(info.themes)
+
+
+def read_register(priorities, areas, themes: ThemeTable) -> pd.DataFrame:
+    """The priority register given as a DataFrame or a CSV path, checked for its key columns."""
+    from snt_geo.profile.priorities import read_priorities
+
+    if isinstance(priorities, str | Path):
+        register = read_priorities(priorities, wards=areas, themes=themes)
+    elif isinstance(priorities, pd.DataFrame):
+        register = priorities
+    else:
+        raise TypeError(
+            "`priorities` must be a register DataFrame or a CSV path; got "
+            f"{type(priorities).__name__}."
+        )
+    missing = [c for c in ("ward_code", "theme", "status") if c not in register.columns]
+    if missing:
+        raise SchemaError(
+            "`priorities` is not a priority register (snt_geo.profile.priorities).",
+            [f"missing column {c!r}" for c in missing],
+        )
+    return register
+
+
+def run_priorities(profile, areas, candidates, *, priorities, n_suggested, themes, log: StepLog):
+    """Evidence for every candidate theme and the priorities shown and counted.
+
+    Returns ``(evidence, shown, counted, source, statuses)``.
+    """
+    from snt_geo.profile.priorities import suggest_priorities
+
+    evidence = suggest_priorities(profile, n=max(1, len(candidates)), themes=candidates)
+    ev_cols = list(EVIDENCE_COLUMNS)
+    if priorities is not None:
+        reg = read_register(priorities, areas, themes).copy()
+        source, statuses = "register", ("active",)
+        reg["ward_code"] = reg["ward_code"].astype("string")
+        reg["theme"] = reg["theme"].astype("string")
+        active = reg[reg["status"].astype("string").str.lower() == "active"]
+        shown = active[
+            [c for c in ("ward_code", "theme", "status", "source") if c in active.columns]
+        ].merge(evidence[ev_cols], on=["ward_code", "theme"], how="left")
+        counted = reg
+        log.add("priorities", "source", f"register: {len(active)} active of {len(reg)}")
+    else:
+        source, statuses = "suggested", ("suggested",)
+        counted = evidence[evidence["rank"] <= n_suggested].assign(status="suggested")
+        shown = counted[["ward_code", "theme", "status", "source", *ev_cols[2:]]]
+        log.add("priorities", "source", f"no register: top {n_suggested} suggestions per ward")
+    shown = _order_priorities(shown.rename(columns={"rank": "data_rank"}), profile, areas)
+    log.add("priorities", "candidate_themes", ", ".join(candidates))
+    log.add("priorities", "n_suggested", str(n_suggested))
+    log.add("priorities", "statuses_counted", ", ".join(statuses))
+    return evidence, shown, counted, source, statuses
+
+
+def _order_priorities(shown: pd.DataFrame, profile, areas) -> pd.DataFrame:
+    """Ward names added, rows in ward order then evidence rank, counts from the profile."""
+    shown = shown.assign(ward_name=shown["ward_code"].map(ward_names(areas)))
+    order = {c: i for i, c in enumerate(areas.index.astype(str))}
+    shown = shown.assign(_o=shown["ward_code"].map(order)).sort_values(
+        ["_o", "data_rank"], kind="stable", na_position="last"
+    )
+    shown = shown.drop(columns="_o").reset_index(drop=True)
+    # A priority on a theme with no incidents in the period has no suggestion row: its count is
+    # the profile's (zero, or NA for a theme the profile does not hold).
+    shown["count"] = [
+        profile.at[w, f"{t}_count"]
+        if f"{t}_count" in profile.columns and w in profile.index
+        else pd.NA
+        for w, t in zip(shown["ward_code"], shown["theme"], strict=True)
+    ]
+    shown["reason"] = shown["reason"].astype("string").fillna("no incidents in the period")
+    for c in ("data_rank", "count"):
+        shown[c] = pd.to_numeric(shown[c]).astype("Int64")
+    return shown
+
+
+# --------------------------------------------------------------------------------------------
+# What changed since the last period
+
+
+def run_changes(profile, info, candidates, names, *, alpha: float, log: StepLog):
+    """Ward-theme change tests against the first baseline the data cover, with BH q-values.
+
+    Returns ``(changes, comparison)``; ``comparison`` is None when no baseline is covered.
+    """
+    comparison = next((b for b, (_, _, c) in info.baselines.items() if c), None)
+    changes = change_table(profile, candidates, comparison, names, alpha)
+    if comparison is None:
+        log.add("changes", "baseline", "none covered by the data: no change reported")
+    else:
+        bs, be, _ = info.baselines[comparison]
+        log.add("changes", "baseline", f"{comparison}: {bs}..{be}")
+        log.add("changes", "test", "exact conditional binomial test of two Poisson counts")
+        log.add("changes", "alpha", f"{alpha:.3f}")
+        log.add("changes", "q_value", f"Benjamini-Hochberg over {len(changes)} ward-theme tests")
+    return changes, comparison
+
+
+def change_table(profile, candidates, comparison, names, alpha) -> pd.DataFrame:
+    """One row per (ward, candidate theme) with a p-value; columns :data:`CHANGE_COLUMNS`."""
+    cols = list(CHANGE_COLUMNS)
+    if comparison is None:
+        return pd.DataFrame({c: [] for c in cols})
+    parts = []
+    for t in candidates:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "ward_code": profile.index.astype(str),
+                    "theme": t,
+                    "count": profile[f"{t}_count"].to_numpy(),
+                    "baseline": comparison,
+                    "baseline_count": _floats(profile[f"{t}_count_{comparison}"]),
+                    "change_pct": _floats(profile[f"{t}_change_pct_{comparison}"]),
+                    "p_value": _floats(profile[f"{t}_p_{comparison}"]),
+                    "small_number": profile[f"{t}_small_number"].to_numpy(dtype=bool),
+                }
+            )
+        )
+    table = pd.concat(parts, ignore_index=True)
+    table = table[table["p_value"].notna()].reset_index(drop=True)
+    table["q_value"] = bh_adjust(table["p_value"].to_numpy(float))
+    table["significant"] = table["p_value"] < alpha
+    table["ward_name"] = table["ward_code"].map(names)
+    return table.sort_values(["small_number", "p_value"], kind="stable").reset_index(drop=True)[
+        cols
+    ]
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. hotspots
+
+
+def select_hotspot_themes(current, hotspot_themes, themes, log: StepLog) -> list[str]:
+    """The hotspot themes with incidents in the period (``["all"]`` when none has)."""
+    used = [t for t in hotspot_themes if t == "all" or theme_mask(current, t, themes).any()]
+    skipped = [t for t in hotspot_themes if t not in used]
+    if not used:
+        used = ["all"]
+    if skipped:
+        log.add("hotspots", "themes_skipped", f"{', '.join(skipped)} (no incidents in the period)")
+    log.add("hotspots", "themes", ", ".join(used))
+    return used
+
+
+def run_hotspots(theme_incidents, areas, *, cell_size_m, themes, log: StepLog):
+    """Gi* cells of each theme's incidents in the period (theme -> cells)."""
+    from snt_geo.linkage.hotspots import find_hotspots
+
+    hotspots: dict[str, gpd.GeoDataFrame] = {}
+    for t, sub in theme_incidents.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            cells = find_hotspots(sub, area=areas, cell_size_m=cell_size_m, alpha=HOTSPOT_ALPHA)
+        method = cells.attrs["method"]
+        hotspots[t] = cells
+        log.record(f"hotspots: {t}", cells)
+        log.notes.append(f"Hotspots ({theme_label(t, themes)}). " + method.describe())
+        log.add_dict(f"hotspots: {t}", method.to_dict())
+        log.add_warnings(f"hotspots: {t}", caught)
+    return hotspots
+
+
+# --------------------------------------------------------------------------------------------
+# 4. clusters
+
+
+def choose_min_incidents(
+    n_incidents: int, total_area_m2: float, distance_m: float, given: int | None
+) -> tuple[int, str]:
+    """DBSCAN ``min_incidents`` and the rule that chose it.
+
+    Automatic: twice the incidents a disc of ``distance_m`` would hold under an even spread over
+    the wards, at least 5.
+    """
+    if given is not None:
+        return int(given), "given"
+    expected = n_incidents * math.pi * distance_m**2 / max(total_area_m2, 1.0)
+    rule = (
+        f"automatic: 2 x {expected:.1f} incidents expected within {distance_m:g} m "
+        "under an even spread over the wards, at least 5"
+    )
+    return max(5, math.ceil(2 * expected)), rule
+
+
+def run_clusters(theme_incidents, areas, *, distance_m, min_incidents, themes, log: StepLog):
+    """DBSCAN of each theme's incidents in the period.
+
+    Returns ``(labels_by_theme, clusters, chosen)``; ``chosen`` maps theme -> (min_incidents,
+    rule).
+    """
+    from snt_geo.linkage.clusters import MIN_HULL_RADIUS_M, cluster_incidents, summarise_clusters
+
+    labels_by_theme: dict[str, pd.Series] = {}
+    chosen: dict[str, tuple[int, str]] = {}
+    summaries = []
+    total_area_m2 = float(areas.geometry.area.sum())
+    for t, sub in theme_incidents.items():
+        sub = sub[~(sub.geometry.isna() | sub.geometry.is_empty)]
+        k, rule = choose_min_incidents(len(sub), total_area_m2, distance_m, min_incidents)
+        chosen[t] = (k, rule)
+        labels = cluster_incidents(sub, distance_m=distance_m, min_incidents=k)
+        labels_by_theme[t] = labels
+        n_clusters = int(labels.max() + 1) if len(labels) else 0
+        step = f"clusters: {t}"
+        log.add(step, "method", "DBSCAN (Ester et al. 1996)")
+        log.add(step, "distance_m", format_value(float(distance_m)))
+        log.add(step, "min_incidents", str(k))
+        log.add(step, "min_incidents_rule", rule)
+        log.add(step, "n_clusters", str(n_clusters))
+        log.add(step, "noise_incidents", str(int((labels < 0).sum())))
+        log.add(
+            step,
+            "hulls",
+            f"convex hulls (summarise_clusters), buffered to {MIN_HULL_RADIUS_M:g} m when thinner",
+        )
+        with warnings.catch_warnings():
+            # Incidents outside every ward are counted in the summary's `outside_wards`.
+            warnings.simplefilter("ignore", UserWarning)
+            summary = summarise_clusters(sub, labels, wards=areas)
+        summary = summary.assign(theme=t)
+        if "dominant_theme" not in summary.columns:
+            summary["dominant_theme"] = t
+        summaries.append(summary)
+        log.notes.append(
+            f"Clusters ({theme_label(t, themes)}): DBSCAN with radius {distance_m:g} m and "
+            f"at least {k} incidents ({rule}); {n_clusters} clusters."
+        )
+    return labels_by_theme, concat_by_theme(summaries, key="cluster"), chosen
+
+
+# --------------------------------------------------------------------------------------------
+# 5. cross-border hotspots
+
+
+def run_cross_border(hotspots, areas, log: StepLog) -> gpd.GeoDataFrame:
+    """Merged Gi* hot cells of every theme, with the wards and boroughs they straddle."""
+    from snt_geo.linkage.cross_border import flag_cross_border_hotspots
+
+    crosses = []
+    for t, cells in hotspots.items():
+        cb = flag_cross_border_hotspots(cells, areas).assign(theme=t)
+        crosses.append(cb)
+        log.record(f"cross-border: {t}", cb)
+        log.add_dict(f"cross-border: {t}", record_dict(cb))
+    log.notes.append(
+        "Cross-border hotspots: touching Gi* hot cells (90% or more) are merged into one hotspot "
+        "and shared between wards by area; a ward counts when it holds at least 5% of the "
+        "hotspot."
+    )
+    return concat_by_theme(crosses, key="hotspot")
+
+
+# --------------------------------------------------------------------------------------------
+# 6. shared priorities
+
+
+def run_shared(counted, areas, *, min_wards, statuses, log: StepLog):
+    """Themes held by at least ``min_wards`` wards of a borough, and blocks of touching wards."""
+    from snt_geo.linkage.shared_priorities import flag_shared_priorities
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        shared = flag_shared_priorities(counted, areas, min_wards=min_wards, statuses=statuses)
+    recorded = record_dict(shared)
+    log.record("shared priorities", shared)
+    log.add_dict(
+        "shared priorities", {k: v for k, v in recorded.items() if k != "unknown_ward_codes"}
+    )
+    log.add_warnings("shared priorities", caught)
+    log.notes.append(
+        f"Shared priorities: a theme held ({'/'.join(statuses)}) by at least {min_wards} wards "
+        "of a borough is flagged; groups are blocks of touching wards (queen adjacency, "
+        f"{recorded.get('snap_m', 1.0):g} m snapping tolerance)."
+    )
+    return shared
+
+
+# --------------------------------------------------------------------------------------------
+# 7. ASB-estate links
+
+
+def links_reason(estates, to_end, themes: ThemeTable) -> str | None:
+    """Why the links cannot run (no estates, or no ASB / street crime), or None."""
+    if estates is None:
+        return "no estates layer given"
+    has_asb = theme_mask(to_end, "asb", themes).any() if "asb" in themes.themes else False
+    has_street = (
+        theme_mask(to_end, "street_crime", themes).any()
+        if "street_crime" in themes.themes
+        else False
+    )
+    if not (has_asb and has_street):
+        return "the incidents hold no ASB or no street crime (robbery, theft from the person)"
+    return None
+
+
+def run_links(
+    to_end, place, months, end, *, near_m, link_m, permutations, alpha, themes, rng, log: StepLog
+):
+    """ASB near each estate linked to nearby street-crime clusters (every month to ``end``).
+
+    Returns ``(links, estates)``: one row per candidate link, and one row per estate given.
+    """
+    from snt_geo.linkage.links import link_asb_to_street_crime
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        links = link_asb_to_street_crime(
+            to_end,
+            place,
+            near_m=near_m,
+            link_m=link_m,
+            permutations=permutations,
+            alpha=alpha,
+            themes=themes,
+            rng=rng,
+        )
+    first = pd.Period(ordinal=int(months[months != _dates.NO_MONTH].min()), freq="M")
+    log.add("links", "incident_window", f"{first}..{end} (every month up to the period end)")
+    recorded = record_dict(links)
+    log.record("ASB-estate links", links)
+    log.add_dict("links", recorded)
+    log.add_warnings("links", caught)
+    log.notes.append(
+        f"ASB-estate links: ASB within {near_m:g} m of each estate; street crime (robbery, "
+        f"theft from the person) within {link_m:g} m of that ASB; co-location quotient "
+        f"(Leslie & Kronenfeld 2011) tested by {permutations} random relabellings, Holm "
+        f"correction across the estates tested, significant at {alpha:g}; street-crime "
+        "clusters are DBSCAN clusters of street crime "
+        f"({recorded.get('street_cluster_distance_m', 50):g} m, at least "
+        f"{recorded.get('street_cluster_min_incidents', 15)} incidents; numbered separately "
+        f"from the clusters above); months {first}..{end}. Significance is per estate, so all "
+        "candidate street-crime clusters of a significant estate share it."
+    )
+    return split_links(links)
+
+
+def split_links(result) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The links table and the per-estate table (indexed by ``estate``) of a links result."""
+    if hasattr(result, "links") and hasattr(result, "estates"):
+        return result.links, result.estates
+    estates = pd.DataFrame(list(result.attrs.get("estates", [])))
+    if "estate" in estates.columns:
+        estates = estates.set_index("estate")
+    return result, estates
+
+
+def working_estates(estates) -> gpd.GeoDataFrame | None:
+    """The estates in EPSG:27700 (None stays None)."""
+    if estates is None:
+        return None
+    return to_working_crs(estates, argument="estates", check_bounds=False)
