@@ -214,7 +214,7 @@ def find_exceptions(
         ``incidents``.
     theme_keys
         Theme keys to analyse (e.g. ``["burglary", "street_crime"]``). Default: every theme of
-        ``themes`` with at least one incident in the history.
+        ``themes`` (an alias once) with at least one incident in the history.
     themes
         Theme table (theme key -> crime types); default :data:`snt_geo.themes.DEFAULT_THEMES`.
     history_months
@@ -355,8 +355,8 @@ def _history(
 
 def _theme_keys(theme_keys: Sequence[str] | None, themes: ThemeTable) -> list[str]:
     known = list(themes.themes)
-    if theme_keys is None:
-        return known
+    if theme_keys is None:  # an alias names the same crime types as another key: test once
+        return [k for k in known if not themes.is_alias(k)]
     if isinstance(theme_keys, str):
         theme_keys = [theme_keys]
     unknown = [k for k in theme_keys if k not in known]
