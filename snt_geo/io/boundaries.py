@@ -8,6 +8,7 @@ polygons (boroughs, BCUs, LSOAs) can be used wherever wards are, given those col
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,12 +37,84 @@ def _find(columns: list[str], pattern: str, *, regex: bool) -> str | None:
     return None
 
 
-def _detect_layout(columns: list[str]) -> dict[str, str | None]:
+# Councils' own files: the code and name under their own headers (Lewisham's ward GeoPackage has
+# ons_code, name, WD22CD_proposed, WD22NM_proposed). Tried after the known layouts, in order.
+_LOOSE_CODE = (r"^WD\d\dCD", r"^ons_code$", r"^gss_code$", r"^ward_code$", r"^code$")
+_LOOSE_NAME = (r"^WD\d\dNM(?!W)", r"^ward_name$", r"^name$", r"^ward$")
+_GSS_WARD = re.compile(r"^[ENSW]05\d{6}$")
+
+
+def _detect_layout(columns: list[str], frame=None) -> dict[str, str | None]:
     for layout, regex in ((_GLA, False), (_ONS, True), (_PLAIN, False)):
         found = [_find(columns, p, regex=regex) for p in layout]
         if found[0] is not None:
             return dict(zip(_PLAIN, found, strict=True))
-    return dict.fromkeys(_PLAIN)
+    out: dict[str, str | None] = dict.fromkeys(_PLAIN)
+    for pattern in _LOOSE_CODE:
+        col = _find(columns, pattern, regex=True)
+        if col is not None and (frame is None or _holds_ward_codes(frame[col])):
+            out["ward_code"] = col
+            break
+    if out["ward_code"] is not None:
+        out["ward_name"] = next(
+            (c for p in _LOOSE_NAME if (c := _find(columns, p, regex=True)) is not None), None
+        )
+    return out
+
+
+def _holds_ward_codes(values) -> bool:
+    text = values.dropna().astype(str).str.strip()
+    return len(text) > 0 and bool(text.map(lambda v: bool(_GSS_WARD.match(v))).all())
+
+
+_VECTOR = (".shp", ".gpkg", ".geojson", ".json", ".gml", ".kml", ".fgb")
+
+
+def _open_source(path: Path, layer: str | None) -> tuple[str, str | None, str]:
+    """(what pyogrio opens, layer, display name) for a file as published.
+
+    A ``.zip`` is searched for vector files in any folder (metadata such as ``.xml`` is ignored);
+    a multi-layer file is read at its one polygon layer. Where there is no single choice, raise
+    listing what was found.
+    """
+    import pyogrio
+
+    source, name = str(path), path.name
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            members = [
+                m
+                for m in zf.namelist()
+                if m.lower().endswith(_VECTOR) and not m.startswith("__MACOSX/")
+            ]
+        if layer is not None and any(layer in (m, Path(m).name, Path(m).stem) for m in members):
+            members = [m for m in members if layer in (m, Path(m).name, Path(m).stem)]
+            layer = None
+        if len(members) != 1:
+            found = members or "no vector files (.shp, .gpkg, .geojson...)"
+            raise SchemaError(
+                f"`path` {path.name!r}: cannot choose the boundary file inside the zip; found "
+                f"{found}. Pass `layer=` with one of these file names."
+            )
+        source, name = f"/vsizip/{path}/{members[0]}", f"{path.name}!{members[0]}"
+    if layer is None:
+        try:
+            layers = pyogrio.list_layers(source)
+        except pyogrio.errors.DataSourceError as exc:
+            raise SchemaError(
+                f"`path` {name!r} is not a boundary file that can be read ({exc}). Pass a "
+                "shapefile (.shp or a .zip holding one), a GeoPackage or a GeoJSON."
+            ) from None
+        polygons = [str(n) for n, g in layers if g is None or "polygon" in str(g).lower()]
+        if len(layers) > 1:
+            if len(polygons) != 1:
+                listed = [f"{n} ({g})" for n, g in layers]
+                raise SchemaError(
+                    f"`path` {name!r} holds {len(layers)} layers and {len(polygons)} of them are "
+                    f"polygons: {listed}. Pass `layer=` with the ward layer."
+                )
+            layer = polygons[0]
+    return source, layer, name
 
 
 def read_wards(
@@ -58,14 +131,21 @@ def read_wards(
     Parameters
     ----------
     path
-        Anything pyogrio reads; a ``.zip`` holding a shapefile is read directly.
+        A boundary file as published: a shapefile, GeoPackage or GeoJSON, or a ``.zip`` as ONS
+        and councils publish them (the shapefile may sit in a folder inside, beside metadata such
+        as ``.xml``, which is ignored).
     code_column, name_column, borough_column, borough_name_column
         Source columns holding the ward code, ward name, borough (local authority) code and name.
         Default: recognised from the GLA layout (``GSS_CODE``, ``NAME``, ``LB_GSS_CD``,
-        ``BOROUGH``), the ONS layout (``WDyyCD``, ``WDyyNM``, ``LADyyCD``, ``LADyyNM``) or the
-        plain one (``ward_code``, ``ward_name``, ``borough_code``, ``borough_name``).
+        ``BOROUGH``), the ONS layout of any year (``WD22CD``, ``WD22NM``, ``LAD22CD``,
+        ``LAD22NM``), the plain one (``ward_code``, ``ward_name``, ``borough_code``,
+        ``borough_name``), else a council's own headers: a ``WDyyCD...``, ``ons_code`` or
+        ``gss_code`` column whose values are all GSS ward codes (``E05...``) and a ``WDyyNM...``
+        or ``name`` column (Lewisham's file; its borough columns are then NA).
     layer
-        Layer of a multi-layer source such as a GeoPackage.
+        Layer of a multi-layer source such as a GeoPackage; in a ``.zip`` holding several
+        boundary files, the member to read (its path, file name or stem). Default: the only
+        polygon layer, the only vector file in the zip; otherwise the error lists what was found.
 
     Returns
     -------
@@ -88,14 +168,15 @@ def read_wards(
             f"`path` {str(path)!r} does not exist: pass a ward boundary file (.shp, .zip, .gpkg, "
             ".geojson)."
         )
-    frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    source, layer, name = _open_source(path, layer)
+    frame = gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
     return wards_from_frame(
         frame,
         code_column=code_column,
         name_column=name_column,
         borough_column=borough_column,
         borough_name_column=borough_name_column,
-        source_name=path.name,
+        source_name=name,
         argument="path",
     )
 
@@ -115,7 +196,7 @@ def wards_from_frame(
     Parameters are those of :func:`read_wards`; ``frame`` must have a CRS.
     """
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    found = _detect_layout(columns)
+    found = _detect_layout(columns, frame)
     given = {
         "ward_code": code_column,
         "ward_name": name_column,

@@ -1,3 +1,7 @@
+import warnings
+import zipfile
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -121,3 +125,101 @@ def test_check_wards_lists_every_problem():
     ]
     ok = check_wards(frame.iloc[:1].to_crs(4326))
     assert ok.crs.to_epsg() == 27700
+
+
+WARDS_2022 = "london-wards-2022-camden-lewisham"
+
+
+@pytest.fixture(scope="module")
+def mps_2022(shared_data):
+    frame = pd.read_csv(
+        shared_data / "mps-ward-level-crime-2021-2023/ward_21_23.csv.gz",
+        usecols=["WardName", "WardCode", "LookUp_BoroughName"],
+    )
+    return frame.drop_duplicates("WardCode").set_index("WardCode")
+
+
+def test_ons_2022_zip_with_nested_folder_and_metadata(shared_data, mps_2022):
+    with pytest.warns(UserWarning, match="repaired geometries 1"):
+        wards = read_wards(shared_data / WARDS_2022 / "Wards_May_2022_UK_BFC_V2_Camden.zip")
+    assert len(wards) == 20
+    assert wards.crs.to_epsg() == 27700
+    assert set(wards["borough_code"]) == {"E09000007"}
+    assert set(wards["borough_name"]) == {"Camden"}
+    camden = mps_2022[mps_2022["LookUp_BoroughName"] == "Camden"]
+    assert sorted(wards.index) == sorted(camden.index)  # the 2022 codes the Met's data uses
+    assert (wards["ward_name"] == camden.loc[wards.index, "WardName"]).all()
+    assert "Holborn & Covent Garden" in set(wards["ward_name"])
+    report = read_report(wards)
+    member = "Wards_(May_2022)_UK_BFC_V2/WD_MAY_2022_UK_BFC_V2.shp"
+    assert report.files == {
+        f"Wards_May_2022_UK_BFC_V2_Camden.zip!{member}": {
+            "rows_read": 20,
+            "rows_kept": 20,
+            "null_geometry": 0,
+        }
+    }
+    assert abs(wards.area.sum() / 1e6 - 21.8) < 0.1
+
+
+def test_council_gpkg_with_its_own_headers(shared_data, mps_2022):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        wards = read_wards(shared_data / WARDS_2022 / "lbl_wd22_proposed.gpkg")
+    assert len(wards) == 19
+    lewisham = mps_2022[mps_2022["LookUp_BoroughName"] == "Lewisham"]
+    assert sorted(wards.index) == sorted(lewisham.index)
+    assert (wards["ward_name"] == lewisham.loc[wards.index, "WardName"]).all()
+    assert wards["borough_code"].isna().all()  # the file has no borough columns
+    assert (wards["ons_code"] == wards.index).all()  # source columns are kept
+
+
+def _zip(tmp_path, members):
+    path = tmp_path / "wards.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_zip_without_a_single_choice_lists_what_it_found(shared_data, tmp_path):
+    source = shared_data / WARDS_2022 / "Wards_May_2022_UK_BFC_V2_Camden.zip"
+    with zipfile.ZipFile(source) as zf:
+        parts = {Path(n).name: zf.read(n) for n in zf.namelist()}
+    shp = {k: v for k, v in parts.items() if k.startswith("WD_MAY")}
+    two = {f"a/{k}": v for k, v in shp.items()} | {f"b/{k}": v for k, v in shp.items()}
+    path = _zip(tmp_path, two)
+    with pytest.raises(
+        SchemaError,
+        match=r"cannot choose .*'a/WD_MAY_2022_UK_BFC_V2.shp', "
+        r"'b/WD_MAY_2022_UK_BFC_V2.shp'.*Pass `layer=`",
+    ):
+        read_wards(path)
+    with pytest.warns(UserWarning, match="repaired"):
+        wards = read_wards(path, layer="b/WD_MAY_2022_UK_BFC_V2.shp")
+    assert len(wards) == 20
+    empty = _zip(tmp_path, {"readme.txt": b"metadata only"})
+    with pytest.raises(SchemaError, match="no vector files"):
+        read_wards(empty)
+
+
+def test_gpkg_with_several_polygon_layers_lists_them(shared_data, tmp_path):
+    frame = gpd.read_file(shared_data / WARDS_2022 / "lbl_wd22_proposed.gpkg")
+    path = tmp_path / "two.gpkg"
+    frame.to_file(path, layer="wards_2022")
+    frame.to_file(path, layer="wards_draft")
+    frame.set_geometry(frame.centroid).to_file(path, layer="ward_centres")
+    with pytest.raises(SchemaError, match=r"3 layers and 2 of them are polygons.*wards_draft"):
+        read_wards(path)
+    assert len(read_wards(path, layer="wards_draft")) == 19
+    one_polygon = tmp_path / "one.gpkg"
+    frame.to_file(one_polygon, layer="wards_2022")
+    frame.set_geometry(frame.centroid).to_file(one_polygon, layer="ward_centres")
+    assert len(read_wards(one_polygon)) == 19  # the only polygon layer is chosen
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "wards.shp"
+    path.write_bytes(b"not a shapefile")
+    with pytest.raises(SchemaError, match="is not a boundary file that can be read"):
+        read_wards(path)
