@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from snt_geo._method import MethodRecord
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
 
@@ -45,8 +46,8 @@ _RECHECK_FRACTION = 1e-6
 _PAIRS_PER_CHUNK = 500_000
 
 
-@dataclass(frozen=True)
-class DensityMethod:
+@dataclass(frozen=True, repr=False)
+class DensityMethod(MethodRecord):
     """What a kernel density surface used (``frame.attrs["method"]``).
 
     Attributes
@@ -80,10 +81,6 @@ class DensityMethod:
     weight_column: str | None
     area: str
     grid: GridSpec
-
-    def to_dict(self) -> dict[str, object]:
-        """The fields as a plain dict."""
-        return asdict(self)
 
     def describe(self) -> str:
         """One sentence for a method note."""

@@ -14,16 +14,17 @@ from __future__ import annotations
 import html
 import warnings
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from snt_geo._method import MethodRecord
+from snt_geo._multitest import bh_adjust
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.grid import GridResult, GridSpec, _grid_for, _incident_xy
 from snt_geo.linkage.hotspots import (
-    _bh_adjust,
     _check_distance,
     _disc_half_widths,
     _disc_sum,
@@ -169,8 +170,8 @@ def _classify_histories(
     return codes
 
 
-@dataclass(frozen=True)
-class EmergingMethod:
+@dataclass(frozen=True, repr=False)
+class EmergingMethod(MethodRecord):
     """What :func:`emerging_hotspots` ran, for a method note.
 
     Attributes
@@ -207,10 +208,6 @@ class EmergingMethod:
     n_incidents_no_period: int
     area: str
     grid: GridSpec
-
-    def to_dict(self) -> dict[str, object]:
-        """The fields as a plain dict."""
-        return asdict(self)
 
     def describe(self) -> str:
         """One paragraph for a method note."""
@@ -457,7 +454,7 @@ def emerging_hotspots(
         n_bins,
     ).reshape(n_t, n_cells)
     p = _two_sided_p(z)
-    p_fdr = _bh_adjust(p.ravel()).reshape(n_t, n_cells)
+    p_fdr = bh_adjust(p.ravel()).reshape(n_t, n_cells)
     test = p_fdr if fdr else p
     significant = test <= alpha
     hot = (significant & (z > 0)).T

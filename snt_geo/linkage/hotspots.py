@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from snt_geo._method import MethodRecord
+from snt_geo._multitest import bh_adjust
 from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
 
 __all__ = ["find_hotspots", "hotspot_grid", "HotspotGrid", "HotspotMethod", "HOTSPOT_CLASSES"]
@@ -39,8 +41,8 @@ NEIGHBOUR_DISTANCE_CELLS = 1.5
 _LEVELS = (0.01, 0.05, 0.10)
 
 
-@dataclass(frozen=True)
-class HotspotMethod:
+@dataclass(frozen=True, repr=False)
+class HotspotMethod(MethodRecord):
     """What :func:`find_hotspots` ran, for a method note (``frame.attrs["method"]``).
 
     Attributes
@@ -85,10 +87,6 @@ class HotspotMethod:
     n_incidents_no_geometry: int
     area: str
     grid: GridSpec
-
-    def to_dict(self) -> dict[str, object]:
-        """The fields as a plain dict (the grid as a nested dict)."""
-        return asdict(self)
 
     def describe(self) -> str:
         """One paragraph for a method note."""
@@ -179,24 +177,6 @@ def _gi_star_z(
 
 def _two_sided_p(z: np.ndarray) -> np.ndarray:
     return 2.0 * stats.norm.sf(np.abs(z))
-
-
-def _bh_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values over the finite entries (NaN stays NaN)."""
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    m = int(ok.sum())
-    if m == 0:
-        return out
-    pv = p[ok]
-    # The order among tied p-values does not change the adjusted values, so any sort will do.
-    order = np.argsort(pv)
-    ranked = pv[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(ranked, 1.0)
-    out[ok] = adjusted
-    return out
 
 
 def _classify(z: np.ndarray, p_for_test: np.ndarray, alpha: float) -> pd.Categorical:
@@ -443,7 +423,7 @@ def _gi_star_grid(
     n = int(mask.sum())
     z = _gi_star_z(y.astype("float64"), neighbour_sum.astype("float64"), cardinality, n)
     p = _two_sided_p(z)
-    p_fdr = _bh_adjust(p)
+    p_fdr = bh_adjust(p)
     classes = _classify(z, p_fdr if fdr else p, alpha)
 
     n_missing = int((~has_point).sum())
