@@ -14,7 +14,13 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 from sklearn.metrics import adjusted_rand_score
 
 from snt_geo.errors import CRSError, SchemaError
-from snt_geo.linkage.clusters import CLUSTER_COLUMNS, cluster_incidents, summarise_clusters
+from snt_geo.linkage.clusters import (
+    CLUSTER_COLUMNS,
+    ClusterMethod,
+    ClusterSummaryMethod,
+    cluster_incidents,
+    summarise_clusters,
+)
 from snt_geo.themes import DEFAULT_THEMES
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
@@ -70,7 +76,7 @@ def test_dbscan_equals_sklearn_on_met_burglary(burglary, distance_m, min_inciden
     assert adjusted_rand_score(labels, expected) == 1.0
     assert np.array_equal(labels.to_numpy() == -1, expected == -1)  # same noise set
     assert np.array_equal(labels.to_numpy(), expected)  # same numbers, too
-    assert labels.attrs["incidents_per_location"] == pytest.approx(
+    assert labels.attrs["method"].incidents_per_location == pytest.approx(
         len(burglary) / len(np.unique(_xy(burglary), axis=0))
     )
 
@@ -149,7 +155,7 @@ def test_stacked_duplicates_form_a_cluster_and_index_is_kept():
     labels = cluster_incidents(frame, distance_m=10, min_incidents=5)
     assert labels.index.equals(frame.index)
     assert labels.tolist() == [0] * 5 + [-1] * 4
-    assert labels.attrs["n_locations"] == 2
+    assert labels.attrs["method"].n_locations == 2
 
 
 def test_no_crs_raises():
@@ -164,7 +170,7 @@ def test_no_crs_raises():
         ({"distance_m": -5}, "`distance_m` must be a positive number of metres; got -5"),
         ({"min_incidents": 0}, "`min_incidents` must be a positive whole number"),
         ({"min_incidents": 2.5}, "`min_incidents` must be a positive whole number"),
-        ({"method": "kmeans"}, "`method` must be one of"),
+        ({"method": "kmeans"}, "`method` must be 'dbscan' or 'hdbscan'; got 'kmeans'"),
         ({"window_months": 0}, "`window_months` must be"),
         ({"method": "hdbscan", "window_months": 2}, "`window_months` applies to"),
         ({"method": "hdbscan"}, "`distance_m` is not used"),
@@ -197,7 +203,7 @@ def test_space_time_splits_by_month():
     assert cluster_incidents(frame, distance_m=50, min_incidents=5).nunique() == 1
     st = cluster_incidents(frame, distance_m=50, min_incidents=5, window_months=1)
     assert st.tolist() == [0] * 5 + [1] * 5
-    assert st.attrs["time_basis"] == "month"
+    assert st.attrs["method"].time_basis == "month"
     # A five-month window joins them again (January and June are 5 months apart).
     assert cluster_incidents(frame, distance_m=50, min_incidents=5, window_months=5).nunique() == 1
 
@@ -228,7 +234,7 @@ def test_space_time_uses_exact_dates_when_present():
     labels = cluster_incidents(frame, distance_m=10, min_incidents=6, window_months=1)
     # 30 days apart <= 30.44 days: joined; 38 days to 10 March: not.
     assert labels.tolist() == [0] * 6 + [-1] * 3
-    assert labels.attrs["time_basis"] == "date"
+    assert labels.attrs["method"].time_basis == "date"
 
 
 def test_space_time_equals_sklearn_on_precomputed_space_time_metric(burglary):
@@ -416,3 +422,19 @@ def test_summary_rejects_misaligned_labels():
         summarise_clusters(frame, pd.Series([0, 0], name="cluster"))
     with pytest.raises(ValueError, match="not indexed like `incidents`"):
         summarise_clusters(frame, pd.Series([0, 0, 0], index=[5, 6, 7], name="cluster"))
+
+
+def test_method_records_describe_what_ran():
+    frame = _points([[530_000.0, 180_000.0]] * 6 + [[531_000.0, 180_000.0]], months=["2019-01"] * 7)
+    labels = cluster_incidents(frame, distance_m=100, min_incidents=5)
+    method = labels.attrs["method"]
+    assert isinstance(method, ClusterMethod)
+    assert (method.n_clusters, method.n_noise, method.n_locations) == (1, 1, 2)
+    assert method.to_dict()["distance_m"] == 100.0
+    assert method.describe().startswith(
+        "DBSCAN (Ester et al. 1996): clusters of at least 5 incidents within 100 m"
+    )
+    summary = summarise_clusters(frame, labels)
+    record = summary.attrs["method"]
+    assert isinstance(record, ClusterSummaryMethod) and record.clustering == method
+    assert "convex hull" in record.describe()
