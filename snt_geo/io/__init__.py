@@ -12,6 +12,7 @@ from snt_geo.io.demographics import (
 from snt_geo.io.estates import estates_from_frame, read_estates
 from snt_geo.io.police_uk import INCIDENT_COLUMNS, incidents_from_frame, read_police_uk
 from snt_geo.io.police_uk_api import API_COLUMNS, read_police_uk_api
+from snt_geo.io.stop_search import STOP_SEARCH_COLUMNS, read_stop_and_search
 
 __all__ = [
     "API_COLUMNS",
@@ -19,6 +20,7 @@ __all__ = [
     "INCIDENT_COLUMNS",
     "WARD_COLUMNS",
     "ReadReport",
+    "STOP_SEARCH_COLUMNS",
     "apportion_lsoa_population",
     "check_wards",
     "demographics_from_frame",
@@ -30,6 +32,7 @@ __all__ = [
     "read_police_uk",
     "read_police_uk_api",
     "read_report",
+    "read_stop_and_search",
     "read_wards",
     "wards_from_frame",
 ]
