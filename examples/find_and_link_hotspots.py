@@ -12,12 +12,13 @@ import warnings
 
 import pandas as pd
 
-from snt_geo.datasets import load_sample
-from snt_geo.linkage.clusters import cluster_incidents
-from snt_geo.linkage.cross_border import flag_cross_border_hotspots
-from snt_geo.linkage.hotspots import find_hotspots
-from snt_geo.linkage.links import link_asb_to_street_crime
-from snt_geo.themes import DEFAULT_THEMES
+from snt_geo import DEFAULT_THEMES, load_sample, method_of
+from snt_geo.linkage import (
+    cluster_incidents,
+    find_hotspots,
+    flag_cross_border_hotspots,
+    link_asb_to_street_crime,
+)
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)
@@ -40,7 +41,7 @@ with warnings.catch_warnings(record=True) as caught:
     cells = find_hotspots(street, area=wards, cell_size_m=50)
 for w in caught:
     print("warning:", w.message)
-print(cells.attrs["method"].describe())
+print(method_of(cells).describe())
 print(cells["hotspot_class"].value_counts())
 
 # %% [markdown]
@@ -48,7 +49,7 @@ print(cells["hotspot_class"].value_counts())
 
 # %%
 labels = cluster_incidents(street, distance_m=100, min_incidents=20)
-print(labels.attrs)
+print(method_of(labels).describe())
 print(labels[labels >= 0].value_counts().head())
 
 # %% [markdown]
@@ -61,18 +62,17 @@ for text in cross.loc[cross["cross_ward"], "explanation"]:
     print("-", text)
 
 # %% [markdown]
-# ## ASB near the estates -> street-crime hotspots
+# ## ASB near the estates -> street-crime clusters
 #
 # Every crime type is passed (the background of the co-location test); 199 relabellings keep
 # the example quick (use 999 for a briefing).
 
 # %%
-links = link_asb_to_street_crime(
+result = link_asb_to_street_crime(
     incidents, sample.estates, near_m=100, link_m=400, permutations=199, rng=2024
 )
-print(
-    pd.DataFrame(links.attrs["estates"])[["estate", "asb_count_near", "p_adjusted", "significant"]]
-)
-best = links.sort_values("hotspot_weight_share", ascending=False).drop_duplicates("estate")
+print(result.estates[["asb_count_near", "p_adjusted", "significant"]])
+links = result.links
+best = links.sort_values("street_cluster_weight_share", ascending=False).drop_duplicates("estate")
 for text in best["explanation"]:
     print("-", text)

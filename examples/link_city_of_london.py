@@ -9,7 +9,7 @@
 # 1. Which priorities do several wards share, and do the wards holding them form one block?
 # 2. Which street-crime hotspots straddle a ward or borough boundary?
 # 3. Is ASB around the estates linked to nearby street-crime (robbery, theft from the person)
-#    hotspots?
+#    clusters?
 #
 # Contains public sector information licensed under the Open Government Licence v3.0.
 # Contains OS data (c) Crown copyright and database right.
@@ -17,12 +17,15 @@
 # %%
 import pandas as pd
 
-from snt_geo.datasets import load_sample
-from snt_geo.linkage.clusters import cluster_incidents, summarise_clusters
-from snt_geo.linkage.cross_border import flag_cross_border_hotspots
-from snt_geo.linkage.hotspots import find_hotspots
-from snt_geo.linkage.links import link_asb_to_street_crime
-from snt_geo.linkage.shared_priorities import flag_shared_priorities
+from snt_geo import load_sample, method_of
+from snt_geo.linkage import (
+    cluster_incidents,
+    find_hotspots,
+    flag_cross_border_hotspots,
+    flag_shared_priorities,
+    link_asb_to_street_crime,
+    summarise_clusters,
+)
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)
@@ -41,7 +44,7 @@ print(estates[["name"]])
 
 # %%
 shared = flag_shared_priorities(sample.priorities, wards, min_wards=3)
-print(shared.parameters)
+print(shared.method.describe())
 print(shared.flagged[["theme", "n_wards", "share_of_wards", "n_groups", "largest_group_wards"]])
 print(shared.groups.drop(columns="geometry").sort_values("n_wards", ascending=False).head(8))
 
@@ -58,7 +61,7 @@ street = incidents[incidents["crime_type"].isin(["Robbery", "Theft from the pers
 cells = find_hotspots(street, area=wards, cell_size_m=50)
 by_area = flag_cross_border_hotspots(cells, wards)
 by_incidents = flag_cross_border_hotspots(cells, wards, incidents=street)
-print(by_area.attrs["parameters"])
+print(method_of(by_area).describe())
 summary = by_area[["n_cells", "hotspot_class", "n_wards", "cross_ward"]].join(
     by_incidents[["incident_count", "n_wards", "cross_ward"]].add_suffix("_by_incidents")
 )
@@ -74,28 +77,29 @@ for text in by_area.loc[by_area["cross_ward"], "explanation"]:
 labels = cluster_incidents(street, method="dbscan", distance_m=50, min_incidents=15)
 clusters = summarise_clusters(street, labels, wards=wards)
 cluster_flags = flag_cross_border_hotspots(clusters, wards, incidents=street, labels=labels)
-print(cluster_flags.attrs["parameters"])
+print(method_of(cluster_flags).describe())
 crossing = cluster_flags[cluster_flags["cross_ward"]].sort_values("incident_count", ascending=False)
 for text in crossing["explanation"].head(5):
     print("-", text)
 
 # %% [markdown]
-# ## 3. ASB around the estates -> street-crime hotspots
+# ## 3. ASB around the estates -> street-crime clusters
 #
 # All incident types are passed: the crimes that are neither ASB near an estate nor street crime
 # are the background that says where incidents happen at all. police.uk publishes no ages, so
 # all ASB is used and the explanations say so.
 
 # %%
-links = link_asb_to_street_crime(incidents, estates, near_m=100, link_m=400, rng=2024)
-print({k: v for k, v in links.attrs["parameters"].items() if k != "months"})
-print(pd.DataFrame(links.attrs["estates"]))
+result = link_asb_to_street_crime(incidents, estates, near_m=100, link_m=400, rng=2024)
+print(result.method.describe())
+print(result.estates)
+links = result.links
 print(
     links[
         [
             "estate",
-            "hotspot",
-            "hotspot_incidents",
+            "street_cluster",
+            "street_cluster_incidents",
             "distance_m",
             "colocation_quotient",
             "p_adjusted",
@@ -110,9 +114,10 @@ for text in links["explanation"]:
 
 # %% [markdown]
 # Reading the result: a link is significant for the *estate* (its ASB sits where street crime is
-# over-represented, after Holm correction across the estates tested); each candidate hotspot row
-# carries that result, and `hotspot_weight_share` says how much of the nearby street crime each
-# hotspot holds. The constructed estates are approximate: treat this as a demonstration.
+# over-represented, after Holm correction across the estates tested); each candidate
+# street-crime cluster row carries that result, and `street_cluster_weight_share` says how much of
+# the nearby street crime each cluster holds. The constructed estates are approximate: treat this
+# as a demonstration.
 #
 # ### The same question on ASB, robbery and theft from the person only
 #
@@ -124,8 +129,4 @@ three = incidents[
     incidents["crime_type"].isin(["Anti-social behaviour", "Robbery", "Theft from the person"])
 ]
 links3 = link_asb_to_street_crime(three, estates, near_m=100, link_m=400, rng=2024)
-print(
-    pd.DataFrame(links3.attrs["estates"])[
-        ["estate", "asb_count_near", "colocation_quotient", "p_adjusted", "significant"]
-    ]
-)
+print(links3.estates[["asb_count_near", "colocation_quotient", "p_adjusted", "significant"]])

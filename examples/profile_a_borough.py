@@ -14,10 +14,14 @@
 # %%
 import pandas as pd
 
-from snt_geo.datasets import load_sample
-from snt_geo.profile.priorities import suggest_priorities
-from snt_geo.profile.profile import profile_info, profile_locations, ward_profile
-from snt_geo.profile.rollup import borough_summary
+from snt_geo import load_sample
+from snt_geo.profile import (
+    borough_summary,
+    profile_info,
+    profile_locations,
+    suggest_priorities,
+    ward_profile,
+)
 
 pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)

@@ -7,8 +7,9 @@ and the briefing page).
 
 ``snt_geo.tasking_assessment`` and ``snt_geo.TaskingAssessment`` come from
 :mod:`snt_geo.tasking`; ``snt_geo.tasking_briefing``, ``snt_geo.render_briefing`` and
-``snt_geo.Briefing`` from :mod:`snt_geo.maps`. They load on first use, so that ``import snt_geo``
-does not import folium.
+``snt_geo.Briefing`` from :mod:`snt_geo.maps`; ``snt_geo.load_sample`` (the bundled City of London
+sample) from :mod:`snt_geo.datasets`. They load on first use, so that ``import snt_geo`` does not
+import folium.
 """
 
 from __future__ import annotations
@@ -16,18 +17,22 @@ from __future__ import annotations
 from snt_geo._method import concat_results, method_of
 from snt_geo.crs import WORKING_CRS
 from snt_geo.errors import CRSError, SchemaError, SntGeoError
+from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DEFAULT_THEMES",
     "WORKING_CRS",
     "Briefing",
     "CRSError",
     "SchemaError",
     "SntGeoError",
     "TaskingAssessment",
+    "ThemeTable",
     "__version__",
     "concat_results",
+    "load_sample",
     "method_of",
     "render_briefing",
     "tasking_assessment",
@@ -40,6 +45,7 @@ _LAZY = {
     "Briefing": "snt_geo.maps.briefing",
     "tasking_assessment": "snt_geo.tasking",
     "TaskingAssessment": "snt_geo.tasking",
+    "load_sample": "snt_geo.datasets",
 }
 
 

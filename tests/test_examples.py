@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -33,3 +34,48 @@ def test_example_runs(script, tmp_path):
     assert "Traceback" not in run.stderr
     text = script.read_text(encoding="utf-8")
     assert "# %%" in text and "Open Government Licence v3.0" in text
+
+
+#: The namespaces users import from; everything else under snt_geo is an implementation detail.
+PUBLIC = {
+    "snt_geo",
+    "snt_geo.io",
+    "snt_geo.profile",
+    "snt_geo.linkage",
+    "snt_geo.tasking",
+    "snt_geo.maps",
+}
+
+
+def snt_geo_imports(code: str) -> list[tuple[str, str]]:
+    """(module, name) of every import from snt_geo in ``code`` (name "" for ``import x``)."""
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found += [(a.name, "") for a in node.names if a.name.split(".")[0] == "snt_geo"]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "snt_geo":
+            found += [(node.module, a.name) for a in node.names]
+    return found
+
+
+def non_public(code: str) -> list[str]:
+    return [
+        f"{module}.{name}".rstrip(".")
+        for module, name in snt_geo_imports(code)
+        if module not in PUBLIC or name.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_imports_only_public_namespaces(script):
+    code = script.read_text(encoding="utf-8")
+    assert snt_geo_imports(code), f"{script.name} imports nothing from snt_geo"
+    assert non_public(code) == []
+
+
+def test_public_import_check_can_fail():
+    assert non_public("from snt_geo.linkage.links import Links\nimport snt_geo.maps.layers") == [
+        "snt_geo.linkage.links.Links",
+        "snt_geo.maps.layers",
+    ]
+    assert non_public("from snt_geo import _format") == ["snt_geo._format"]

@@ -22,6 +22,16 @@ def test_readme_python_example_runs(shared_data, tmp_path, monkeypatch):
     assert namespace["labels"].index.equals(namespace["incidents"].index)
 
 
+def test_readme_python_examples_import_only_public_namespaces():
+    from tests.test_examples import non_public, snt_geo_imports
+
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert blocks
+    for code in blocks:
+        assert snt_geo_imports(code)
+        assert non_public(code) == []
+
+
 def test_readme_quick_start_commands_are_the_ci_commands():
     text = README.read_text()
     quick = re.search(r"## Quick start.*?```bash\n(.*?)```", text, re.S).group(1)
