@@ -21,6 +21,12 @@ from snt_geo.profile.profile import (
     ward_profile,
 )
 from snt_geo.profile.rollup import TOTAL, borough_summary, monthly_report
+from snt_geo.profile.stop_search import (
+    StopSearchMethod,
+    describe_stop_search,
+    stop_search_monthly,
+    stop_search_profile,
+)
 from snt_geo.profile.trends import percent_change, poisson_change_test
 
 __all__ = [
@@ -31,8 +37,10 @@ __all__ = [
     "SUGGESTION_COLUMNS",
     "TOTAL",
     "ProfileInfo",
+    "StopSearchMethod",
     "assign_wards",
     "borough_summary",
+    "describe_stop_search",
     "monthly_report",
     "match_register",
     "percent_change",
@@ -41,6 +49,8 @@ __all__ = [
     "profile_locations",
     "profile_monthly",
     "read_priorities",
+    "stop_search_monthly",
+    "stop_search_profile",
     "suggest_priorities",
     "theme_columns",
     "validate_priorities",
