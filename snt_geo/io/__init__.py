@@ -9,12 +9,22 @@ from snt_geo.io.demographics import (
     read_demographics,
     read_lsoa_population,
 )
+from snt_geo.io.deprivation import (
+    DEPRIVATION_DOMAINS,
+    DeprivationMethod,
+    apportion_deprivation,
+    read_deprivation,
+)
 from snt_geo.io.estates import estates_from_frame, read_estates
 from snt_geo.io.police_uk import INCIDENT_COLUMNS, incidents_from_frame, read_police_uk
 from snt_geo.io.police_uk_api import API_COLUMNS, read_police_uk_api
 from snt_geo.io.stop_search import STOP_SEARCH_COLUMNS, read_stop_and_search
 
 __all__ = [
+    "DEPRIVATION_DOMAINS",
+    "DeprivationMethod",
+    "apportion_deprivation",
+    "read_deprivation",
     "API_COLUMNS",
     "DEMOGRAPHIC_COUNTS",
     "INCIDENT_COLUMNS",

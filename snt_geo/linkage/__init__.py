@@ -50,13 +50,35 @@ from snt_geo.linkage.near_repeat import (
     KnoxResult,
     knox_test,
 )
+from snt_geo.linkage.risk_terrain import (
+    RISK_OPERATIONS,
+    RiskTerrain,
+    RiskTerrainMethod,
+    link_places_to_crime,
+)
+from snt_geo.linkage.scale import HotspotScale, ScaleMethod, choose_hotspot_scale
 from snt_geo.linkage.shared_priorities import (
     SharedPriorities,
     flag_shared_priorities,
     ward_adjacency,
 )
+from snt_geo.linkage.ward_clusters import (
+    WARD_CLUSTER_CLASSES,
+    WardClusterMethod,
+    find_ward_clusters,
+)
 
 __all__ = [
+    "HotspotScale",
+    "RISK_OPERATIONS",
+    "RiskTerrain",
+    "RiskTerrainMethod",
+    "ScaleMethod",
+    "WARD_CLUSTER_CLASSES",
+    "WardClusterMethod",
+    "choose_hotspot_scale",
+    "find_ward_clusters",
+    "link_places_to_crime",
     "CLUSTER_COLUMNS",
     "CROSS_BORDER_COLUMNS",
     "DensityGrid",
