@@ -13,7 +13,8 @@ from snt_geo.profile.priorities import (
 )
 from snt_geo.profile.profile import (
     BASELINES,
-    ProfileInfo,
+    ProfileMethod,
+    WardProfile,
     profile_info,
     profile_locations,
     profile_monthly,
@@ -21,6 +22,11 @@ from snt_geo.profile.profile import (
     ward_profile,
 )
 from snt_geo.profile.rollup import TOTAL, borough_summary, monthly_report
+from snt_geo.profile.smoothing import (
+    SMOOTHED_RATE_COLUMNS,
+    RateSmoothingMethod,
+    smooth_ward_rates,
+)
 from snt_geo.profile.stop_search import (
     StopSearchMethod,
     describe_stop_search,
@@ -31,12 +37,15 @@ from snt_geo.profile.trends import percent_change, poisson_change_test
 
 __all__ = [
     "BASELINES",
+    "RateSmoothingMethod",
+    "SMOOTHED_RATE_COLUMNS",
+    "smooth_ward_rates",
     "PRIORITY_COLUMNS",
     "PRIORITY_STATUSES",
     "REGISTER_MATCH_COLUMNS",
     "SUGGESTION_COLUMNS",
     "TOTAL",
-    "ProfileInfo",
+    "ProfileMethod",
     "StopSearchMethod",
     "assign_wards",
     "borough_summary",
@@ -54,5 +63,6 @@ __all__ = [
     "suggest_priorities",
     "theme_columns",
     "validate_priorities",
+    "WardProfile",
     "ward_profile",
 ]

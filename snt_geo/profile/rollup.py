@@ -1,7 +1,8 @@
 """Roll ward profiles up to boroughs (BCUs) and London, and the monthly performance table.
 
-Both functions take the GeoDataFrame :func:`snt_geo.profile.profile.ward_profile` returns and read
-the period, baselines and monthly series it carries (``attrs["profile"]``).
+Both functions take the :class:`~snt_geo.profile.profile.WardProfile` that
+:func:`~snt_geo.profile.profile.ward_profile` returns (``borough_summary`` also takes its ``wards``
+frame, or a subset of its rows) and read the period, baselines and monthly series from it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from snt_geo.profile.profile import profile_info, profile_monthly
+from snt_geo.profile.profile import WardProfile, profile_info, profile_monthly
 from snt_geo.profile.trends import percent_change, poisson_change_test
 
 __all__ = ["TOTAL", "borough_summary", "monthly_report"]
@@ -26,14 +27,15 @@ def _population(profile: pd.DataFrame, groups: pd.Series) -> pd.Series:
     return total.where(~incomplete)
 
 
-def borough_summary(profile: pd.DataFrame) -> pd.DataFrame:
+def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
     """The profile measures rolled up per borough (BCU) and for all wards.
 
     Parameters
     ----------
     profile
-        The output of :func:`~snt_geo.profile.profile.ward_profile` (or a subset of its rows,
-        e.g. one BCU's wards), still carrying ``attrs["profile"]``.
+        The :class:`~snt_geo.profile.profile.WardProfile` from
+        :func:`~snt_geo.profile.profile.ward_profile`, or its ``wards`` frame (or a subset of
+        its rows, e.g. one BCU's wards), still carrying ``attrs["method"]``.
 
     Returns
     -------
@@ -56,6 +58,8 @@ def borough_summary(profile: pd.DataFrame) -> pd.DataFrame:
     conditional binomial test). ``t_small_number`` uses the profile's ``min_count``.
     """
     info = profile_info(profile)
+    if isinstance(profile, WardProfile):
+        profile = profile.wards
     groups = profile["borough_code"].astype("string")
     names = profile["borough_name"].astype("string").groupby(groups, dropna=False).first()
     order = pd.Index(groups.drop_duplicates().to_list(), dtype="string", name="borough_code")
@@ -111,13 +115,15 @@ def borough_summary(profile: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def monthly_report(profile: pd.DataFrame) -> pd.DataFrame:
+def monthly_report(profile: WardProfile) -> pd.DataFrame:
     """Tidy monthly counts per ward, per borough and for all wards: the monthly performance table.
 
     Parameters
     ----------
     profile
-        The output of :func:`~snt_geo.profile.profile.ward_profile` (or a subset of its rows).
+        The :class:`~snt_geo.profile.profile.WardProfile` from
+        :func:`~snt_geo.profile.profile.ward_profile` (``profile.select(ward_codes)`` for a
+        subset of its wards).
 
     Returns
     -------
@@ -146,6 +152,7 @@ def monthly_report(profile: pd.DataFrame) -> pd.DataFrame:
     """
     info = profile_info(profile)
     monthly = profile_monthly(profile)
+    profile = profile.wards
     wards = profile[["ward_name", "borough_code", "borough_name", "population"]].copy()
     wards.loc[profile["population"] < info.min_population, "population"] = np.nan
     wards.index = wards.index.astype("string")

@@ -8,11 +8,13 @@ import pytest
 import shapely
 from scipy import stats
 
-from snt_geo.errors import CRSError, SchemaError
+from snt_geo.errors import CRSError, SchemaError, SntGeoError
 from snt_geo.io import incidents_from_frame, read_police_uk, read_wards
 from snt_geo.io.demographics import read_demographics
 from snt_geo.profile.assignment import assign_wards
 from snt_geo.profile.profile import (
+    ProfileMethod,
+    WardProfile,
     profile_info,
     profile_locations,
     profile_monthly,
@@ -93,34 +95,34 @@ def test_grid_known_answers(grid, grid_incidents, population):
     prof = ward_profile(
         grid, grid_incidents, demographics=population, period=("2024-01", "2024-03")
     )
-    assert list(prof.index) == list(grid.index)
-    assert prof.index.name == "ward_code"
-    assert prof.crs.to_epsg() == 27700
-    assert prof.loc["W00", "street_crime_count"] == 3
-    assert prof.loc["W00", "robbery_count"] == 3
-    assert prof.loc["W11", "street_crime_count"] == 2
-    assert prof.loc["W11", "theft_from_the_person_count"] == 2
-    assert prof.loc["W11", "acquisitive_count"] == 3
-    assert prof.loc["W02", "asb_count"] == 4
-    assert prof.loc["W00", "incident_count"] == 4
-    assert prof["incident_count"].sum() == 11
+    assert list(prof.wards.index) == list(grid.index)
+    assert prof.wards.index.name == "ward_code"
+    assert prof.wards.crs.to_epsg() == 27700
+    assert prof.wards.loc["W00", "street_crime_count"] == 3
+    assert prof.wards.loc["W00", "robbery_count"] == 3
+    assert prof.wards.loc["W11", "street_crime_count"] == 2
+    assert prof.wards.loc["W11", "theft_from_the_person_count"] == 2
+    assert prof.wards.loc["W11", "acquisitive_count"] == 3
+    assert prof.wards.loc["W02", "asb_count"] == 4
+    assert prof.wards.loc["W00", "incident_count"] == 4
+    assert prof.wards["incident_count"].sum() == 11
     # Rates: per 1,000 residents; W22 has 500 < min_population.
-    assert prof.loc["W00", "robbery_rate_per_1000"] == pytest.approx(3 / 2000 * 1000)
-    assert np.isnan(prof.loc["W22", "asb_rate_per_1000"])
-    assert prof.loc["W22", "population_flag"] == "below_min_population"
-    assert pd.isna(prof.loc["W00", "population_flag"])
-    assert prof.loc["W00", "pct_social_rented"] == 0.0
+    assert prof.wards.loc["W00", "robbery_rate_per_1000"] == pytest.approx(3 / 2000 * 1000)
+    assert np.isnan(prof.wards.loc["W22", "asb_rate_per_1000"])
+    assert prof.wards.loc["W22", "population_flag"] == "below_min_population"
+    assert pd.isna(prof.wards.loc["W00", "population_flag"])
+    assert prof.wards.loc["W00", "pct_social_rented"] == 0.0
     # LQ by hand: W00 ASB share 1/4; all wards 5/11; borough B1 (W00, W01, W10, W11, W20, W21)
     # has 1 ASB in 7 incidents.
-    assert prof.loc["W00", "asb_lq"] == pytest.approx((1 / 4) / (5 / 11))
-    assert prof.loc["W00", "asb_lq_borough"] == pytest.approx((1 / 4) / (1 / 7))
-    assert prof.loc["W02", "asb_lq_borough"] == pytest.approx(1.0)  # B2 is all ASB in W02
-    assert np.isnan(prof.loc["W01", "asb_lq"])  # no incidents at all
+    assert prof.wards.loc["W00", "asb_lq"] == pytest.approx((1 / 4) / (5 / 11))
+    assert prof.wards.loc["W00", "asb_lq_borough"] == pytest.approx((1 / 4) / (1 / 7))
+    assert prof.wards.loc["W02", "asb_lq_borough"] == pytest.approx(1.0)  # B2 is all ASB in W02
+    assert np.isnan(prof.wards.loc["W01", "asb_lq"])  # no incidents at all
     # Rank within borough by rate (1 = highest).
-    assert prof.loc["W00", "asb_rank_borough"] == 1
-    assert prof.loc["W02", "asb_rank_borough"] == 1
-    assert prof.loc["W12", "asb_rank_borough"] == 2
-    assert pd.isna(prof.loc["W22", "asb_rank_borough"])  # no rate
+    assert prof.wards.loc["W00", "asb_rank_borough"] == 1
+    assert prof.wards.loc["W02", "asb_rank_borough"] == 1
+    assert prof.wards.loc["W12", "asb_rank_borough"] == 2
+    assert pd.isna(prof.wards.loc["W22", "asb_rank_borough"])  # no rate
     # Themes present only; in the order of the theme table (composites first).
     info = profile_info(prof)
     assert info.themes == (
@@ -132,7 +134,7 @@ def test_grid_known_answers(grid, grid_incidents, population):
         "robbery",
         "theft_from_the_person",
     )
-    assert "drugs_count" not in prof.columns
+    assert "drugs_count" not in prof.wards.columns
     assert info.period_rule == "given"
 
 
@@ -152,7 +154,7 @@ def test_columns_in_documented_order(grid, grid_incidents, population):
     ]
     for key in info.themes:
         expected += theme_columns(key)
-    assert list(prof.columns) == [*expected, "geometry"]
+    assert list(prof.wards.columns) == [*expected, "geometry"]
 
 
 def test_monthly_series_and_key_locations(grid, grid_incidents):
@@ -163,7 +165,9 @@ def test_monthly_series_and_key_locations(grid, grid_incidents):
     assert len(monthly) == 9 * len(profile_info(prof).themes) * 3
     sums = monthly.groupby(["ward_code", "theme"], observed=True)["count"].sum()
     for key in profile_info(prof).themes:
-        assert (sums.xs(key, level="theme").reindex(prof.index) == prof[f"{key}_count"]).all()
+        assert (
+            sums.xs(key, level="theme").reindex(prof.wards.index) == prof.wards[f"{key}_count"]
+        ).all()
     w11 = monthly[(monthly.ward_code == "W11") & (monthly.theme == "street_crime")]
     assert w11.set_index("month")["count"].astype(int).to_dict() == {
         pd.Period("2024-01", "M"): 0,
@@ -194,11 +198,11 @@ def test_boundary_point_counted_once_for_first_ward(grid):
     rows = [(530100, 180050, "2024-01", "Robbery"), (530100, 180100, "2024-01", "Robbery")]
     inc = _incidents(rows)
     prof = ward_profile(grid, inc, period="2024-01")
-    assert prof["robbery_count"].sum() == 2
-    assert prof.loc["W00", "robbery_count"] == 2
+    assert prof.wards["robbery_count"].sum() == 2
+    assert prof.wards.loc["W00", "robbery_count"] == 2
     reordered = ward_profile(grid.iloc[::-1], inc, period="2024-01")
-    assert reordered.loc["W11", "robbery_count"] == 1  # corner: W11 now first
-    assert reordered.loc["W01", "robbery_count"] == 1  # edge: W01 before W00
+    assert reordered.wards.loc["W11", "robbery_count"] == 1  # corner: W11 now first
+    assert reordered.wards.loc["W01", "robbery_count"] == 1  # edge: W01 before W00
 
 
 def test_outside_every_ward_counted_and_reported(grid):
@@ -213,7 +217,7 @@ def test_outside_every_ward_counted_and_reported(grid):
     assert acc["in_period"] == (
         acc["in_period_in_wards"] + acc["in_period_outside_wards"] + acc["in_period_no_geometry"]
     )
-    assert profile_info(prof).outside_monthly.sum() == 1
+    assert prof.outside_monthly.sum() == 1
 
 
 def test_null_geometry_counted(grid):
@@ -222,7 +226,7 @@ def test_null_geometry_counted(grid):
     inc.loc[inc.index[1], "geometry"] = None
     with pytest.warns(UserWarning, match="1 without a location"):
         prof = ward_profile(grid, inc, period="2024-01")
-    assert prof["robbery_count"].sum() == 1
+    assert prof.wards["robbery_count"].sum() == 1
     assert profile_info(prof).accounting["in_period_no_geometry"] == 1
 
 
@@ -231,8 +235,8 @@ def test_empty_incidents(grid, grid_incidents):
     with pytest.warns(UserWarning, match=r"1 month\(s\) of the period have no incidents at all"):
         prof = ward_profile(grid, empty, period="2024-01")
     assert profile_info(prof).period_months_without_data == (pd.Period("2024-01", "M"),)
-    assert len(prof) == 9
-    assert (prof["incident_count"] == 0).all()
+    assert len(prof.wards) == 9
+    assert (prof.wards["incident_count"] == 0).all()
     assert profile_info(prof).themes == ()
     assert len(profile_locations(prof)) == 0
     with pytest.raises(ValueError, match="no rows with a month"):
@@ -241,10 +245,10 @@ def test_empty_incidents(grid, grid_incidents):
 
 def test_one_incident(grid, grid_incidents):
     prof = ward_profile(grid, grid_incidents.iloc[[0]])
-    assert prof["robbery_count"].sum() == 1
+    assert prof.wards["robbery_count"].sum() == 1
     assert profile_info(prof).period_start == pd.Period("2024-03", "M")
     assert profile_info(prof).n_months == 1
-    assert prof["robbery_small_number"].all()
+    assert prof.wards["robbery_small_number"].all()
 
 
 def test_duplicate_locations_and_non_unique_index(grid, grid_incidents):
@@ -252,7 +256,7 @@ def test_duplicate_locations_and_non_unique_index(grid, grid_incidents):
     assert not doubled.index.is_unique
     prof = ward_profile(grid, doubled, period=("2024-01", "2024-03"))
     single = ward_profile(grid, grid_incidents, period=("2024-01", "2024-03"))
-    assert (prof["incident_count"] == 2 * single["incident_count"]).all()
+    assert (prof.wards["incident_count"] == 2 * single.wards["incident_count"]).all()
     assert profile_locations(prof)["count"].max() == 8
 
 
@@ -283,8 +287,10 @@ def test_schema_errors(grid, grid_incidents):
 
 
 def test_4326_and_27700_inputs_give_the_same_profile(grid, grid_incidents):
-    a = ward_profile(grid, grid_incidents, period=("2024-01", "2024-03"))
-    b = ward_profile(grid.to_crs(4326), grid_incidents.to_crs(4326), period=("2024-01", "2024-03"))
+    a = ward_profile(grid, grid_incidents, period=("2024-01", "2024-03")).wards
+    b = ward_profile(
+        grid.to_crs(4326), grid_incidents.to_crs(4326), period=("2024-01", "2024-03")
+    ).wards
     counts = [c for c in a.columns if c.endswith("_count")]
     pd.testing.assert_frame_equal(a[counts], b[counts])
     assert b.crs.to_epsg() == 27700
@@ -294,7 +300,11 @@ def test_row_order_does_not_matter(grid, grid_incidents):
     shuffled = grid_incidents.sample(frac=1, random_state=0)
     a = ward_profile(grid, grid_incidents, period=("2024-01", "2024-03"))
     b = ward_profile(grid, shuffled, period=("2024-01", "2024-03"))
-    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    pd.testing.assert_frame_equal(
+        a.wards.drop(columns="geometry"), b.wards.drop(columns="geometry")
+    )
+    pd.testing.assert_frame_equal(a.monthly, b.monthly)
+    assert a.method == b.method
 
 
 def test_inputs_not_mutated(grid, grid_incidents, population):
@@ -348,8 +358,8 @@ def test_unknown_and_blank_crime_types_counted_in_incidents_only(grid):
     inc["crime_type"] = pd.Categorical(["Robbery", "Youth ASB", None])
     with pytest.warns(UserWarning, match=r"2 of crime types in no theme \(\['Youth ASB'\]\)"):
         prof = ward_profile(grid, inc, period="2024-01")
-    assert prof.loc["W00", "incident_count"] == 3
-    assert prof.loc["W00", "robbery_count"] == 1
+    assert prof.wards.loc["W00", "incident_count"] == 3
+    assert prof.wards.loc["W00", "robbery_count"] == 1
     assert profile_info(prof).accounting["in_period_unknown_crime_type"] == 2
 
 
@@ -357,18 +367,18 @@ def test_baselines_and_uncovered_baseline(grid):
     x, y = _centre("W00")
     rows = [(x, y, "2024-01", "Robbery")] * 4 + [(x, y, "2024-02", "Robbery")] * 12
     prof = ward_profile(grid, _incidents(rows), period="2024-02")
-    assert prof.loc["W00", "robbery_count_previous"] == 4
-    assert prof.loc["W00", "robbery_change_pct_previous"] == pytest.approx(200.0)
-    assert prof.loc["W00", "robbery_p_previous"] == pytest.approx(
+    assert prof.wards.loc["W00", "robbery_count_previous"] == 4
+    assert prof.wards.loc["W00", "robbery_change_pct_previous"] == pytest.approx(200.0)
+    assert prof.wards.loc["W00", "robbery_p_previous"] == pytest.approx(
         stats.binomtest(12, 16, 0.5).pvalue
     )
-    assert prof.loc["W00", "robbery_small_number"]  # baseline 4 < 10
+    assert prof.wards.loc["W00", "robbery_small_number"]  # baseline 4 < 10
     # Year-earlier months are not in the data: NA, never a false zero.
-    assert pd.isna(prof.loc["W00", "robbery_count_year_earlier"])
-    assert np.isnan(prof.loc["W00", "robbery_p_year_earlier"])
+    assert pd.isna(prof.wards.loc["W00", "robbery_count_year_earlier"])
+    assert np.isnan(prof.wards.loc["W00", "robbery_p_year_earlier"])
     assert profile_info(prof).baselines["year_earlier"][2] is False
     only_prev = ward_profile(grid, _incidents(rows), period="2024-02", baseline="previous")
-    assert "robbery_p_year_earlier" not in only_prev.columns
+    assert "robbery_p_year_earlier" not in only_prev.wards.columns
 
 
 def test_gap_in_archive_gives_na_not_zero(grid):
@@ -376,29 +386,45 @@ def test_gap_in_archive_gives_na_not_zero(grid):
     x, y = _centre("W00")
     rows = [(x, y, "2023-11", "Robbery")] * 3 + [(x, y, "2024-01", "Robbery")] * 5
     prof = ward_profile(grid, _incidents(rows), period="2024-01", baseline="previous")
-    assert pd.isna(prof.loc["W00", "robbery_count_previous"])
+    assert pd.isna(prof.wards.loc["W00", "robbery_count_previous"])
     assert profile_info(prof).baselines["previous"][2] is False
     assert set(profile_monthly(prof)["month"].astype(str)) == {"2024-01"}
 
 
-def test_attrs_survive_selection_and_are_shared(grid, grid_incidents):
+def test_method_survives_selection_and_concat(grid, grid_incidents):
     prof = ward_profile(grid, grid_incidents, period="2024-03")
     info = profile_info(prof)
-    assert profile_info(prof[prof["incident_count"] > 0]) is info
-    assert copy.deepcopy(info) is info
-    sub = prof.loc[["W00"]]
+    assert isinstance(prof, WardProfile) and isinstance(info, ProfileMethod)
+    assert prof.wards.attrs["method"] is info and prof.to_frame() is prof.wards
+    assert profile_info(prof.wards[prof.wards["incident_count"] > 0]) == info
+    assert copy.deepcopy(info) == info
+    # pd.concat of parts of one profile keeps the method; of two profiles, says what to do.
+    parts = pd.concat([prof.wards.iloc[:4], prof.wards.iloc[4:]])
+    assert parts.attrs["method"].describe() == info.describe()
+    other = ward_profile(grid, grid_incidents, period="2024-02").wards
+    with pytest.raises(SntGeoError, match="WardProfile.select"):
+        profile_info(pd.concat([prof.wards, other]))
+    with pytest.raises(SntGeoError, match="must be the WardProfile"):
+        profile_monthly(prof.wards)
+    sub = prof.select(["W00"])
+    assert list(sub.wards.index) == ["W00"]
+    mask = prof.select((prof.wards["incident_count"] > 0).to_numpy())
+    assert (mask.wards["incident_count"] > 0).all()
     assert set(profile_monthly(sub)["ward_code"]) == {"W00"}
     assert set(profile_locations(sub)["ward_code"]) <= {"W00"}
-    with pytest.raises(KeyError, match="carries no profile information"):
+    with pytest.raises(SntGeoError, match="carries no profile information"):
         profile_info(pd.DataFrame({"a": [1]}))
-    assert "Period 2024-03..2024-03" in info.summary()
+    assert "Period 2024-03..2024-03" in info.describe()
     assert "<p>" in info._repr_html_()
+    assert repr(prof).startswith("WardProfile(9 wards x ")
+    view = prof._repr_html_()
+    assert "incident_rate_per_1000" in view and "robbery_p_previous" not in view
 
 
 def test_without_demographics_rates_are_flagged(grid, grid_incidents):
     prof = ward_profile(grid, grid_incidents, period="2024-03")
-    assert prof["robbery_rate_per_1000"].isna().all()
-    assert (prof["population_flag"] == "missing").all()
+    assert prof.wards["robbery_rate_per_1000"].isna().all()
+    assert (prof.wards["population_flag"] == "missing").all()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -430,9 +456,9 @@ def test_real_burglary_counts_equal_geopandas_sjoin(london):
     joined = joined.sort_values("order", kind="stable")
     joined = joined[~joined.index.duplicated(keep="first")]
     expected = joined.groupby("ward_code").size().reindex(wards.index, fill_value=0)
-    assert len(prof) == 625
-    np.testing.assert_array_equal(prof["burglary_count"].to_numpy(), expected.to_numpy())
-    assert prof["burglary_count"].sum() + profile_info(prof).accounting[
+    assert len(prof.wards) == 625
+    np.testing.assert_array_equal(prof.wards["burglary_count"].to_numpy(), expected.to_numpy())
+    assert prof.wards["burglary_count"].sum() + profile_info(prof).accounting[
         "in_period_outside_wards"
     ] == len(burglary)
     # Rates: count / population * 1000 for every ward with a population.
@@ -440,19 +466,19 @@ def test_real_burglary_counts_equal_geopandas_sjoin(london):
     has_pop = ~np.isnan(pop)
     assert has_pop.sum() >= 600
     np.testing.assert_allclose(
-        prof["burglary_rate_per_1000"].to_numpy()[has_pop],
+        prof.wards["burglary_rate_per_1000"].to_numpy()[has_pop],
         expected.to_numpy()[has_pop] / pop[has_pop] * 1000,
         rtol=1e-12,
     )
-    assert prof["population"].notna().sum() == has_pop.sum()
-    assert {"age_0_15", "pct_social_rented", "demographics_year"} <= set(prof.columns)
+    assert prof.wards["population"].notna().sum() == has_pop.sum()
+    assert {"age_0_15", "pct_social_rented", "demographics_year"} <= set(prof.wards.columns)
     # Single crime type: the crime-mix LQ is 1 wherever there is crime.
-    assert np.allclose(prof["burglary_lq"].dropna(), 1.0)
+    assert np.allclose(prof.wards["burglary_lq"].dropna(), 1.0)
 
 
 def test_real_rank_within_borough(london):
     _, _, _, prof = london
-    for borough, part in prof.groupby("borough_code"):
+    for borough, part in prof.wards.groupby("borough_code"):
         expected = part["burglary_rate_per_1000"].rank(ascending=False, method="min")
         np.testing.assert_array_equal(
             part["burglary_rank_borough"].to_numpy(dtype=float), expected.to_numpy()
@@ -470,20 +496,21 @@ def test_real_change_tests_match_scipy(london):
     codes = assign_wards(first, wards)
     prev = codes.value_counts().reindex(wards.index, fill_value=0)
     np.testing.assert_array_equal(
-        half["burglary_count_previous"].to_numpy(dtype=np.int64), prev.to_numpy()
+        half.wards["burglary_count_previous"].to_numpy(dtype=np.int64), prev.to_numpy()
     )
-    cur = half["burglary_count"].to_numpy()
+    cur = half.wards["burglary_count"].to_numpy()
     expected = [
         stats.binomtest(int(c), int(c + p), 0.5).pvalue if c + p else 1.0
         for c, p in zip(cur, prev.to_numpy(), strict=True)
     ]
     np.testing.assert_allclose(
-        half["burglary_p_previous"].to_numpy(), expected, rtol=1e-9, atol=1e-15
+        half.wards["burglary_p_previous"].to_numpy(), expected, rtol=1e-9, atol=1e-15
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = 100 * (cur - prev.to_numpy()) / prev.to_numpy()
     np.testing.assert_allclose(
-        half["burglary_change_pct_previous"].to_numpy(), np.where(prev.to_numpy() > 0, pct, np.nan)
+        half.wards["burglary_change_pct_previous"].to_numpy(),
+        np.where(prev.to_numpy() > 0, pct, np.nan),
     )
 
 
@@ -498,7 +525,7 @@ def test_real_city_lq_and_street_crime(shared_data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         prof = ward_profile(city_wards, inc)
-    assert len(prof) == 25
+    assert len(prof.wards) == 25
     # Independent crime-mix location quotients with a pandas crosstab.
     codes = assign_wards(inc, city_wards)
     table = pd.crosstab(codes, inc["crime_type"]).reindex(city_wards.index, fill_value=0)
@@ -507,27 +534,31 @@ def test_real_city_lq_and_street_crime(shared_data):
     lq = share / overall
     for ctype, key in [("Robbery", "robbery"), ("Anti-social behaviour", "anti_social_behaviour")]:
         np.testing.assert_allclose(
-            prof[f"{key}_lq"].to_numpy(), lq[ctype].to_numpy(), equal_nan=True
+            prof.wards[f"{key}_lq"].to_numpy(), lq[ctype].to_numpy(), equal_nan=True
         )
         # One borough: the borough LQ is the all-wards LQ.
         np.testing.assert_allclose(
-            prof[f"{key}_lq_borough"].to_numpy(), prof[f"{key}_lq"].to_numpy(), equal_nan=True
+            prof.wards[f"{key}_lq_borough"].to_numpy(),
+            prof.wards[f"{key}_lq"].to_numpy(),
+            equal_nan=True,
         )
     np.testing.assert_array_equal(
-        prof["street_crime_count"].to_numpy(),
+        prof.wards["street_crime_count"].to_numpy(),
         (table["Robbery"] + table["Theft from the person"]).to_numpy(),
     )
-    assert prof["incident_count"].sum() == table.to_numpy().sum()
+    assert prof.wards["incident_count"].sum() == table.to_numpy().sum()
 
 
 def test_without_location_column_and_demographics_variants(grid, grid_incidents, population):
     prof = ward_profile(grid, grid_incidents.drop(columns="location"), period="2024-03")
     locs = profile_locations(prof)
-    assert locs["location"].isna().all() and locs["count"].sum() == prof["incident_count"].sum()
+    assert (
+        locs["location"].isna().all() and locs["count"].sum() == prof.wards["incident_count"].sum()
+    )
     as_column = population.reset_index()
     a = ward_profile(grid, grid_incidents, demographics=as_column, period="2024-03")
     b = ward_profile(grid, grid_incidents, demographics=population, period="2024-03")
-    pd.testing.assert_series_equal(a["population"], b["population"])
+    pd.testing.assert_series_equal(a.wards["population"], b.wards["population"])
     with pytest.raises(SchemaError, match=r"ward codes \['W00', 'W01', .*\] appear more than once"):
         ward_profile(grid, grid_incidents, demographics=pd.concat([population, population]))
     extra = pd.concat(

@@ -7,6 +7,7 @@ import pytest
 import shapely
 from scipy import stats
 
+from snt_geo.errors import SntGeoError
 from snt_geo.io import incidents_from_frame, read_police_uk, read_wards
 from snt_geo.io.demographics import read_demographics
 from snt_geo.profile.profile import profile_info, ward_profile
@@ -92,7 +93,7 @@ def test_borough_summary_known_answers(grid_profile):
 
 
 def test_borough_population_nan_when_a_ward_lacks_one(grid, grid_profile):
-    part = grid_profile.copy()
+    part = grid_profile.wards.copy()
     part.loc["W00", "population"] = np.nan
     summary = borough_summary(part)
     assert np.isnan(summary.loc["B1", "population"])
@@ -143,16 +144,18 @@ def test_monthly_report_known_answers(grid_profile):
 
 
 def test_subset_of_wards(grid_profile):
-    b2 = grid_profile[grid_profile["borough_code"] == "B2"]
-    summary = borough_summary(b2)
+    in_b2 = grid_profile.wards["borough_code"] == "B2"
+    summary = borough_summary(grid_profile.wards[in_b2])
     assert list(summary.index) == ["B2", TOTAL]
     assert summary.loc[TOTAL, "incident_count"] == summary.loc["B2", "incident_count"]
+    b2 = grid_profile.select(in_b2.to_numpy())
+    pd.testing.assert_frame_equal(borough_summary(b2), summary)
     report = monthly_report(b2)
     assert set(report.loc[report["level"] == "ward", "area_code"]) == {"W01", "W11"}
 
 
 def test_requires_a_profile():
-    with pytest.raises(KeyError, match="carries no profile information"):
+    with pytest.raises(SntGeoError, match="carries no profile information"):
         borough_summary(pd.DataFrame({"population": [1.0]}))
 
 
