@@ -27,6 +27,12 @@ from snt_geo.profile.smoothing import (
     RateSmoothingMethod,
     smooth_ward_rates,
 )
+from snt_geo.profile.silent_wards import (
+    SILENT_WARD_COLUMNS,
+    SilentWardsMethod,
+    describe_silent_wards,
+    find_silent_wards,
+)
 from snt_geo.profile.stop_search import (
     StopSearchMethod,
     describe_stop_search,
@@ -43,13 +49,17 @@ __all__ = [
     "PRIORITY_COLUMNS",
     "PRIORITY_STATUSES",
     "REGISTER_MATCH_COLUMNS",
+    "SILENT_WARD_COLUMNS",
     "SUGGESTION_COLUMNS",
     "TOTAL",
     "ProfileMethod",
+    "SilentWardsMethod",
     "StopSearchMethod",
     "assign_wards",
     "borough_summary",
+    "describe_silent_wards",
     "describe_stop_search",
+    "find_silent_wards",
     "monthly_report",
     "match_register",
     "percent_change",
