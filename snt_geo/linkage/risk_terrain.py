@@ -93,7 +93,7 @@ class RiskTerrainMethod(MethodRecord):
         chosen = ", ".join(self.selected) if self.selected else "none"
         return (
             f"Risk terrain model (after Caplan & Kennedy 2011) of {format_count(self.n_incidents)}"
-            f" {self.theme} incidents in {format_count(self.n_cells)} cells of "
+            f" {self.theme.replace('_', ' ')} incidents in {format_count(self.n_cells)} cells of "
             f"{format_number(self.cell_size_m)} m over the {self.area}. Place layers: {layers}; "
             f"each tested as {' and '.join(self.operations)} within "
             f"{', '.join(format_number(d) for d in self.influence_m)} m of the cell centre. "
@@ -140,18 +140,16 @@ class RiskTerrain:
         theme = self.method.theme.replace("_", " ")
         out = []
         for _, r in rows.iterrows():
+            layer = str(r["place_layer"]).replace("_", " ")
             where = (
-                f"within {format_number(r['influence_m'])} m of {r['place_layer']}"
+                f"within {format_number(r['influence_m'])} m of {layer}"
                 if r["operation"] == "proximity"
-                else f"with a high density of {r['place_layer']} within "
-                f"{format_number(r['influence_m'])} m"
+                else f"with a high density of {layer} within {format_number(r['influence_m'])} m"
             )
-            how = "higher" if r["relative_risk"] > 1 else "lower"
             out.append(
-                f"Places {where} carry {r['relative_risk']:.1f} times the risk of {theme} "
-                f"(95% CI {r['rr_lower']:.1f} to {r['rr_upper']:.1f}, "
-                f"{format_pvalue(r['p_value'], prefix=True)}): {how} than elsewhere, other "
-                "factors held equal."
+                f"Cells {where} have {r['relative_risk']:.1f} times the {theme} risk of other "
+                f"cells (95% CI {r['rr_lower']:.1f} to {r['rr_upper']:.1f}, "
+                f"{format_pvalue(r['p_value'], prefix=True)}), other factors held equal."
             )
         return out
 
@@ -252,7 +250,10 @@ def _exposures(
             }
             for op in operations:
                 x = variables[op].astype(np.int8)
-                if 0 < x.sum() < len(x):
+                # A constant exposure says nothing; a copy of one already listed (density equal
+                # to proximity when places are sparse) would only split the selection.
+                same = any(np.array_equal(x, v) for v in columns.values())
+                if 0 < x.sum() < len(x) and not same:
                     key = f"{name}_{op}_{format_number(d).replace(',', '')}m"
                     columns[key], meta[key] = x, (name, op, d)
     return pd.DataFrame(columns), meta

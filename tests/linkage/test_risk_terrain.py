@@ -124,7 +124,7 @@ def test_selection_keeps_the_real_factor_and_explains_it(planted):
     assert "layer_a_proximity_200m" in result.method.selected
     assert not any(v.startswith("layer_a") for v in result.method.selected[1:])
     sentences = result.sentences()
-    assert sentences and "within 200 m of layer_a" in sentences[0]
+    assert sentences and sentences[0].startswith("Cells within 200 m of layer a have")
     assert result.factors["significant"].sum() == len(sentences)
     assert "Risk terrain model" in result.method.describe()
     assert result.to_frame().attrs["method"] is result.method
