@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from snt_geo.crs import to_working_crs
@@ -38,18 +39,38 @@ def assign_wards(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Ser
     """
     pts = to_working_crs(incidents, argument="incidents", check_bounds=False)
     areas = check_wards(wards)
-    geom = pts.geometry.to_numpy()
-    ok = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
-    position = np.full(len(pts), -1, dtype=np.int64)
-    if ok.any():
-        xy = shapely.get_coordinates(geom[ok])
-        # Distinct locations via complex128 hashing (much faster than np.unique(axis=0)).
-        inverse, uniq = pd.factorize(xy[:, 0] + 1j * xy[:, 1])
-        best = _first_polygon(uniq.real, uniq.imag, areas.geometry.to_numpy())
-        position[ok] = best[inverse]
-    labels = areas.index.to_numpy()
-    codes = pd.array(np.where(position >= 0, labels[np.maximum(position, 0)], None), dtype="string")
-    return pd.Series(codes, index=incidents.index, name="ward_code")
+    x, y, inverse = _distinct_points(pts.geometry.to_numpy())
+    best = _first_polygon(x, y, areas.geometry.to_numpy())
+    position = np.where(inverse >= 0, best[np.maximum(inverse, 0)], -1)
+    labels = pa.array(areas.index.astype("string").to_numpy(dtype=object), pa.string())
+    codes = labels.take(pa.array(position, mask=position < 0))
+    return pd.Series(
+        pd.array(codes, dtype=pd.StringDtype("pyarrow")), index=incidents.index, name="ward_code"
+    )
+
+
+def _distinct_points(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates of the distinct locations and, per row, its location (-1: no point).
+
+    Readers share one shapely object among the incidents at a snap point, so rows are first
+    grouped by object identity (cheap) and GEOS is asked only once per object; objects that
+    hold the same coordinates are then merged by exact (x, y) (complex128 hashing).
+    """
+    n = len(geom)
+    if n == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
+    ids = np.fromiter(map(id, geom), dtype=np.int64, count=n)
+    obj_codes, uniq_ids = pd.factorize(ids)
+    member = np.empty(len(uniq_ids), dtype=np.int64)
+    member[obj_codes] = np.arange(n)  # any row of a group: they all hold the same object
+    objects = geom[member]
+    ok = ~(shapely.is_missing(objects) | shapely.is_empty(objects))
+    xy = np.full((len(objects), 2), np.nan)
+    xy[ok] = shapely.get_coordinates(objects[ok])
+    loc_codes, uniq = pd.factorize(xy[ok, 0] + 1j * xy[ok, 1])
+    per_object = np.full(len(objects), -1, dtype=np.int64)
+    per_object[ok] = loc_codes
+    return uniq.real.copy(), uniq.imag.copy(), per_object[obj_codes]
 
 
 def _first_polygon(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
