@@ -54,6 +54,7 @@ from snt_geo.linkage.links import (
 )
 from snt_geo.linkage.near_repeat import (
     KNOX_COLUMNS,
+    KnoxMethod,
     KnoxResult,
     knox_test,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "KERNELS",
     "KNOX_COLUMNS",
     "knox_test",
+    "KnoxMethod",
     "KnoxResult",
     "link_asb_to_street_crime",
     "LINK_COLUMNS",

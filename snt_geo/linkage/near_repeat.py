@@ -8,6 +8,7 @@ Johnson et al. 2007).
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,10 +17,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from snt_geo._format import format_count
+from snt_geo._method import MethodRecord
+from snt_geo._validate import check_choice, check_positive
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.clusters import _incident_xy, _months_of
 
-__all__ = ["knox_test", "KnoxResult", "KNOX_COLUMNS"]
+__all__ = ["knox_test", "KnoxMethod", "KnoxResult", "KNOX_COLUMNS"]
 
 #: Columns of :attr:`KnoxResult.table`, in order.
 KNOX_COLUMNS = (
@@ -37,6 +41,42 @@ KNOX_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, repr=False)
+class KnoxMethod(MethodRecord):
+    """What :func:`knox_test` ran (``KnoxResult.method``; ``table.attrs["method"]``).
+
+    Attributes
+    ----------
+    time_unit
+        ``"month"`` or ``"day"``: the unit of ``time_bands``, ``time_from`` and ``time_to``.
+    permutations
+        Number of Monte Carlo permutations of the incidents' times.
+    n_incidents, n_pairs
+        Incidents tested and their unordered pairs, ``n * (n - 1) / 2``.
+    distance_bands_m, time_bands
+        Band edges (metres; ``time_unit``).
+    """
+
+    time_unit: str
+    permutations: int
+    n_incidents: int
+    n_pairs: int
+    distance_bands_m: tuple[float, ...]
+    time_bands: tuple[float, ...]
+
+    def describe(self) -> str:
+        """One paragraph for a method note."""
+        return (
+            f"Knox test of near repeats (Knox 1964; Johnson et al. 2007): "
+            f"{format_count(self.n_incidents)} incidents, {format_count(self.n_pairs)} pairs, "
+            f"counted by distance band (edges {', '.join(_fmt(v) for v in self.distance_bands_m)}"
+            f" m) and time band (edges {', '.join(_fmt(v) for v in self.time_bands)} "
+            f"{self.time_unit}s), each band closed on the left and open on the right; expected "
+            f"counts and one-sided p-values from {self.permutations} permutations of the "
+            "incidents' times."
+        )
+
+
 @dataclass(frozen=True)
 class KnoxResult:
     """Result of :func:`knox_test`.
@@ -45,28 +85,19 @@ class KnoxResult:
     ----------
     table
         One row per (distance band, time band), columns :data:`KNOX_COLUMNS` (see
-        :func:`knox_test`).
-    time_unit
-        ``"month"`` or ``"day"``: the unit of ``time_bands``, ``time_from`` and ``time_to``.
-    permutations
-        Number of Monte Carlo permutations of the incidents' times.
-    n_incidents, n_pairs
-        Incidents tested and their unordered pairs, ``n * (n - 1) / 2``.
+        :func:`knox_test`); ``attrs["method"]`` is :attr:`method`.
+    method
+        :class:`KnoxMethod`.
     permuted
         Counts per permutation, shape (permutations, n_distance_bands, n_time_bands).
     """
 
     table: pd.DataFrame
-    time_unit: str
-    permutations: int
-    n_incidents: int
-    n_pairs: int
-    distance_bands_m: tuple[float, ...]
-    time_bands: tuple[float, ...]
+    method: KnoxMethod
     permuted: np.ndarray = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """The banded table (a copy)."""
+        """The banded table (a copy, with ``attrs["method"]``)."""
         return self.table.copy()
 
     def knox_ratios(self) -> pd.DataFrame:
@@ -76,12 +107,7 @@ class KnoxResult:
         ).loc[self.table["distance_band"].unique(), self.table["time_band"].unique()]
 
     def _repr_html_(self) -> str:
-        head = (
-            f"<p>Knox test: {self.n_incidents:,} incidents, {self.n_pairs:,} pairs, "
-            f"{self.permutations} permutations, time in {self.time_unit}s; bands are "
-            "closed on the left and open on the right.</p>"
-        )
-        return head + self.table.to_html(index=False)
+        return f"<p>{html.escape(self.method.describe())}</p>" + self.table.to_html(index=False)
 
 
 def _edges(values, name: str, unit: str) -> np.ndarray:
@@ -175,14 +201,10 @@ def knox_test(
     from scipy.spatial import cKDTree
 
     d_edges = _edges(distance_bands_m, "distance_bands_m", "metres")
-    if time_unit not in ("auto", "month", "day"):
-        raise ValueError(f'`time_unit` must be "auto", "month" or "day"; got {time_unit!r}.')
-    if (
-        isinstance(permutations, bool)
-        or not isinstance(permutations, (int, np.integer))
-        or permutations < 1
-    ):
+    check_choice("time_unit", time_unit, ("auto", "month", "day"))
+    if isinstance(permutations, float):
         raise ValueError(f"`permutations` must be a positive whole number; got {permutations!r}.")
+    permutations = int(check_positive("permutations", permutations, integer=True))
     has_date = "date" in incidents.columns and pd.api.types.is_datetime64_any_dtype(
         incidents["date"]
     )
@@ -257,17 +279,17 @@ def knox_test(
                     "expected_independence": float(exp_ind[a, b]),
                 }
             )
-    table = pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
-    return KnoxResult(
-        table=table,
+    method = KnoxMethod(
         time_unit=unit,
-        permutations=int(permutations),
+        permutations=permutations,
         n_incidents=int(n),
         n_pairs=int(n_pairs),
         distance_bands_m=tuple(float(v) for v in d_edges),
         time_bands=tuple(float(v) for v in t_edges),
-        permuted=permuted,
     )
+    table = pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
+    table.attrs["method"] = method
+    return KnoxResult(table=table, method=method, permuted=permuted)
 
 
 def _time_band_pairs(t: np.ndarray, edges: np.ndarray) -> np.ndarray:

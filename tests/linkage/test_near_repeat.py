@@ -49,7 +49,7 @@ def test_observed_and_independence_expectation_match_brute_force(burglary_sample
     np.testing.assert_allclose(res.table["expected_independence"], ind, rtol=1e-12)
     # The permutation mean estimates the same expectation (times shuffled among incidents).
     np.testing.assert_allclose(res.table["expected"], ind, rtol=0.15, atol=3)
-    assert res.n_pairs == len(burglary_sample) * (len(burglary_sample) - 1) // 2
+    assert res.method.n_pairs == len(burglary_sample) * (len(burglary_sample) - 1) // 2
 
 
 def test_matches_pointpats_knox(burglary_sample):
@@ -79,7 +79,9 @@ def test_known_answer_and_interval_labels():
     assert t.loc[("[0, 100) m", "[1, 3) months"), "observed"] == 0
     assert res.table["distance_from_m"].tolist() == [0, 0, 100, 100]
     assert res.table["time_to"].tolist() == [1, 3, 1, 3]
-    assert res.time_unit == "month"
+    assert res.method.time_unit == "month"
+    assert res.table.attrs["method"] is res.method
+    assert "permutations of the incidents' times" in res.method.describe()
     grid = res.knox_ratios()
     assert grid.shape == (2, 2)
 
@@ -102,7 +104,7 @@ def test_days_from_date_column():
         crs=27700,
     )
     res = knox_test(frame, distance_bands_m=[0, 10], time_bands=[0, 7, 30], permutations=5)
-    assert res.time_unit == "day"
+    assert res.method.time_unit == "day"
     assert res.table["observed"].tolist() == [1, 2]  # 4 days; 19 and 15 days
     assert res.table.loc[0, "time_band"] == "[0, 7) days"
     monthly = knox_test(frame, distance_bands_m=[0, 10], time_bands=[0, 1], time_unit="month")
@@ -116,7 +118,7 @@ def test_one_incident_and_empty():
         crs=27700,
     )
     res = knox_test(frame, distance_bands_m=[0, 100], time_bands=[0, 1], permutations=3)
-    assert res.table["observed"].tolist() == [0] and res.n_pairs == 0
+    assert res.table["observed"].tolist() == [0] and res.method.n_pairs == 0
     assert np.isnan(res.table["knox_ratio"]).all()
 
 
