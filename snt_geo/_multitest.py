@@ -13,6 +13,25 @@ from scipy.stats import false_discovery_control
 __all__ = ["bh_adjust", "holm_adjust"]
 
 
+def _over_finite(p, adjust) -> np.ndarray:
+    """``adjust`` applied to the finite entries of ``p`` (one family); NaN elsewhere."""
+    p = np.asarray(p, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        out[ok] = adjust(p[ok])
+    return out
+
+
+def _holm(pv: np.ndarray) -> np.ndarray:
+    m = len(pv)
+    order = np.argsort(pv, kind="stable")
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * pv[order])
+    ranked = np.empty(m)
+    ranked[order] = np.minimum(adjusted, 1.0)
+    return ranked
+
+
 def bh_adjust(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg (1995) adjusted p-values (q-values) over the finite entries.
 
@@ -27,12 +46,7 @@ def bh_adjust(p: np.ndarray) -> np.ndarray:
         Float array shaped like ``p``: ``scipy.stats.false_discovery_control`` of the finite
         entries, NaN elsewhere.
     """
-    p = np.asarray(p, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        out[ok] = false_discovery_control(p[ok])
-    return out
+    return _over_finite(p, false_discovery_control)
 
 
 def holm_adjust(p: np.ndarray) -> np.ndarray:
@@ -49,15 +63,4 @@ def holm_adjust(p: np.ndarray) -> np.ndarray:
         Float array shaped like ``p``: ``min(1, max_{j <= i} (m - j + 1) p_(j))`` for the i-th
         smallest finite p-value (ties keep input order), NaN elsewhere.
     """
-    p = np.asarray(p, dtype=np.float64)
-    out = np.full(p.shape, np.nan)
-    ok = np.isfinite(p)
-    pv = p[ok]
-    m = len(pv)
-    if m:
-        order = np.argsort(pv, kind="stable")
-        adjusted = np.maximum.accumulate((m - np.arange(m)) * pv[order])
-        ranked = np.empty(m)
-        ranked[order] = np.minimum(adjusted, 1.0)
-        out[ok] = ranked
-    return out
+    return _over_finite(p, _holm)
