@@ -37,7 +37,7 @@ from snt_geo.profile._register import (
     match_wards,
     theme_of_text,
 )
-from snt_geo.profile.profile import profile_info
+from snt_geo.profile.profile import WardProfile, profile_info
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = [
@@ -622,7 +622,8 @@ def suggest_priorities(
     Parameters
     ----------
     profile
-        The output of :func:`~snt_geo.profile.profile.ward_profile`.
+        The output of :func:`~snt_geo.profile.profile.ward_profile` (a ``WardProfile``, or its
+        ``.wards`` frame).
     n
         Suggestions per ward (default 5, the most a panel should hold).
     themes
@@ -667,6 +668,8 @@ def suggest_priorities(
     ``status == "active"``), adopt them explicitly: ``suggestions.assign(status="active")``.
     """
     info = profile_info(profile)
+    if isinstance(profile, WardProfile):
+        profile = profile.wards
     if int(n) != n or n < 1:
         raise ValueError(f"`n` must be a whole number >= 1; got {n!r}.")
     if not 0 < alpha < 1:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from snt_geo.errors import SchemaError
+from snt_geo.errors import SchemaError, SntGeoError
 from snt_geo.io import read_police_uk, read_wards
 from snt_geo.profile.priorities import (
     PRIORITY_COLUMNS,
@@ -41,7 +41,7 @@ def city(shared_data):
     inc = _quiet(read_police_uk, shared_data / "police-uk-city-of-london/street", months=months)
     # 25 City wards hold a few hundred residents each: a stated population lets rates exist.
     pop = pd.DataFrame({"population": np.linspace(1000, 3400, len(wards))}, index=wards.index)
-    prof = _quiet(ward_profile, wards, inc, demographics=pop)
+    prof = _quiet(ward_profile, wards, inc, demographics=pop).wards
     return wards, prof
 
 
@@ -279,7 +279,7 @@ def test_suggestion_errors(city):
         suggest_priorities(prof, n=0)
     with pytest.raises(ValueError, match=r"`themes` names \['knife_crime'\]"):
         suggest_priorities(prof, themes=["knife_crime"])
-    with pytest.raises(KeyError, match="carries no profile information"):
+    with pytest.raises(SntGeoError, match="carries no profile information"):
         suggest_priorities(pd.DataFrame({"a": [1]}))
 
 
