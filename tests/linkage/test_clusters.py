@@ -49,19 +49,6 @@ def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(frame.to_crs(27700).geometry.to_numpy())
 
 
-def _points(xy, *, months=None, crs="EPSG:27700", index=None, **cols) -> gpd.GeoDataFrame:
-    xy = np.asarray(xy, dtype=float)
-    data = dict(cols)
-    if months is not None:
-        data["month"] = pd.PeriodIndex(months, freq="M")
-    return gpd.GeoDataFrame(
-        data,
-        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
-        crs=crs,
-        index=index,
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # DBSCAN
 # ---------------------------------------------------------------------------------------------
@@ -96,23 +83,23 @@ def test_dbscan_equals_sklearn_sample_weight_on_locations(burglary):
     assert adjusted_rand_score(ours[core[inverse]], theirs[core[inverse]]) == 1.0
 
 
-def test_dbscan_ties_at_exactly_distance_m():
+def test_dbscan_ties_at_exactly_distance_m(make_points):
     # Integer coordinates put many pairs at exactly 100 m (3-4-5 triangles, grid steps):
     # neighbours at exactly distance_m count, as in scikit-learn.
     rng = np.random.default_rng(0)
     xy = rng.integers(0, 40, size=(3000, 2)) * 20.0 + 530_000.0
     xy[:, 1] += 150_000.0
-    frame = _points(xy)
+    frame = make_points(xy)
     for eps, m in [(100.0, 4), (60.0, 3), (20.0, 2)]:
         ours = cluster_incidents(frame, distance_m=eps, min_incidents=m).to_numpy()
         assert np.array_equal(ours, DBSCAN(eps=eps, min_samples=m).fit_predict(xy))
 
 
-def test_dbscan_dense_synthetic_equals_sklearn():
+def test_dbscan_dense_synthetic_equals_sklearn(make_points):
     rng = np.random.default_rng(1)
     xy = rng.uniform(0, 600, size=(20_000, 2)) + [530_000.0, 180_000.0]
     xy = np.concatenate([xy, rng.uniform(0, 6000, size=(2000, 2)) + [530_000.0, 180_000.0]])
-    ours = cluster_incidents(_points(xy), distance_m=30, min_incidents=6).to_numpy()
+    ours = cluster_incidents(make_points(xy), distance_m=30, min_incidents=6).to_numpy()
     assert np.array_equal(ours, DBSCAN(eps=30, min_samples=6).fit_predict(xy))
 
 
@@ -137,21 +124,21 @@ def test_wgs84_and_bng_inputs_give_the_same_labels(burglary):
     assert adjusted_rand_score(a, b) == 1.0
 
 
-def test_empty_input():
-    frame = _points(np.empty((0, 2)))
+def test_empty_input(make_points):
+    frame = make_points(np.empty((0, 2)))
     labels = cluster_incidents(frame, distance_m=100, min_incidents=3)
     assert len(labels) == 0 and labels.name == "cluster"
 
 
-def test_one_incident():
-    frame = _points([[530_000.0, 180_000.0]])
+def test_one_incident(make_points):
+    frame = make_points([[530_000.0, 180_000.0]])
     assert cluster_incidents(frame, distance_m=100, min_incidents=2).tolist() == [-1]
     assert cluster_incidents(frame, distance_m=100, min_incidents=1).tolist() == [0]
 
 
-def test_stacked_duplicates_form_a_cluster_and_index_is_kept():
+def test_stacked_duplicates_form_a_cluster_and_index_is_kept(make_points):
     xy = [[530_000.0, 180_000.0]] * 5 + [[531_000.0, 180_000.0]] * 4
-    frame = _points(xy, index=[3, 3, 1, 1, 2, 9, 9, 9, 0])  # non-unique index, kept as is
+    frame = make_points(xy, index=[3, 3, 1, 1, 2, 9, 9, 9, 0])  # non-unique index, kept as is
     labels = cluster_incidents(frame, distance_m=10, min_incidents=5)
     assert labels.index.equals(frame.index)
     assert labels.tolist() == [0] * 5 + [-1] * 4
@@ -178,14 +165,14 @@ def test_no_crs_raises():
         ({"min_cluster_size": 10}, "`min_cluster_size` applies to"),
     ],
 )
-def test_bad_arguments(kwargs, match):
-    frame = _points([[530_000.0, 180_000.0]] * 3, months=["2019-01"] * 3)
+def test_bad_arguments(kwargs, match, make_points):
+    frame = make_points([[530_000.0, 180_000.0]] * 3, months=["2019-01"] * 3)
     with pytest.raises(ValueError, match=match):
         cluster_incidents(frame, **({"distance_m": 100} | kwargs))
 
 
-def test_missing_geometry_raises():
-    frame = _points([[530_000.0, 180_000.0]] * 2)
+def test_missing_geometry_raises(make_points):
+    frame = make_points([[530_000.0, 180_000.0]] * 2)
     frame.loc[1, "geometry"] = None
     with pytest.raises(SchemaError, match="without a point geometry"):
         cluster_incidents(frame, distance_m=10, min_incidents=1)
@@ -196,10 +183,10 @@ def test_missing_geometry_raises():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_space_time_splits_by_month():
+def test_space_time_splits_by_month(make_points):
     xy = [[530_000.0, 180_000.0]] * 10
     months = ["2019-01"] * 5 + ["2019-06"] * 5
-    frame = _points(xy, months=months)
+    frame = make_points(xy, months=months)
     assert cluster_incidents(frame, distance_m=50, min_incidents=5).nunique() == 1
     st = cluster_incidents(frame, distance_m=50, min_incidents=5, window_months=1)
     assert st.tolist() == [0] * 5 + [1] * 5
@@ -208,9 +195,9 @@ def test_space_time_splits_by_month():
     assert cluster_incidents(frame, distance_m=50, min_incidents=5, window_months=5).nunique() == 1
 
 
-def test_space_time_chain_and_border_in_time():
+def test_space_time_chain_and_border_in_time(make_points):
     # 3 incidents a month in Jan, Feb, Mar at one place; window 1 month.
-    frame = _points(
+    frame = make_points(
         [[530_000.0, 180_000.0]] * 9, months=["2019-01"] * 3 + ["2019-02"] * 3 + ["2019-03"] * 3
     )
     # min 6: Jan sees 6, Feb 9, Mar 6 -> all core, one cluster.
@@ -227,9 +214,9 @@ def test_space_time_chain_and_border_in_time():
     assert (cluster_incidents(frame, distance_m=10, min_incidents=10, window_months=1) == -1).all()
 
 
-def test_space_time_uses_exact_dates_when_present():
+def test_space_time_uses_exact_dates_when_present(make_points):
     dates = pd.to_datetime(["2019-01-01"] * 3 + ["2019-01-31"] * 3 + ["2019-03-10"] * 3)
-    frame = _points([[530_000.0, 180_000.0]] * 9, months=dates.to_period("M").astype(str))
+    frame = make_points([[530_000.0, 180_000.0]] * 9, months=dates.to_period("M").astype(str))
     frame["date"] = dates
     labels = cluster_incidents(frame, distance_m=10, min_incidents=6, window_months=1)
     # 30 days apart <= 30.44 days: joined; 38 days to 10 March: not.
@@ -248,8 +235,8 @@ def test_space_time_equals_sklearn_on_precomputed_space_time_metric(burglary):
     assert np.array_equal(ours.to_numpy(), expected)
 
 
-def test_space_time_without_month_raises():
-    frame = _points([[530_000.0, 180_000.0]] * 2)
+def test_space_time_without_month_raises(make_points):
+    frame = make_points([[530_000.0, 180_000.0]] * 2)
     with pytest.raises(SchemaError, match="no `month` column"):
         cluster_incidents(frame, distance_m=10, min_incidents=1, window_months=1)
 
@@ -295,11 +282,11 @@ def test_hdbscan_tree_is_sklearns_minimum_spanning_tree_with_duplicates(burglary
     assert edges["distance"].sum() == pytest.approx(_sklearn_tree_weight(xy, 5), rel=1e-12)
 
 
-def test_hdbscan_agrees_with_sklearn_on_a_sample(burglary):
+def test_hdbscan_agrees_with_sklearn_on_a_sample(burglary, make_points):
     rng = np.random.default_rng(5)
     sub = burglary.iloc[:6000].copy()
     xy = _xy(sub) + rng.normal(0, 3, size=(len(sub), 2))
-    frame = _points(xy)
+    frame = make_points(xy)
     ours = cluster_incidents(
         frame, method="hdbscan", distance_m=None, min_incidents=5, min_cluster_size=15
     )
@@ -319,14 +306,14 @@ def test_hdbscan_ignores_row_order(burglary):
     assert adjusted_rand_score(a, b) == 1.0
 
 
-def test_hdbscan_collinear_and_too_few():
+def test_hdbscan_collinear_and_too_few(make_points):
     xy = np.column_stack([np.arange(30) * 5.0 + 530_000, np.full(30, 180_000.0)])
     xy = np.concatenate([xy, xy + [1000.0, 0.0]])
-    labels = cluster_incidents(_points(xy), method="hdbscan", distance_m=None, min_incidents=3)
+    labels = cluster_incidents(make_points(xy), method="hdbscan", distance_m=None, min_incidents=3)
     expected = HDBSCAN(min_cluster_size=3, min_samples=3, copy=True).fit_predict(xy)
     assert adjusted_rand_score(labels, expected) == 1.0
     with pytest.raises(ValueError, match="needs at least"):
-        cluster_incidents(_points(xy[:2]), method="hdbscan", distance_m=None, min_incidents=3)
+        cluster_incidents(make_points(xy[:2]), method="hdbscan", distance_m=None, min_incidents=3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,7 +348,7 @@ def test_summaries_of_met_burglary(burglary, wards):
     assert (summary["first_month"] <= summary["last_month"]).all()
 
 
-def test_summary_known_answer_hulls_and_wards():
+def test_summary_known_answer_hulls_and_wards(make_points):
     # Three 100 m wards in a row; a cluster of 5 spanning wards A and B plus one outside.
     wards = gpd.GeoDataFrame(
         {"ward_name": ["A", "B", "C"], "borough_code": ["X", "X", "Y"]},
@@ -378,7 +365,7 @@ def test_summary_known_answer_hulls_and_wards():
         + [[530_050, 180_200]]  # cluster 0, outside every ward
     )
     crime = ["Burglary"] * 3 + ["Robbery"] * 2 + ["Anti-social behaviour"] * 7 + ["Burglary"]
-    frame = _points(xy, months=["2019-03"] * 12 + ["2019-05"], crime_type=crime)
+    frame = make_points(xy, months=["2019-03"] * 12 + ["2019-05"], crime_type=crime)
     labels = pd.Series([0] * 5 + [1] * 3 + [2] * 4 + [0], index=frame.index, name="cluster")
     s = summarise_clusters(frame, labels, wards=wards)
     assert s.loc[0, "incident_count"] == 6
@@ -405,8 +392,8 @@ def test_summary_known_answer_hulls_and_wards():
     assert s.loc[1, "ward_shares"] == {} and s.loc[1, "outside_wards"] == 3
 
 
-def test_summary_without_wards_and_all_noise():
-    frame = _points(
+def test_summary_without_wards_and_all_noise(make_points):
+    frame = make_points(
         [[530_000.0, 180_000.0]] * 3, months=["2019-01"] * 3, crime_type=["Burglary"] * 3
     )
     labels = pd.Series([0, 0, 0], index=frame.index, name="cluster")
@@ -416,16 +403,18 @@ def test_summary_without_wards_and_all_noise():
     assert len(noise) == 0 and list(noise.columns) == list(CLUSTER_COLUMNS)
 
 
-def test_summary_rejects_misaligned_labels():
-    frame = _points([[530_000.0, 180_000.0]] * 3)
+def test_summary_rejects_misaligned_labels(make_points):
+    frame = make_points([[530_000.0, 180_000.0]] * 3)
     with pytest.raises(ValueError, match="`labels` has 2 rows"):
         summarise_clusters(frame, pd.Series([0, 0], name="cluster"))
     with pytest.raises(ValueError, match="not indexed like `incidents`"):
         summarise_clusters(frame, pd.Series([0, 0, 0], index=[5, 6, 7], name="cluster"))
 
 
-def test_method_records_describe_what_ran():
-    frame = _points([[530_000.0, 180_000.0]] * 6 + [[531_000.0, 180_000.0]], months=["2019-01"] * 7)
+def test_method_records_describe_what_ran(make_points):
+    frame = make_points(
+        [[530_000.0, 180_000.0]] * 6 + [[531_000.0, 180_000.0]], months=["2019-01"] * 7
+    )
     labels = cluster_incidents(frame, distance_m=100, min_incidents=5)
     method = labels.attrs["method"]
     assert isinstance(method, ClusterMethod)

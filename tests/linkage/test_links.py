@@ -243,32 +243,32 @@ def brute_clq(fxy, nxy, target, h):
     return np.mean(shares) / target.mean()
 
 
-def gdf(xy):
-    return gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:27700")
-
-
-def test_colocation_quotient_matches_brute_force():
+def test_colocation_quotient_matches_brute_force(make_points):
     rng = np.random.default_rng(3)
     fxy = rng.uniform(530000, 530500, (40, 2))
     nxy = rng.uniform(529800, 530700, (300, 2))
     nxy[:20] = fxy[:20]  # shared snap points: distance 0
     target = rng.random(300) < 0.3
-    res = colocation_quotient(gdf(fxy), gdf(nxy), target=target, bandwidth_m=150, permutations=0)
+    res = colocation_quotient(
+        make_points(fxy), make_points(nxy), target=target, bandwidth_m=150, permutations=0
+    )
     assert res["colocation_quotient"] == pytest.approx(brute_clq(fxy, nxy, target, 150), rel=1e-12)
     assert res["share_area"] == pytest.approx(target.mean())
     assert res["n_focal_used"] == 40 and np.isnan(res["p_value"])
 
 
-def test_colocation_focal_without_neighbours_left_out():
+def test_colocation_focal_without_neighbours_left_out(make_points):
     fxy = np.array([[530000.0, 180000.0], [540000.0, 180000.0]])
     nxy = np.array([[530010.0, 180000.0], [530020.0, 180000.0], [530030.0, 180000.0]])
     target = np.array([True, False, False])
-    res = colocation_quotient(gdf(fxy), gdf(nxy), target=target, bandwidth_m=50, permutations=0)
+    res = colocation_quotient(
+        make_points(fxy), make_points(nxy), target=target, bandwidth_m=50, permutations=0
+    )
     assert res["n_focal_used"] == 1
     assert res["colocation_quotient"] == pytest.approx(brute_clq(fxy, nxy, target, 50))
 
 
-def test_permutation_p_value_matches_exact_enumeration():
+def test_permutation_p_value_matches_exact_enumeration(make_points):
     # 9 neighbours, 3 of them targets: 84 equally likely relabellings, enumerated exactly.
     rng = np.random.default_rng(4)
     fxy = rng.uniform(0, 100, (3, 2)) + 530000
@@ -285,7 +285,12 @@ def test_permutation_p_value_matches_exact_enumeration():
         stats.append(brute_clq(fxy, nxy, t, 120))
     exact = np.mean(np.array(stats) >= obs - 1e-12)
     res = colocation_quotient(
-        gdf(fxy), gdf(nxy), target=target, bandwidth_m=120, permutations=20000, rng=5
+        make_points(fxy),
+        make_points(nxy),
+        target=target,
+        bandwidth_m=120,
+        permutations=20000,
+        rng=5,
     )
     assert res["colocation_quotient"] == pytest.approx(obs)
     # Monte Carlo standard error at 20,000 draws is below 0.0036; allow 4 SE
@@ -538,12 +543,12 @@ def test_string_months_accepted(planted, planted_links):
     pd.testing.assert_frame_equal(out.estates, planted_links.estates)
 
 
-def test_colocation_quotient_target_shape():
+def test_colocation_quotient_target_shape(make_points):
     xy = np.array([[530000.0, 180000.0]])
     with pytest.raises(ValueError, match="`target` must hold one boolean per row of `neighbours`"):
-        colocation_quotient(gdf(xy), gdf(xy), target=[True, False], bandwidth_m=10)
+        colocation_quotient(make_points(xy), make_points(xy), target=[True, False], bandwidth_m=10)
     with pytest.raises(ValueError, match="`bandwidth_m` must be a positive number of metres"):
-        colocation_quotient(gdf(xy), gdf(xy), target=[True], bandwidth_m=-1)
+        colocation_quotient(make_points(xy), make_points(xy), target=[True], bandwidth_m=-1)
 
 
 def test_missing_month_left_out_of_timing_only(planted, planted_links):
