@@ -36,6 +36,12 @@ from snt_geo.problem_solving.store import (
     create_register,
     open_register,
 )
+from snt_geo.problem_solving.tracking import (
+    REVIEW_INTERVAL_DAYS,
+    PlanTracking,
+    TrackingMethod,
+    track_plans,
+)
 
 __all__ = [
     "CHEERS",
@@ -55,6 +61,10 @@ __all__ = [
     "create_register",
     "new_plan",
     "open_register",
+    "REVIEW_INTERVAL_DAYS",
+    "PlanTracking",
+    "TrackingMethod",
+    "track_plans",
     "DEFAULT_BUFFER_WIDTH_M",
     "DisplacementQuotient",
     "EvaluationMethod",
