@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from snt_geo._validate import check_positive
+
 __all__ = ["percent_change", "poisson_change_test"]
 
 # scipy.stats.binomtest's tolerance when collecting outcomes "as or less likely" than the observed.
@@ -78,11 +80,9 @@ def poisson_change_test(count, baseline_count, *, exposure_ratio: float = 1.0) -
     >>> poisson_change_test([30, 10], [15, 10]).round(4).tolist()
     [0.0357, 1.0]
     """
-    if not np.isfinite(exposure_ratio) or exposure_ratio <= 0:
-        raise ValueError(
-            f"`exposure_ratio` must be a positive number (current / baseline length); got "
-            f"{exposure_ratio!r}."
-        )
+    exposure_ratio = check_positive(
+        "exposure_ratio", exposure_ratio, hint="It is the current / baseline length."
+    )
     c = np.asarray(count, dtype="float64")
     b = np.asarray(baseline_count, dtype="float64")
     c, b = np.broadcast_arrays(c, b)
