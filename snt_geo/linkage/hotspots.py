@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,9 @@ from scipy import stats
 from snt_geo._method import MethodRecord
 from snt_geo._multitest import bh_adjust
 from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
+
+if TYPE_CHECKING:
+    from snt_geo.linkage.scale import ScaleMethod
 
 __all__ = ["find_hotspots", "hotspot_grid", "HotspotGrid", "HotspotMethod", "HOTSPOT_CLASSES"]
 
@@ -71,6 +75,10 @@ class HotspotMethod(MethodRecord):
         What the cells cover.
     grid
         The grid's origin, cell size and shape.
+    scale
+        The automatic scale scan (:class:`~snt_geo.linkage.ScaleMethod`: outliers, every band's
+        Moran's I and z-score, the rule that chose) when ``cell_size_m`` or
+        ``neighbour_distance_m`` was ``"auto"``; None otherwise.
     """
 
     statistic: str
@@ -87,9 +95,11 @@ class HotspotMethod(MethodRecord):
     n_incidents_no_geometry: int
     area: str
     grid: GridSpec
+    scale: ScaleMethod | None = None
 
     def describe(self) -> str:
-        """One paragraph for a method note."""
+        """One paragraph for a method note (with the scale scan's, when it was automatic)."""
+        scale = f" {self.scale.describe()}" if self.scale is not None else ""
         correction = (
             "Benjamini-Hochberg false discovery rate control across all cells at each level"
             if self.fdr
@@ -103,7 +113,7 @@ class HotspotMethod(MethodRecord):
             "cells including the cell itself), binary weights. Two-sided normal p-values, "
             f"{correction}; classes at 90/95/99% confidence, loosest reported level "
             f"{self.alpha:g}. {self.n_incidents_outside:,} incidents outside the cells and "
-            f"{self.n_incidents_no_geometry:,} without a location were not counted."
+            f"{self.n_incidents_no_geometry:,} without a location were not counted.{scale}"
         )
 
 
@@ -259,8 +269,8 @@ def hotspot_grid(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
-    cell_size_m: float | None = None,
-    neighbour_distance_m: float | None = None,
+    cell_size_m: float | str | None = None,
+    neighbour_distance_m: float | str | None = None,
     alpha: float = 0.10,
     fdr: bool = True,
 ) -> HotspotGrid:
@@ -307,8 +317,8 @@ def find_hotspots(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
-    cell_size_m: float | None = None,
-    neighbour_distance_m: float | None = None,
+    cell_size_m: float | str | None = None,
+    neighbour_distance_m: float | str | None = None,
     alpha: float = 0.10,
     fdr: bool = True,
 ) -> gpd.GeoDataFrame:
@@ -325,11 +335,15 @@ def find_hotspots(
         with no incidents. Default None: every cell of the incidents' bounding box.
     cell_size_m
         Cell side in metres. Default None: the shorter side of the area's bounding box / 50,
-        rounded down to 10 m (:func:`~snt_geo.linkage.grid.default_cell_size_m`).
+        rounded down to 10 m (:func:`~snt_geo.linkage.grid.default_cell_size_m`). ``"auto"``:
+        chosen from the incidents by :func:`~snt_geo.linkage.choose_hotspot_scale` (after
+        ArcGIS's Optimized Hot Spot Analysis).
     neighbour_distance_m
         Cells whose centres lie within this distance (inclusive) of a cell's centre are its
         neighbours, the cell itself included. Default None: 1.5 x ``cell_size_m``, the 3 x 3
-        block (sfhotspot's default neighbourhood).
+        block (sfhotspot's default neighbourhood). ``"auto"``: the scale at which the cell counts
+        cluster, from :func:`~snt_geo.linkage.choose_hotspot_scale`; the whole scan is recorded
+        on ``attrs["method"].scale``.
     alpha
         Loosest confidence level reported: 0.10 (classes at 90, 95 and 99%), 0.05 or 0.01.
     fdr
@@ -399,8 +413,8 @@ def _gi_star_grid(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     area: gpd.GeoDataFrame | gpd.GeoSeries | None,
-    cell_size_m: float | None,
-    neighbour_distance_m: float | None,
+    cell_size_m: float | str | None,
+    neighbour_distance_m: float | str | None,
     alpha: float,
     fdr: bool,
 ) -> HotspotGrid:
@@ -409,10 +423,15 @@ def _gi_star_grid(
     Called only from those two, so its warnings use stacklevel 3 to point at their caller.
     """
     alpha = _check_alpha(alpha)
+    scale, cell_size_m, neighbour_distance_m = _auto_scale(
+        incidents, area, cell_size_m, neighbour_distance_m
+    )
     xy, has_point = _incident_xy(incidents)
     grid = _grid_for(area, xy, cell_size_m)
     spec = grid.spec
     distance_m, rule = _neighbour_rule(neighbour_distance_m, spec.cell_size_m)
+    if scale is not None:
+        spec, rule = _auto_rules(scale, spec, distance_m, rule)
     half = _disc_half_widths(distance_m, spec.cell_size_m)
 
     counts, n_outside = _count_raster(grid, xy)
@@ -460,8 +479,47 @@ def _gi_star_grid(
         n_incidents_no_geometry=n_missing,
         area=grid.area_source,
         grid=spec,
+        scale=scale,
     )
     return HotspotGrid(grid=spec, mask=mask, values=values, method=method)
+
+
+def _auto_scale(
+    incidents: gpd.GeoDataFrame | gpd.GeoSeries,
+    area: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    cell_size_m: float | str | None,
+    neighbour_distance_m: float | str | None,
+) -> tuple[ScaleMethod | None, float | str | None, float | str | None]:
+    """Resolve ``"auto"`` cell size / neighbour distance with :func:`choose_hotspot_scale`."""
+    auto_cell = isinstance(cell_size_m, str) and cell_size_m == "auto"
+    auto_distance = isinstance(neighbour_distance_m, str) and neighbour_distance_m == "auto"
+    if not (auto_cell or auto_distance):
+        return None, cell_size_m, neighbour_distance_m
+    # Imported here: scale.py builds on this module's grid filter.
+    from snt_geo.linkage.scale import choose_hotspot_scale
+
+    scale = choose_hotspot_scale(
+        incidents, area=area, cell_size_m=None if auto_cell else cell_size_m
+    ).method
+    distance = scale.neighbour_distance_m if auto_distance else neighbour_distance_m
+    return scale, scale.cell_size_m, distance
+
+
+def _auto_rules(
+    scale: ScaleMethod, spec: GridSpec, distance_m: float, rule: str
+) -> tuple[GridSpec, str]:
+    """The cell-size and neighbour rules in words where the scale scan chose them."""
+    if scale.cell_size_rule != "given":
+        spec = replace(spec, cell_size_rule=f"auto (choose_hotspot_scale): {scale.cell_size_rule}")
+    if rule == "given" and distance_m == scale.neighbour_distance_m:
+        words = {
+            "first_peak": "the first peak of Moran's z-score over distance bands",
+            "largest_z": "the largest Moran's z-score over distance bands (no peak)",
+            "fallback": f"no band above z = {scale.z_threshold:g}, so the mean distance to the "
+            f"{scale.fallback_k}th nearest neighbour",
+        }
+        rule = f"auto (choose_hotspot_scale): {words[scale.rule]}"
+    return spec, rule
 
 
 def _warn_dropped(n_outside: int, n_missing: int, area_source: str, *, stacklevel: int = 3) -> None:

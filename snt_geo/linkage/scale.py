@@ -18,12 +18,20 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import stats
 from scipy.spatial import cKDTree
 
 from snt_geo._format import format_count, format_number
 from snt_geo._method import MethodRecord
-from snt_geo.linkage.grid import GridSpec, _Grid, _grid_for, _incident_xy
+from snt_geo.linkage.grid import (
+    GridSpec,
+    _area_geometries,
+    _check_cell_size,
+    _Grid,
+    _grid_for,
+    _incident_xy,
+)
 from snt_geo.linkage.hotspots import _disc_half_widths, _disc_sum
 
 __all__ = ["choose_hotspot_scale", "HotspotScale", "ScaleMethod"]
@@ -52,8 +60,8 @@ class ScaleMethod(MethodRecord):
     Attributes
     ----------
     n_incidents, n_incidents_no_geometry, n_incidents_outside
-        Incidents with a location; without one (not used); outside every analysed cell (used for
-        the distance statistics, not counted in cells).
+        Incidents used (with a location inside the area); without a location; outside the area's
+        polygons or every analysed cell (neither measured nor counted).
     n_locations
         Distinct incident locations (police.uk snaps incidents to shared map points, so distances
         are measured between distinct locations: a repeat at one point has no distance).
@@ -279,6 +287,17 @@ def _scan_cell_size(mean_nn_m: float, bounds: np.ndarray) -> tuple[float, str]:
     return size, rule
 
 
+def _in_area(xy: np.ndarray, area: gpd.GeoDataFrame | gpd.GeoSeries | None) -> np.ndarray:
+    """Which points lie in (or on the edge of) the area's polygons; all of them without one."""
+    if area is None:
+        return np.ones(len(xy), dtype=bool)
+    parts = _area_geometries(area, argument="area")
+    hit, _ = shapely.STRtree(parts).query(shapely.points(xy), predicate="intersects")
+    inside = np.zeros(len(xy), dtype=bool)
+    inside[hit] = True
+    return inside
+
+
 def _check_counts(n_incidents: int, n_locations: int) -> None:
     if n_incidents < MIN_INCIDENTS or n_locations < MIN_CELLS:
         raise ValueError(
@@ -321,6 +340,7 @@ def choose_hotspot_scale(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    cell_size_m: float | None = None,
     n_bands: int = N_BANDS,
 ) -> HotspotScale:
     """Choose the cell size and neighbour distance for Gi* from the incidents themselves.
@@ -328,11 +348,14 @@ def choose_hotspot_scale(
     Parameters
     ----------
     incidents
-        Incident points with a CRS; reprojected to EPSG:27700. Rows without a location are left
-        out (counted on the method record).
+        Incident points with a CRS; reprojected to EPSG:27700. Rows without a location, and with
+        ``area`` those outside its polygons, are left out (counted on the method record).
     area
         Study-area polygons (e.g. wards): the cells analysed are those overlapping them. Default
         None: every cell of the incidents' bounding box.
+    cell_size_m
+        Cell side of the scan grid, metres. Default None: the mean nearest-neighbour distance
+        between the non-outlier locations (rounded up to 1 m, at least 10 m).
     n_bands
         Distance bands in the scan (default 10, as ArcGIS's Incremental Spatial Autocorrelation).
 
@@ -375,6 +398,9 @@ def choose_hotspot_scale(
     if isinstance(n_bands, bool) or not isinstance(n_bands, (int, np.integer)) or n_bands < 3:
         raise ValueError(f"`n_bands` must be a whole number of at least 3; got {n_bands!r}.")
     xy, has_point = _incident_xy(incidents)
+    point_rows = np.flatnonzero(has_point)
+    in_area = _in_area(xy, area)
+    xy, point_rows = xy[in_area], point_rows[in_area]
     locations, location_of = np.unique(xy, axis=0, return_inverse=True)
     _check_counts(len(xy), len(locations))
     nn, outlier, threshold = _nearest_neighbour_stats(locations)
@@ -384,14 +410,17 @@ def choose_hotspot_scale(
     fallback_m, standard_m = _fallback_distance(kept, k)
 
     bounds = np.concatenate([xy.min(axis=0), xy.max(axis=0)])
-    cell_m, cell_rule = _scan_cell_size(mean_nn, bounds)
+    if cell_size_m is None:
+        cell_m, cell_rule = _scan_cell_size(mean_nn, bounds)
+    else:
+        cell_m, cell_rule = _check_cell_size(cell_size_m), "given"
     grid = _grid_for(area, xy, cell_m)
     if grid.n_cells < MIN_CELLS:
         raise ValueError(
             f"`area` gives {grid.n_cells} cells of {cell_m:g} m; the scan needs at least "
             f"{MIN_CELLS}. Pass a larger area or more incidents."
         )
-    counts, n_outside = _count_cells(grid, xy)
+    counts, n_cell_outside = _count_cells(grid, xy)
     increment = max(mean_nn, 1.0)
     begin = max(max_nn, cell_m)
     distances = begin + increment * np.arange(n_bands)
@@ -401,13 +430,12 @@ def choose_hotspot_scale(
     chosen = float(distances[band]) if band is not None else max(fallback_m, cell_m)
     scan["chosen"] = scan.index == band if band is not None else False
 
-    point_rows = np.flatnonzero(has_point)
     outlier_rows = point_rows[outlier[np.asarray(location_of).ravel()]]
     index = incidents.index
     method = ScaleMethod(
-        n_incidents=len(xy),
+        n_incidents=len(xy) - n_cell_outside,
         n_incidents_no_geometry=int((~has_point).sum()),
-        n_incidents_outside=n_outside,
+        n_incidents_outside=n_cell_outside + int((~in_area).sum()),
         n_locations=len(locations),
         n_outlier_locations=int(outlier.sum()),
         n_outlier_incidents=len(outlier_rows),

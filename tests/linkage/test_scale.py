@@ -151,8 +151,11 @@ def test_real_burglary_scan_runs_on_london_wards(shared_data):
     )
     result = choose_hotspot_scale(inc, area=wards)
     m = result.method
-    assert m.n_incidents + m.n_incidents_no_geometry == len(inc)
-    assert m.n_locations == len(np.unique(inc.geometry.get_coordinates().to_numpy(), axis=0))
+    assert m.n_incidents + m.n_incidents_outside + m.n_incidents_no_geometry == len(inc)
+    joined = gpd.sjoin(inc[["geometry"]], wards[["geometry"]], predicate="intersects")
+    inside = inc.loc[joined.index.unique()]
+    assert m.n_incidents == len(inside)
+    assert m.n_locations == len(np.unique(inside.geometry.get_coordinates().to_numpy(), axis=0))
     assert np.all(np.isfinite(result.scan["z_score"]))
     assert result.neighbour_distance_m >= m.cell_size_m
 
@@ -169,3 +172,33 @@ def test_bad_n_bands_is_refused():
     pts = _points(rng.uniform(0, 1000, (100, 2)) + (X0, Y0))
     with pytest.raises(ValueError, match="`n_bands` must be"):
         choose_hotspot_scale(pts, n_bands=2)
+
+
+def test_find_hotspots_auto_uses_the_scale_and_records_the_scan():
+    from snt_geo.linkage import find_hotspots, hotspot_grid
+
+    rng = np.random.default_rng(7)
+    background = rng.uniform(0, 3000, (400, 2))
+    clusters = np.vstack([c + rng.normal(0, 60, (60, 2)) for c in rng.uniform(500, 2500, (6, 2))])
+    pts = _points(np.vstack([background, clusters]) + (X0, Y0))
+    area = gpd.GeoSeries([shapely.box(X0, Y0, X0 + 3000, Y0 + 3000)], crs=BNG)
+    scale = choose_hotspot_scale(pts, area=area)
+    auto = find_hotspots(pts, area=area, cell_size_m="auto", neighbour_distance_m="auto")
+    given = find_hotspots(
+        pts,
+        area=area,
+        cell_size_m=scale.cell_size_m,
+        neighbour_distance_m=scale.neighbour_distance_m,
+    )
+    np.testing.assert_array_equal(auto["gi_star_z"], given["gi_star_z"])
+    m = auto.attrs["method"]
+    assert m.scale == scale.method
+    assert m.neighbour_rule.startswith("auto (choose_hotspot_scale)")
+    assert m.cell_size_rule.startswith("auto (choose_hotspot_scale)")
+    assert "Optimized Hot Spot Analysis" in m.describe()
+    assert m.to_dict()["scale"]["z_scores"] == scale.method.z_scores
+    # A given cell size with an automatic distance scans on the given cells.
+    grid = hotspot_grid(pts, area=area, cell_size_m=100, neighbour_distance_m="auto")
+    assert grid.method.cell_size_m == 100 == grid.method.scale.cell_size_m
+    assert grid.method.cell_size_rule == "given"
+    assert find_hotspots(pts, area=area, cell_size_m=100).attrs["method"].scale is None
