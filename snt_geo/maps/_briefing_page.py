@@ -21,6 +21,7 @@ from snt_geo._format import (
     format_value,
 )
 from snt_geo.maps._briefing_map import LINK_CLUSTER_COLUMNS, LINK_SHARE_COLUMNS, first_column
+from snt_geo.maps._print import PRINT_CSS, print_map_html
 from snt_geo.tasking._steps import ward_names
 from snt_geo.tasking.assessment import headlines
 
@@ -100,7 +101,8 @@ def page(b, *, tiles) -> str:
     parts = [
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{e(b.title)}</title>\n{frag.head}\n<style>{CSS}</style>\n</head>\n<body>\n",
+        f"<title>{e(b.title)}</title>\n{frag.head}\n<style>{CSS}{PRINT_CSS}</style>\n</head>\n"
+        "<body>\n",
         f'<header><h1 id="briefing-title">{e(b.title)}</h1><p class="sub">Period {e(str(start))} '
         f"to {e(str(end))}; {len(b.wards)} wards. Made with snt_geo.</p></header>",
         '<nav><a href="#ward-problem-solving">1. Ward problem solving</a>'
@@ -114,7 +116,8 @@ def page(b, *, tiles) -> str:
         "(no basemap offline). Tick layers on and off at the top right (each shared-priority "
         "theme is its own layer); legends of the layers that are on are at the bottom right; "
         "hover or click for "
-        f'details.</p><div class="map-box">{frag.body}</div></section>',
+        f'details.</p><div class="map-box">{frag.body}</div>{print_map_html(b.assessment)}'
+        "</section>",
     ]
     parts.append(_section_one(b))
     parts.append(_section_two(b))

@@ -28,6 +28,7 @@ from snt_geo.maps.layers import HOTSPOT_PALETTE, SEQUENTIAL_PALETTES, classify_v
 
 __all__ = [
     "A4_CONTENT_WIDTH_MM",
+    "plot_assessment_map",
     "plot_cluster_map",
     "plot_hotspot_map",
     "plot_monthly_trend",
@@ -331,6 +332,68 @@ def plot_cluster_map(
     if not handles:
         handles.append(_patch("white", "No clusters"))
     _map_legend(fig, handles, "Clusters")
+    return fig
+
+
+def plot_assessment_map(
+    assessment: Any,
+    *,
+    theme: str | None = None,
+    title: str | None = None,
+    label_wards: bool | None = None,
+    width_mm: float = A4_CONTENT_WIDTH_MM,
+    height_mm: float | None = None,
+) -> Any:
+    """The briefing's map on paper: Gi* hot spots and cluster outlines over the wards.
+
+    Parameters
+    ----------
+    assessment
+        :func:`snt_geo.tasking.tasking_assessment` output.
+    theme
+        Hot spot theme drawn (one of ``assessment.hotspot_themes``); default the first.
+    title
+        Figure title; default "Hot spots and clusters: <theme>".
+    label_wards, width_mm, height_mm
+        As in :func:`plot_ward_choropleth`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Hot cells (90/95/99%) filled, the theme's incident clusters outlined in black, ward
+        outlines and names; the legend lists what is drawn. The static stand-in for the live
+        map in the printed briefing.
+    """
+    themes = tuple(assessment.hotspot_themes)
+    if theme is None:
+        theme = themes[0] if themes else None
+    elif theme not in themes:
+        raise ValueError(f"`theme` must be one of {list(themes)}; got {theme!r}.")
+    areas = _wards_27700(assessment.wards)
+    cells = assessment.hotspots.get(theme) if theme is not None else None
+    clusters = assessment.clusters
+    if theme is not None and len(clusters) and "theme" in clusters.columns:
+        clusters = clusters[clusters["theme"].astype(str) == theme]
+    label = assessment.themes.describe_theme(theme) if theme not in (None, "all") else "all"
+    fig = _figure(width_mm, height_mm or _map_height_mm([areas], width_mm))
+    ax = _map_axes(fig, title or f"Hot spots and clusters: {label}")
+    handles = []
+    if cells is not None and len(cells):
+        grid = to_working_crs(cells, argument="cells", check_bounds=False)
+        classes = grid["hotspot_class"].astype("string")
+        for cls in ("hot_99", "hot_95", "hot_90"):
+            part = grid[(classes == cls).fillna(False).to_numpy(bool)]
+            if len(part):
+                part.plot(ax=ax, color=HOTSPOT_PALETTE[cls], linewidth=0)
+                handles.append(_patch(HOTSPOT_PALETTE[cls], _HOTSPOT_LABELS[cls]))
+    if len(clusters):
+        hulls = to_working_crs(clusters, argument="clusters", check_bounds=False)
+        hulls.boundary.plot(ax=ax, color="black", linewidth=0.8)
+        handles.append(_patch("none", f"Incident cluster ({format_count(len(hulls))})"))
+    _outline_and_label(ax, areas, label_wards)
+    if not handles:
+        handles.append(_patch("white", "No hot spot or cluster"))
+    _map_legend(fig, handles, f"Gi* hot spots and DBSCAN clusters, {label}")
     return fig
 
 

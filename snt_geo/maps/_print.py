@@ -1,0 +1,66 @@
+"""The briefing on paper: the print stylesheet and the static map printed in place of the live one.
+
+On screen the page is unchanged. In print (a browser's Print, or :func:`snt_geo.maps.save_pdf`)
+the page is A4 portrait, the live Leaflet map and every control (navigation, layer switcher,
+zoom buttons) are hidden, a static image of the map (:func:`snt_geo.maps.figures
+.plot_assessment_map`) takes its place, and each numbered section starts on a new page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+__all__ = ["PRINT_CSS", "print_map_html"]
+
+#: Print rules appended to the briefing's stylesheet; ``.print-map`` is hidden on screen.
+PRINT_CSS = """
+.print-map{display:none}
+@page{size:A4 portrait;margin:14mm 12mm 16mm}
+@media print{
+ html,body{font-size:10pt;background:#fff}
+ body{max-width:none!important;padding:0!important;margin:0!important}
+ nav,.map-box,.leaflet-control-container,.leaflet-control,#map-section .note{display:none!important}
+ .print-map{display:block!important;width:100%;height:auto;max-height:235mm;object-fit:contain;
+  margin:0 auto}
+ section{break-before:page;page-break-before:always}
+ #at-a-glance,#map-section{break-before:auto;page-break-before:auto}
+ #map-section{break-before:page;page-break-before:always}
+ h2,h3,summary{break-after:avoid;page-break-after:avoid}
+ table{font-size:8.5pt;width:100%}
+ thead{display:table-header-group}
+ thead th{position:static!important}
+ tr,li,img{break-inside:avoid;page-break-inside:avoid}
+ details>summary{list-style:none;color:#222;font-weight:600}
+ a{color:inherit;text-decoration:none}
+ footer{break-inside:avoid}
+}
+"""
+
+#: Pixels per inch of the static map (sharp on paper, a few hundred kB in the page).
+PRINT_MAP_DPI = 150
+
+
+def print_map_html(assessment: Any) -> str:
+    """An ``<img class="print-map">`` holding the static map as an inline PNG (no file, no URL).
+
+    Empty when matplotlib is missing: the printed page then simply has no map, and the live
+    map is unaffected.
+    """
+    try:
+        from snt_geo.maps.figures import plot_assessment_map
+
+        fig = plot_assessment_map(assessment)
+    except ImportError:
+        return ""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PRINT_MAP_DPI, facecolor="white", metadata={})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    themes = ", ".join(assessment.hotspot_themes) or "none"
+    alt = f"Static map of the wards, Gi* hot spots and incident clusters ({themes})"
+    return (
+        f'<img class="print-map" id="print-map" alt="{html.escape(alt, quote=True)}" '
+        f'src="data:image/png;base64,{data}">'
+    )
