@@ -185,7 +185,8 @@ class InterventionEvaluation:
         ``buffer_before``, ``buffer_after``, ``log_change``, ``buffer_log_change``,
         ``in_treated_reference``, ``in_buffer_reference`` (bool).
     monthly
-        DataFrame indexed by ``month`` (Period) from the first month before to the last after:
+        DataFrame indexed by ``month`` (Period), every month from the first before to the last
+        after (the months between the periods included, though they are not compared):
         ``treated``, ``buffer``, ``control`` (harm-weighted counts).
     areas
         GeoDataFrame indexed by ``area`` (``treated``, ``buffer``, ``control``), EPSG:27700;
@@ -466,9 +467,10 @@ def evaluate_intervention(
     period[(ords >= a0) & (ords <= a1)] = 1
     geoms = incidents.geometry.to_numpy()
     located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    use = chosen & (period >= 0)
-    n_no_location = int((use & ~located).sum())
-    use &= located
+    # Months between the periods (the response starting) are kept for the monthly chart only.
+    in_range = (ords >= min(b0, a0)) & (ords <= max(b1, a1)) & (ords != NO_MONTH)
+    n_no_location = int((chosen & (period >= 0) & ~located).sum())
+    use = chosen & in_range & located
     x = shapely.get_x(geoms[use])
     y = shapely.get_y(geoms[use])
     weight, period, ords = weight[use], period[use], ords[use]
@@ -677,7 +679,9 @@ def evaluate_intervention(
         n_placebo_buffer=len(ref_b),
         alpha=alpha,
         implemented_as_planned=implemented_as_planned,
-        n_incidents=int(len(x) if area_geom is None else (in_t | in_b | in_c).sum()),
+        n_incidents=int(
+            ((period >= 0) & (True if area_geom is None else (in_t | in_b | in_c))).sum()
+        ),
         n_incidents_no_location=n_no_location,
     )
     verdict = _verdict(per_month, tests, wdq, declined, displaced, diffused, method)
