@@ -85,7 +85,7 @@ def test_changes_q_values_are_benjamini_hochberg(assessed):
     expected = np.empty(m)
     expected[order] = q
     np.testing.assert_allclose(ch["q_value"].to_numpy(float), expected, rtol=1e-12)
-    assert (ch["significant"] == (ch["p_value"] < a.method.alpha)).all()
+    assert (ch["significant"] == (ch["q_value"] < a.method.alpha)).all()
 
 
 def test_min_incidents_choice_is_recorded_and_follows_the_rule(assessed):

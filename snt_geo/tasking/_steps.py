@@ -205,7 +205,12 @@ def run_priorities(profile, areas, candidates, *, priorities, n_suggested, theme
         active = reg[reg["status"].astype("string").str.lower() == "active"]
         shown = active[
             [c for c in ("ward_code", "theme", "status", "source") if c in active.columns]
-        ].merge(evidence[ev_cols], on=["ward_code", "theme"], how="left")
+        ].merge(
+            _register_evidence(profile, evidence, active, candidates)[ev_cols],
+            on=["ward_code", "theme"],
+            how="left",
+        )
+        shown = _name_member_themes(shown, themes)
         counted = reg
         log.add("priorities", "source", f"register: {len(active)} active of {len(reg)}")
     else:
@@ -213,11 +218,44 @@ def run_priorities(profile, areas, candidates, *, priorities, n_suggested, theme
         counted = evidence[evidence["rank"] <= n_suggested].assign(status="suggested")
         shown = counted[["ward_code", "theme", "status", "source", *ev_cols[2:]]]
         log.add("priorities", "source", f"no register: top {n_suggested} suggestions per ward")
-    shown = _order_priorities(shown.rename(columns={"rank": "data_rank"}), profile, areas)
+    shown = _order_priorities(shown.rename(columns={"rank": "data_rank"}), _frame(profile), areas)
     log.add("priorities", "candidate_themes", ", ".join(candidates))
     log.add("priorities", "n_suggested", str(n_suggested))
     log.add("priorities", "statuses_counted", ", ".join(statuses))
     return evidence, shown, counted, source, statuses
+
+
+def _register_evidence(profile, evidence, active, candidates) -> pd.DataFrame:
+    """The candidates' evidence plus evidence for register themes that are not candidates.
+
+    A panel may hold a member theme (``theft_from_the_person``, in ``street_crime``) that is not
+    among the candidate themes; its evidence comes from the profile like any other, with no
+    rank among the candidates.
+    """
+    from snt_geo.profile.priorities import suggest_priorities
+    from snt_geo.profile.profile import profile_info
+
+    profiled = set(profile_info(profile).themes)
+    extra = sorted(t for t in set(active["theme"].dropna()) - set(candidates) if t in profiled)
+    if not extra:
+        return evidence
+    more = suggest_priorities(profile, n=len(extra), themes=extra).assign(rank=pd.NA)
+    return pd.concat([evidence, more], ignore_index=True)
+
+
+def _name_member_themes(shown: pd.DataFrame, themes) -> pd.DataFrame:
+    """Evidence of a member theme says so: ``"theft_from_the_person (in street_crime): ..."``."""
+    from snt_geo.themes import DEFAULT_THEMES
+
+    table = themes or DEFAULT_THEMES
+    member = shown["theme"].map(lambda t: table.group(t) != t).astype(bool)
+    if member.any():
+        named = shown.loc[member, "theme"].map(table.describe_theme)
+        reason = shown["reason"].astype("string")
+        shown = shown.assign(
+            reason=reason.where(~member, named + ": " + reason.fillna("no incidents in the period"))
+        )
+    return shown
 
 
 def _order_priorities(shown: pd.DataFrame, profile, areas) -> pd.DataFrame:
@@ -236,7 +274,11 @@ def _order_priorities(shown: pd.DataFrame, profile, areas) -> pd.DataFrame:
         else pd.NA
         for w, t in zip(shown["ward_code"], shown["theme"], strict=True)
     ]
-    shown["reason"] = shown["reason"].astype("string").fillna("no incidents in the period")
+    no_row = shown["reason"].isna().to_numpy()
+    local = pd.isna(pd.Series(shown["count"], dtype="object")).to_numpy()
+    shown["reason"] = shown["reason"].astype("string")
+    shown.loc[no_row & ~local, "reason"] = "no incidents in the period"
+    shown.loc[no_row & local, "reason"] = "not a crime type or theme of the data: no evidence"
     for c in ("data_rank", "count"):
         shown[c] = pd.to_numeric(shown[c]).astype("Int64")
     return shown
@@ -288,11 +330,17 @@ def change_table(profile, candidates, comparison, names, alpha) -> pd.DataFrame:
     table = pd.concat(parts, ignore_index=True)
     table = table[table["p_value"].notna()].reset_index(drop=True)
     table["q_value"] = bh_adjust(table["p_value"].to_numpy(float))
-    table["significant"] = table["p_value"] < alpha
+    # Significance is judged on the BH q-value the table shows, never on the raw p-value.
+    table["significant"] = table["q_value"] < alpha
     table["ward_name"] = table["ward_code"].map(names)
     return table.sort_values(["small_number", "p_value"], kind="stable").reset_index(drop=True)[
         cols
     ]
+
+
+def _frame(profile) -> pd.DataFrame:
+    """The one-row-per-ward table of a ward profile (a ``WardProfile`` or its frame)."""
+    return getattr(profile, "wards", profile)
 
 
 def _floats(values: pd.Series) -> np.ndarray:

@@ -176,8 +176,8 @@ class TaskingAssessment:
         What changed since the last period, one row per (ward, candidate theme) tested:
         ``ward_code``, ``ward_name``, ``theme``, ``count``, ``baseline``, ``baseline_count``,
         ``change_pct``, ``p_value``, ``q_value`` (Benjamini-Hochberg across the rows),
-        ``significant`` (``p_value < alpha``), ``small_number``. Empty when no baseline is
-        covered.
+        ``significant`` (``q_value < alpha``: the BH q, as the table shows), ``small_number``.
+        Empty when no baseline is covered.
     hotspot_themes
         The themes whose Gi* hotspots were computed (``"all"`` means every incident).
     hotspots

@@ -116,7 +116,6 @@ def test_page_has_the_three_sections_tables_and_method_note(built, page):
     for table in (
         "priorities",
         "key-locations",
-        "changes",
         "shared-themes",
         "shared-groups",
         "cross-border-hotspots",
@@ -124,6 +123,9 @@ def test_page_has_the_three_sections_tables_and_method_note(built, page):
         "parameters",
     ):
         assert page.rows.get(table, 0) >= 2, table  # header + at least one row
+    # Changes: only those significant after BH adjustment are listed (none on this sample).
+    n_sig = int(briefing.changes["significant"].sum())
+    assert page.rows.get("changes", 0) == (n_sig + 1 if n_sig else 0)
     # Every recorded parameter is a row of the method-note table.
     assert page.rows["parameters"] == len(briefing.parameters) + 1
     assert page.rows["priorities"] == len(briefing.priorities) + 1
@@ -199,7 +201,7 @@ def test_changes_match_scipy_binomial_test_and_bh(built):
     np.testing.assert_allclose(
         ch["q_value"].to_numpy(), stats.false_discovery_control(ch["p_value"].to_numpy())
     )
-    assert (ch["significant"] == (ch["p_value"] < 0.05)).all()
+    assert (ch["significant"] == (ch["q_value"] < 0.05)).all()
 
 
 def test_hotspots_clusters_and_cross_border_are_kept(built):
