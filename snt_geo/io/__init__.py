@@ -1,6 +1,14 @@
 """Readers: police.uk files, boundaries, demographics, estates -> validated (Geo)DataFrames."""
 
 from snt_geo.io._accounting import ReadReport, read_report
+from snt_geo.io.archive import (
+    ARCHIVE_KINDS,
+    list_archive,
+    read_archive,
+    read_archive_outcomes,
+    read_archive_stop_and_search,
+    read_incidents_parquet,
+)
 from snt_geo.io.boundaries import WARD_COLUMNS, check_wards, read_wards, wards_from_frame
 from snt_geo.io.demographics import (
     DEMOGRAPHIC_COUNTS,
@@ -21,6 +29,12 @@ from snt_geo.io.police_uk_api import API_COLUMNS, read_police_uk_api
 from snt_geo.io.stop_search import STOP_SEARCH_COLUMNS, read_stop_and_search
 
 __all__ = [
+    "ARCHIVE_KINDS",
+    "list_archive",
+    "read_archive",
+    "read_archive_outcomes",
+    "read_archive_stop_and_search",
+    "read_incidents_parquet",
     "DEPRIVATION_DOMAINS",
     "DeprivationMethod",
     "apportion_deprivation",
