@@ -22,16 +22,17 @@ from snt_geo.profile.profile import (
     ward_profile,
 )
 from snt_geo.profile.rollup import TOTAL, borough_summary, monthly_report
-from snt_geo.profile.smoothing import (
-    SMOOTHED_RATE_COLUMNS,
-    RateSmoothingMethod,
-    smooth_ward_rates,
-)
 from snt_geo.profile.silent_wards import (
     SILENT_WARD_COLUMNS,
     SilentWardsMethod,
     describe_silent_wards,
     find_silent_wards,
+)
+from snt_geo.profile.smoothing import (
+    SMOOTHED_RATE_COLUMNS,
+    RateSmoothingMethod,
+    smooth_ward_rate_columns,
+    smooth_ward_rates,
 )
 from snt_geo.profile.stop_search import (
     StopSearchMethod,
@@ -45,6 +46,7 @@ __all__ = [
     "BASELINES",
     "RateSmoothingMethod",
     "SMOOTHED_RATE_COLUMNS",
+    "smooth_ward_rate_columns",
     "smooth_ward_rates",
     "PRIORITY_COLUMNS",
     "PRIORITY_STATUSES",

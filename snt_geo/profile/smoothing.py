@@ -23,7 +23,12 @@ from snt_geo._method import MethodRecord
 from snt_geo.io.boundaries import check_wards
 from snt_geo.linkage.shared_priorities import ward_adjacency
 
-__all__ = ["smooth_ward_rates", "RateSmoothingMethod", "SMOOTHED_RATE_COLUMNS"]
+__all__ = [
+    "smooth_ward_rates",
+    "smooth_ward_rate_columns",
+    "RateSmoothingMethod",
+    "SMOOTHED_RATE_COLUMNS",
+]
 
 
 #: Output columns of :func:`smooth_ward_rates` (rates per 1,000 residents, the default).
@@ -48,6 +53,9 @@ class RateSmoothingMethod(MethodRecord):
     n_wards, n_wards_no_population
         Wards in the output; wards with a missing or non-positive population (NaN rates, left out
         of every estimate).
+    counts
+        The count columns smoothed (``("events",)`` for :func:`smooth_ward_rates`); the tuples
+        below have one entry per column, in this order.
     n_events, n_events_unmatched
         Events counted in the wards; events given for ward codes not in ``wards`` (not used).
     global_rate
@@ -65,27 +73,31 @@ class RateSmoothingMethod(MethodRecord):
     per_residents: int
     n_wards: int
     n_wards_no_population: int
-    n_events: int
-    n_events_unmatched: int
-    global_rate: float
-    prior_variance: float
+    counts: tuple[str, ...]
+    n_events: tuple[int, ...]
+    n_events_unmatched: tuple[int, ...]
+    global_rate: tuple[float, ...]
+    prior_variance: tuple[float, ...]
     adjacency: str
     snap_m: float
     n_wards_no_neighbours: int
 
     def describe(self) -> str:
         """One paragraph for a method note."""
+        overall = ", ".join(
+            f"{name} {format_rate(r, digits=2)}"
+            for name, r in zip(self.counts, self.global_rate, strict=True)
+        )
         return (
             f"Rates per {self.per_residents:,} residents for {format_count(self.n_wards)} wards, "
             "raw and smoothed by empirical Bayes (Marshall 1991, method of moments): globally, "
-            "towards the rate of all wards "
-            f"({format_rate(self.global_rate, digits=2)} per {self.per_residents:,}), and "
+            f"towards the rate of all wards ({overall} per {self.per_residents:,}), and "
             f"spatially, towards the rate of each ward's {self.adjacency} neighbourhood (the "
             "ward and the wards adjacent to it). Each raw rate is shrunk in proportion to the "
             "uncertainty its population leaves, so small-population wards move most. "
             f"{format_count(self.n_wards_no_population)} wards without a population have no "
-            f"rate; {format_count(self.n_events_unmatched)} events given for unknown ward codes "
-            "were not used."
+            f"rate; {format_count(sum(self.n_events_unmatched))} events given for unknown ward "
+            "codes were not used."
         )
 
 
@@ -210,12 +222,129 @@ def smooth_ward_rates(
     variance) and to ``Spatial_Empirical_Bayes`` with queen weights.
     """
     areas = check_wards(wards)
+    e_all, unmatched = _align_counts(counts, areas.index)
+    prep = _prepare(areas, population, per_residents, adjacency, snap_m, [unmatched])
+    e = e_all[prep.kept]
+    eb, prior_mean, prior_var = _global_eb(e, prep.b)
+    seb, size = _spatial_eb(e, prep.b, prep.pairs)
+    suffix = f"per_{per_residents}"
+    frame = pd.DataFrame({"events": e_all, "population": prep.b_all}, index=areas.index.copy())
+    for name, values in (("rate", e / prep.b), ("eb_rate", eb), ("seb_rate", seb)):
+        frame[f"{name}_{suffix}"] = prep.spread(values * per_residents)
+    frame["seb_neighbours"] = prep.spread(size, fill=0).astype(np.int64)
+    frame.attrs["method"] = prep.method(
+        ("events",), [e_all], [unmatched], [prior_mean], [prior_var]
+    )
+    return frame
+
+
+def smooth_ward_rate_columns(
+    wards: gpd.GeoDataFrame,
+    *,
+    counts: pd.DataFrame,
+    population: pd.Series,
+    per_residents: int = 1000,
+    adjacency: str = "queen",
+    snap_m: float = 1.0,
+) -> pd.DataFrame:
+    """Empirical Bayes and spatial empirical Bayes rates for several count columns at once.
+
+    For a ward profile: one call smooths every theme's counts with one neighbour search.
+
+    Parameters
+    ----------
+    wards
+        Ward polygons indexed by ward code.
+    counts
+        One column of incident counts per theme (``burglary``, ``asb``, ...), indexed by ward
+        code; the column names name the output columns.
+    population, per_residents, adjacency, snap_m
+        As for :func:`smooth_ward_rates`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``wards``: for each column ``c`` of ``counts``, ``c_eb_rate_per_1000`` and
+        ``c_seb_rate_per_1000`` (suffix from ``per_residents``), NaN where the ward has no
+        population. ``attrs["method"]`` is a :class:`RateSmoothingMethod` with one entry per
+        column in its tuples.
+    """
+    if not isinstance(counts, pd.DataFrame):
+        raise TypeError(
+            "`counts` must be a DataFrame with one column of counts per theme, indexed by ward "
+            f"code; got {type(counts).__name__}. For one column use smooth_ward_rates."
+        )
+    areas = check_wards(wards)
+    columns = [str(c) for c in counts.columns]
+    aligned = [_align_counts(counts[c].rename(None), areas.index) for c in counts.columns]
+    prep = _prepare(areas, population, per_residents, adjacency, snap_m, [u for _, u in aligned])
+    suffix = f"per_{per_residents}"
+    out = pd.DataFrame(index=areas.index.copy())
+    means, variances = [], []
+    for name, (e_all, _) in zip(columns, aligned, strict=True):
+        e = e_all[prep.kept]
+        eb, prior_mean, prior_var = _global_eb(e, prep.b)
+        seb, _ = _spatial_eb(e, prep.b, prep.pairs)
+        out[f"{name}_eb_rate_{suffix}"] = prep.spread(eb * per_residents)
+        out[f"{name}_seb_rate_{suffix}"] = prep.spread(seb * per_residents)
+        means.append(prior_mean)
+        variances.append(prior_var)
+    out.attrs["method"] = prep.method(
+        tuple(columns), [e for e, _ in aligned], [u for _, u in aligned], means, variances
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Population, the wards kept and their adjacency, shared by every column smoothed."""
+
+    b_all: np.ndarray
+    kept: np.ndarray
+    pairs: np.ndarray
+    per_residents: int
+    adjacency: str
+    snap_m: float
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.b_all[self.kept]
+
+    def spread(self, values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        out = np.full(len(self.b_all), fill, dtype="float64")
+        out[self.kept] = values
+        return out
+
+    def method(self, columns, e_all, unmatched, means, variances) -> RateSmoothingMethod:
+        size = np.bincount(self.pairs.ravel(), minlength=len(self.kept))
+        return RateSmoothingMethod(
+            per_residents=self.per_residents,
+            n_wards=len(self.b_all),
+            n_wards_no_population=len(self.b_all) - len(self.kept),
+            counts=tuple(columns),
+            n_events=tuple(int(e.sum()) for e in e_all),
+            n_events_unmatched=tuple(int(u) for u in unmatched),
+            global_rate=tuple(float(m) * self.per_residents for m in means),
+            prior_variance=tuple(float(v) for v in variances),
+            adjacency=self.adjacency,
+            snap_m=float(self.snap_m),
+            n_wards_no_neighbours=int((size == 0).sum()),
+        )
+
+
+def _prepare(
+    areas: gpd.GeoDataFrame,
+    population: pd.Series,
+    per_residents: int,
+    adjacency: str,
+    snap_m: float,
+    unmatched: list[int],
+) -> _Prepared:
     if isinstance(per_residents, bool) or not isinstance(per_residents, int) or per_residents < 1:
         raise ValueError(
             f"`per_residents` must be a positive whole number; got {per_residents!r}. Pass "
             "e.g. 1000 for rates per 1,000 residents."
         )
-    e_all, unmatched = _align_counts(counts, areas.index)
     b_all = _align_population(population, areas.index)
     ok = np.isfinite(b_all) & (b_all > 0)
     if not ok.any():
@@ -223,39 +352,13 @@ def smooth_ward_rates(
             "`population` has no positive figure for any ward in `wards`; check that both are "
             "indexed by the same ward codes."
         )
-    _warn_unused(int((~ok).sum()), unmatched)
+    _warn_unused(int((~ok).sum()), sum(unmatched))
     kept = np.flatnonzero(ok)
-    pairs = ward_adjacency(areas, adjacency=adjacency, snap_m=snap_m)
     position = np.full(len(areas), -1)
     position[kept] = np.arange(len(kept))
-    pairs = position[pairs]
+    pairs = position[ward_adjacency(areas, adjacency=adjacency, snap_m=snap_m)]
     pairs = pairs[(pairs >= 0).all(axis=1)]
-    e, b = e_all[kept], b_all[kept]
-    eb, prior_mean, prior_var = _global_eb(e, b)
-    seb, size = _spatial_eb(e, b, pairs)
-
-    suffix = f"per_{per_residents}"
-    frame = pd.DataFrame({"events": e_all, "population": b_all}, index=areas.index.copy())
-    for name, values in (("rate", e / b), ("eb_rate", eb), ("seb_rate", seb)):
-        column = np.full(len(areas), np.nan)
-        column[kept] = values * per_residents
-        frame[f"{name}_{suffix}"] = column
-    hood = np.zeros(len(areas), dtype=np.int64)
-    hood[kept] = size
-    frame["seb_neighbours"] = hood
-    frame.attrs["method"] = RateSmoothingMethod(
-        per_residents=per_residents,
-        n_wards=len(areas),
-        n_wards_no_population=int((~ok).sum()),
-        n_events=int(e_all.sum()),
-        n_events_unmatched=unmatched,
-        global_rate=prior_mean * per_residents,
-        prior_variance=prior_var,
-        adjacency=adjacency,
-        snap_m=float(snap_m),
-        n_wards_no_neighbours=int((size == 1).sum()),
-    )
-    return frame
+    return _Prepared(b_all, kept, pairs, per_residents, adjacency, snap_m)
 
 
 def _warn_unused(n_no_population: int, n_unmatched: int) -> None:
@@ -268,5 +371,5 @@ def _warn_unused(n_no_population: int, n_unmatched: int) -> None:
         warnings.warn(
             "smooth_ward_rates: " + "; ".join(parts) + "; see attrs['method'].",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )

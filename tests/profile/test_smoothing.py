@@ -16,7 +16,11 @@ import shapely
 from esda.smoothing import Empirical_Bayes, Spatial_Empirical_Bayes
 from libpysal.weights import Queen
 
-from snt_geo.profile.smoothing import SMOOTHED_RATE_COLUMNS, smooth_ward_rates
+from snt_geo.profile.smoothing import (
+    SMOOTHED_RATE_COLUMNS,
+    smooth_ward_rate_columns,
+    smooth_ward_rates,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +63,15 @@ def test_equals_esda_empirical_bayes_on_london_wards(london):
         np.array([len(w.neighbors[i]) + 1 for i in range(len(wards))])
     )
     method = out.attrs["method"]
-    assert method.global_rate == pytest.approx(e.sum() / b.sum() * 1000)
-    assert method.prior_variance > 0
+    assert method.global_rate[0] == pytest.approx(e.sum() / b.sum() * 1000)
+    assert method.prior_variance[0] > 0
     assert "empirical Bayes" in method.describe()
 
 
 def test_small_wards_move_most_towards_the_mean(london):
     wards, population, counts = london
     out = smooth_ward_rates(wards, counts=counts, population=population)
-    m = out.attrs["method"].global_rate
+    m = out.attrs["method"].global_rate[0]
     shrink = 1 - (out["eb_rate_per_1000"] - m) / (out["rate_per_1000"] - m)
     # The shrinkage factor m / b / (s2 + m / b) falls as population grows.
     order = np.argsort(out["population"].to_numpy())
@@ -93,7 +97,7 @@ def test_missing_population_and_unknown_codes_are_counted_not_lost():
     assert np.isnan(out.loc["W3", "eb_rate_per_1000"])
     assert out.loc["W4", "events"] == 0
     method = out.attrs["method"]
-    assert (method.n_wards_no_population, method.n_events_unmatched) == (1, 4)
+    assert (method.n_wards_no_population, method.n_events_unmatched) == (1, (4,))
     # W3 is left out of W2's and W4's neighbourhoods: W4 has no neighbour left.
     assert out.loc["W4", "seb_neighbours"] == 1
     assert out.loc["W4", "seb_rate_per_1000"] == out.loc["W4", "rate_per_1000"]
@@ -108,3 +112,26 @@ def test_bad_arguments_are_refused():
         smooth_ward_rates(wards, counts=pd.Series({"W1": -1}), population=pop)
     with pytest.raises(ValueError, match="`per_residents` must be a positive whole number"):
         smooth_ward_rates(wards, counts=pd.Series({"W1": 1}), population=pop, per_residents=0)
+
+
+def test_columns_at_once_equal_one_column_at_a_time(london):
+    wards, population, counts = london
+    halves = pd.DataFrame({"burglary": counts, "tripled": counts * 3}).reindex(
+        wards.index, fill_value=0
+    )
+    out = smooth_ward_rate_columns(wards, counts=halves, population=population)
+    assert list(out.columns) == [
+        "burglary_eb_rate_per_1000",
+        "burglary_seb_rate_per_1000",
+        "tripled_eb_rate_per_1000",
+        "tripled_seb_rate_per_1000",
+    ]
+    for name in halves.columns:
+        one = smooth_ward_rates(wards, counts=halves[name], population=population)
+        np.testing.assert_allclose(out[f"{name}_eb_rate_per_1000"], one["eb_rate_per_1000"])
+        np.testing.assert_allclose(out[f"{name}_seb_rate_per_1000"], one["seb_rate_per_1000"])
+    method = out.attrs["method"]
+    assert method.counts == ("burglary", "tripled")
+    assert method.global_rate[1] == pytest.approx(3 * method.global_rate[0])
+    with pytest.raises(TypeError, match="`counts` must be a DataFrame"):
+        smooth_ward_rate_columns(wards, counts=counts, population=population)
