@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from snt_geo._method import MethodRecord
+
 __all__ = ["ReadReport", "read_report"]
 
 _ATTR = "read_report"
 
 
-@dataclass(frozen=True)
-class ReadReport:
+@dataclass(frozen=True, repr=False)
+class ReadReport(MethodRecord):
     """What a reader read, kept and dropped, per file and in total.
 
     For every file ``rows_read == rows_kept + sum(dropped.values())``.
@@ -31,6 +33,12 @@ class ReadReport:
     notes
         Counts of things kept but worth knowing (``duplicate_crime_ids``, ``repaired_geometries``,
         ``unknown_crime_types``) per file, same layout as ``files``.
+    encodings
+        File name -> text encoding used, where one was detected.
+    codes
+        Named lists of codes worth knowing, e.g. ``codes_without_ward`` and
+        ``wards_without_demographics`` (codes kept that match no ward, and wards with no row),
+        each a tuple of str.
     """
 
     reader: str
@@ -38,6 +46,7 @@ class ReadReport:
     reasons: tuple[str, ...]
     notes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     encodings: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -87,6 +96,10 @@ class ReadReport:
                 f"{k.replace('_', ' ')} {v:,}" for k, v in notes.items()
             )
         return text + "."
+
+    def describe(self) -> str:
+        """One sentence with the totals (as :meth:`summary`), for a method note."""
+        return self.summary()
 
     def __str__(self) -> str:
         return self.summary()

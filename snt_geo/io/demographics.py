@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,11 +43,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from snt_geo._format import format_number
+from snt_geo._method import MethodRecord
 from snt_geo.crs import to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
 
 __all__ = [
+    "ApportionmentMethod",
     "DEMOGRAPHIC_COUNTS",
     "read_demographics",
     "demographics_from_frame",
@@ -294,7 +298,7 @@ def _warn(report: ReadReport, unmatched: dict[str, list[str]] | None, stacklevel
             f" {len(a)} demographic code(s) match no ward in `wards` (e.g. {a[:3]}) and "
             f"{len(b)} ward(s) have no demographics (e.g. {b[:3]}); they are kept, not dropped. "
             "Ward boundaries changed in 2014 (London) and 2022: use demographics and boundaries of "
-            "the same vintage. Lists in attrs['unmatched_codes']."
+            "the same vintage. Lists in read_report(frame).codes."
         )
     elif not (
         any(report.dropped.values()) or any(v for n in report.notes.values() for v in n.values())
@@ -344,7 +348,8 @@ def read_demographics(
         Optional wards (a GeoDataFrame indexed by ward code, as from
         :func:`snt_geo.io.read_wards`, or a list of codes) to check the codes against. Codes with
         no ward, and wards with no demographics, are kept, counted and warned about; the lists are
-        in ``attrs["unmatched_codes"]``.
+        in the read report's ``codes`` (``read_report(frame).codes["codes_without_ward"]``,
+        ``...["wards_without_demographics"]``).
     sheet_name
         Sheet of a spreadsheet; default the first.
     encoding
@@ -539,7 +544,6 @@ def _demographics(
     unmatched = None
     if wards is not None:
         unmatched = _match_wards(result, wards)
-        result.attrs["unmatched_codes"] = unmatched
         report = ReadReport(
             reader=report.reader,
             files=report.files,
@@ -552,6 +556,7 @@ def _demographics(
                 }
             },
             encodings=report.encodings,
+            codes={k: tuple(v) for k, v in unmatched.items()},
         )
     attach(result, report)
     _warn(report, unmatched, stacklevel=4)
@@ -570,6 +575,53 @@ def _describe(source_name: str, columns: Sequence[str]) -> str:
 
 # --------------------------------------------------------------------------------------------------
 # LSOA populations and apportionment
+
+
+@dataclass(frozen=True, repr=False)
+class ApportionmentMethod(MethodRecord):
+    """What :func:`apportion_lsoa_population` did (``frame.attrs["method"]``).
+
+    Attributes
+    ----------
+    source
+        Where the LSOA figures came from (the file read, when known).
+    total, in_wards, outside_wards
+        Per count column: persons over the LSOAs with a polygon; placed in wards; in LSOA parts
+        outside every ward (``total == in_wards + outside_wards``).
+    lsoas_without_geometry
+        LSOA codes with figures but no polygon (not placed).
+    lsoas_outside_all_wards, lsoas_partly_outside, lsoas_in_overlapping_wards
+        LSOAs entirely outside the wards, partly outside, and covered more than once (the wards
+        overlap, so their residents are counted twice).
+    """
+
+    source: str
+    total: dict[str, float]
+    in_wards: dict[str, float]
+    outside_wards: dict[str, float]
+    lsoas_without_geometry: tuple[str, ...]
+    lsoas_outside_all_wards: int
+    lsoas_partly_outside: int
+    lsoas_in_overlapping_wards: int
+
+    def describe(self) -> str:
+        """One paragraph for a method note."""
+        return (
+            f"Residents apportioned from LSOAs ({self.source}) to wards by area share (areal "
+            f"weighting, Goodchild & Lam 1980, assuming residents spread evenly within each "
+            f"LSOA): {format_number(self.in_wards.get('population'))} of "
+            f"{format_number(self.total.get('population'))} persons placed in wards, "
+            f"{format_number(self.outside_wards.get('population'))} in LSOA parts outside every "
+            f"ward; {len(self.lsoas_without_geometry)} LSOAs without a polygon were not placed."
+        )
+
+
+def _source_name(lsoa_population: pd.DataFrame) -> str:
+    """The LSOA file's name from its read report, or a generic label."""
+    report = lsoa_population.attrs.get("read_report")
+    if isinstance(report, ReadReport) and len(report.files) == 1:
+        return next(iter(report.files))
+    return "LSOA populations"
 
 
 def read_lsoa_population(path, *, year: int | None = None) -> pd.DataFrame:
@@ -626,7 +678,14 @@ def read_lsoa_population(path, *, year: int | None = None) -> pd.DataFrame:
     if not out.index.is_unique:
         dupes = out.index[out.index.duplicated()].unique().tolist()
         raise SchemaError(f"`path` ({path.name}) lists LSOA codes more than once: {dupes[:5]}.")
-    out.attrs["source"] = path.name
+    attach(
+        out,
+        ReadReport(
+            reader="read_lsoa_population",
+            files={path.name: {"rows_read": len(raw), "rows_kept": len(out)}},
+            reasons=(),
+        ),
+    )
     return out
 
 
@@ -660,10 +719,11 @@ def apportion_lsoa_population(
         The demographics schema indexed by ``ward_code`` in the order of ``wards``: ``ward_name``
         (when ``wards`` has it), the apportioned counts, their ``share_*`` fractions, ``youth_ages``
         and ``year`` (when given), ``source``, and ``lsoa_coverage``: the fraction of the ward's
-        area covered by the LSOAs given (NA population where 0). ``attrs["apportionment"]`` holds
-        the totals: ``total`` (per count column, over LSOAs with geometry), ``in_wards``,
-        ``outside_wards`` (persons in LSOA parts outside every ward),
-        ``lsoas_without_geometry``, ``lsoas_outside_all_wards``, ``lsoas_partly_outside``.
+        area covered by the LSOAs given (NA population where 0). ``attrs["method"]`` is an
+        :class:`ApportionmentMethod` with the totals: ``total`` (per count column, over LSOAs
+        with geometry), ``in_wards``, ``outside_wards`` (persons in LSOA parts outside every
+        ward), ``lsoas_without_geometry``, ``lsoas_outside_all_wards``,
+        ``lsoas_partly_outside``, ``lsoas_in_overlapping_wards``.
         ``attrs["read_report"]`` counts LSOAs read, placed and not placed.
 
     Notes
@@ -753,7 +813,7 @@ def apportion_lsoa_population(
                 result[col] = pd.array([vals[0]] * len(result), dtype=dtype)
     if "year" not in result:
         result["year"] = pd.array([pd.NA] * len(result), dtype="Int64")
-    src = lsoa_population.attrs.get("source", "LSOA populations")
+    src = _source_name(lsoa_population)
     result["source"] = pd.array(
         [f"{src}: {len(pop)} LSOAs apportioned to wards by area share"] * len(result), "string"
     )
@@ -765,15 +825,16 @@ def apportion_lsoa_population(
     inside = pd.Series(in_wards.sum(axis=0), index=count_cols)
     outside_all = int((placed_share <= 0).sum())
     partly = int(((placed_share > 0) & (placed_share < 1 - 1e-9)).sum())
-    result.attrs["apportionment"] = {
-        "total": total.to_dict(),
-        "in_wards": inside.to_dict(),
-        "outside_wards": (total - inside).to_dict(),
-        "lsoas_without_geometry": without_geom,
-        "lsoas_outside_all_wards": outside_all,
-        "lsoas_partly_outside": partly,
-        "lsoas_in_overlapping_wards": int(overlap.sum()),
-    }
+    result.attrs["method"] = ApportionmentMethod(
+        source=src,
+        total=total.to_dict(),
+        in_wards=inside.to_dict(),
+        outside_wards=(total - inside).to_dict(),
+        lsoas_without_geometry=tuple(without_geom),
+        lsoas_outside_all_wards=outside_all,
+        lsoas_partly_outside=partly,
+        lsoas_in_overlapping_wards=int(overlap.sum()),
+    )
     report = ReadReport(
         reader="apportion_lsoa_population",
         files={
@@ -793,7 +854,7 @@ def apportion_lsoa_population(
         text = (
             f"{report.summary()} Population placed in wards {inside['population']:,.1f} of "
             f"{total['population']:,.1f}; {outside_pop:,.1f} lies in LSOA parts outside every "
-            "ward (attrs['apportionment'])."
+            "ward (attrs['method'])."
         )
         if without_geom:
             text += f" LSOAs without a polygon (not placed): {without_geom[:5]}."

@@ -80,9 +80,9 @@ def test_gla_codes_match_city_merged_wards(shared_data):
     with _quiet():
         wards = read_wards(shared_data / ESRI / "London_Ward_CityMerged.shp")
         demo = read_demographics(shared_data / GLA, wards=wards)
-    assert demo.attrs["unmatched_codes"] == {
-        "codes_without_ward": [],
-        "wards_without_demographics": [],
+    assert read_report(demo).codes == {
+        "codes_without_ward": (),
+        "wards_without_demographics": (),
     }
 
 
@@ -92,8 +92,8 @@ def test_unknown_codes_are_reported_not_dropped(shared_data, city):
     with pytest.warns(UserWarning, match=r"1 demographic code\(s\) match no ward.*25 ward\(s\)"):
         demo = read_demographics(shared_data / GLA, wards=wards)
     assert len(demo) == 625  # nothing dropped for not matching
-    unmatched = demo.attrs["unmatched_codes"]
-    assert unmatched["codes_without_ward"] == ["E09000001"]
+    unmatched = read_report(demo).codes
+    assert unmatched["codes_without_ward"] == ("E09000001",)
     assert sorted(unmatched["wards_without_demographics"]) == sorted(city.index)
     assert read_report(demo).note("wards_without_demographics") == 25
 
@@ -127,8 +127,8 @@ def test_ons_codes_checked_against_2022_wards(shared_data):
         demo = read_demographics(path, wards=wards)
     codes = set(pd.read_excel(path)["gss_code"])
     expected_without_ward = sorted(codes - set(wards.index))
-    assert sorted(demo.attrs["unmatched_codes"]["codes_without_ward"]) == expected_without_ward
-    assert sorted(demo.attrs["unmatched_codes"]["wards_without_demographics"]) == sorted(
+    assert sorted(read_report(demo).codes["codes_without_ward"]) == expected_without_ward
+    assert sorted(read_report(demo).codes["wards_without_demographics"]) == sorted(
         set(wards.index) - codes
     )
     assert len(demo) == 285
@@ -271,10 +271,13 @@ def test_apportion_city_matches_overlay_and_preserves_totals(shared_data, city, 
     with pytest.warns(UserWarning, match="outside every ward"):
         demo = apportion_lsoa_population(pop.loc[codes], lsoas, city)
     assert list(demo.index) == list(city.index)
-    info = demo.attrs["apportionment"]
+    info = demo.attrs["method"]
     for col in ("population", "age_0_15", "age_16_64", "age_65_plus", "youth"):
-        assert demo[col].sum() + info["outside_wards"][col] == pytest.approx(info["total"][col])
-    assert info["total"]["population"] == 9721
+        assert demo[col].sum() + info.outside_wards[col] == pytest.approx(info.total[col])
+    assert info.total["population"] == 9721
+    assert info.source == "london-mid2019-pop.csv"
+    assert "of 9,721 persons placed in wards" in info.describe()
+    assert info.describe().startswith("Residents apportioned from LSOAs (london-mid2019-pop.csv)")
 
     # Independent computation with geopandas.overlay.
     lsoa = lsoas[lsoas["LSOA11CD"].isin(codes)].set_crs(27700, allow_override=True)
@@ -323,9 +326,9 @@ def test_apportion_known_answer_and_reports():
     assert demo.loc["W2", "population"] == pytest.approx(200)
     assert np.isnan(demo.loc["W3", "population"])  # no LSOA covers it: unknown, not zero
     assert demo.loc["W3", "lsoa_coverage"] == 0
-    info = demo.attrs["apportionment"]
-    assert info["outside_wards"]["population"] == pytest.approx(100)
-    assert info["lsoas_without_geometry"] == ["L9"] and info["lsoas_partly_outside"] == 1
+    info = demo.attrs["method"]
+    assert info.outside_wards["population"] == pytest.approx(100)
+    assert info.lsoas_without_geometry == ("L9",) and info.lsoas_partly_outside == 1
     report = read_report(demo)
     assert report.rows_read == 3 == report.rows_kept + sum(report.dropped.values())
 
