@@ -80,9 +80,9 @@ def test_incidents_equal_reading_shared_data(sample, shared_data):
 def test_demographics(sample, shared_data):
     demo = sample.demographics
     assert demo.index.equals(sample.wards.index)
-    assert demo.attrs["unmatched_codes"] == {
-        "codes_without_ward": [],
-        "wards_without_demographics": [],
+    assert demo.attrs["read_report"].codes == {
+        "codes_without_ward": (),
+        "wards_without_demographics": (),
     }
     assert (demo["year"] == 2019).all() and (demo["youth_ages"] == "16-29").all()
     bands = demo["age_0_15"] + demo["age_16_64"] + demo["age_65_plus"]
