@@ -1,11 +1,13 @@
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
 
 from snt_geo.crs import (
     WORKING_CRS,
+    check_plausible_xy,
     is_british_national_grid,
     project_xy,
     to_working_crs,
@@ -68,3 +70,73 @@ def test_crs_error_is_a_value_error():
 def test_not_a_geodataframe():
     with pytest.raises(TypeError, match="`wards` must be a GeoDataFrame"):
         to_working_crs([1, 2], argument="wards")
+
+
+# --- issue 16 item 3: coordinates that contradict their CRS label --------------------------------
+
+CITY_LONLAT = (np.array([-0.0922, -0.1124, -0.0781]), np.array([51.5155, 51.5154, 51.5101]))
+
+
+def _city(kind: str) -> gpd.GeoDataFrame:
+    lon, lat = CITY_LONLAT
+    e, n = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(lon, lat)
+    xy, crs = {
+        "lonlat_as_bng": ((lon, lat), 27700),
+        "latlon_as_bng": ((lat, lon), 27700),
+        "latlon_as_4326": ((lat, lon), 4326),
+        "swapped_bng": ((n, e), 27700),
+        "metres_as_4326": ((e, n), 4326),
+        "wards_swapped_bng": ((n, e), 27700),
+    }[kind]
+    geom = gpd.points_from_xy(*xy)
+    if kind.startswith("wards"):
+        geom = geom.buffer(100)
+    return gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=geom, crs=crs)
+
+
+@pytest.mark.parametrize(
+    ("kind", "match"),
+    [
+        (
+            "lonlat_as_bng",
+            r'labelled EPSG:27700 .* longitude/latitude degrees.*set_crs\("EPSG:4326"',
+        ),
+        ("latlon_as_bng", r"latitude/longitude degrees in the wrong order.*EPSG:4326"),
+        ("latlon_as_4326", r"latitude first and longitude second.*swapped"),
+        ("swapped_bng", r"easting and northing swapped: every point lies out at sea"),
+        ("wards_swapped_bng", r"easting and northing swapped"),
+        ("metres_as_4326", r'labelled EPSG:4326 \(degrees\) but .* metres.*set_crs\("EPSG:27700"'),
+    ],
+)
+@pytest.mark.parametrize("check_bounds", [True, False])
+def test_crs_contradicted_by_coordinates(kind, match, check_bounds):
+    with pytest.raises(CRSError, match=rf"`places` .*{match}"):
+        to_working_crs(_city(kind), argument="places", check_bounds=check_bounds)
+
+
+def test_real_data_is_never_called_swapped(shared_data):
+    # Coastal data (Northumbria, Lancashire) lies within 9 km of the coarse outline: accepted.
+    for name in ("northumbria_asb.tab", "lancashire_asb.tab"):
+        df = pd.read_csv(shared_data / "police-uk-derived-crimemappingdata" / name, sep="\t")
+        frame = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(df["longitude"], df["latitude"]), crs=4326
+        )
+        out = to_working_crs(frame, argument="incidents")
+        # The same points labelled correctly in metres are accepted too.
+        to_working_crs(out, argument="incidents")
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [shapely.box(0, 0, 100, 100), shapely.Point(0, 0), shapely.box(530000, 180000, 531000, 181000)],
+)
+def test_small_synthetic_frames_in_metres_are_accepted(geom):
+    to_working_crs(gpd.GeoSeries([geom], crs=27700), argument="area")
+
+
+def test_check_plausible_xy_messages_use_the_callers_fix():
+    lon, lat = CITY_LONLAT
+    with pytest.raises(CRSError, match=r"`df\[\['lon', 'lat'\]\]`.*pass crs=\"EPSG:4326\""):
+        check_plausible_xy(
+            lon, lat, crs=27700, argument="df[['lon', 'lat']]", relabel='pass crs="{crs}"'
+        )

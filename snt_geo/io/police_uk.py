@@ -48,8 +48,14 @@ from snt_geo._dates import (
     parse_dates,
     parse_month,
 )
-from snt_geo.crs import GB_BOUNDS_27700, WORKING_CRS, check_in_great_britain, project_xy
-from snt_geo.errors import SchemaError
+from snt_geo.crs import (
+    GB_BOUNDS_27700,
+    WORKING_CRS,
+    check_in_great_britain,
+    check_plausible_xy,
+    project_xy,
+)
+from snt_geo.errors import CRSError, SchemaError
 from snt_geo.io._accounting import ReadReport, attach
 from snt_geo.io._csv import clean_csv_bytes
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
@@ -413,6 +419,27 @@ def _respell_crime_types(values: pd.Series, themes: ThemeTable) -> tuple[pd.Seri
     return text.astype("category"), changed
 
 
+def _refuse_swapped_files(outside, lon, lat, crs, file_codes, file_names) -> None:
+    """Raise when most of a file's rows are outside GB and would be inside with lon/lat swapped."""
+    sx, sy = _project_unique(np.where(outside, lat, np.nan), np.where(outside, lon, np.nan), crs)
+    xmin, ymin, xmax, ymax = GB_BOUNDS_27700
+    with np.errstate(invalid="ignore"):
+        fixed = outside & (sx >= xmin) & (sx <= xmax) & (sy >= ymin) & (sy <= ymax)
+    for i, fname in enumerate(file_names):
+        in_file = file_codes == i
+        located = in_file & ~np.isnan(lon) & ~np.isnan(lat)
+        n_out, n_fixed = int((outside & in_file).sum()), int((fixed & in_file).sum())
+        if n_out and n_out * 2 > located.sum() and n_fixed * 10 >= n_out * 9:
+            j = int(np.flatnonzero(fixed & in_file)[0])
+            raise CRSError(
+                f"`source` file {fname!r} has longitude and latitude swapped: {n_out:,} of its "
+                f"{int(located.sum()):,} located rows fall outside Great Britain (e.g. Longitude "
+                f"{float(lon[j])!r}, Latitude {float(lat[j])!r}) and {n_fixed:,} of them are in "
+                "Great Britain with the two exchanged. Fix the file: exchange the Longitude and "
+                "Latitude headers (or values)."
+            )
+
+
 def _finish(
     frame: pd.DataFrame,
     lon: np.ndarray,
@@ -456,6 +483,8 @@ def _finish(
         outside = ~((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)) & ~np.isnan(x)
     if outside.any() and outside_gb == "raise":
         check_in_great_britain(x, y, argument="df", source_x=lon, source_y=lat)
+    if outside.any():
+        _refuse_swapped_files(outside, lon, lat, crs, file_codes, file_names)
     mark(outside, "outside_great_britain")
     if months_set is not None:
         wanted = np.array([p.ordinal for p in months_set], dtype=np.int64)
@@ -700,6 +729,15 @@ def incidents_from_frame(
             frame[col] = df[col]
     lon = pd.to_numeric(df[x], errors="coerce").to_numpy("float64")
     lat = pd.to_numeric(df[y], errors="coerce").to_numpy("float64")
+    located = ~((lon == 0) & (lat == 0))
+    check_plausible_xy(
+        lon[located],
+        lat[located],
+        crs=crs,
+        argument=f"df[[{x!r}, {y!r}]]",
+        relabel='pass crs="{crs}"',
+        swap=f"pass x={y!r}, y={x!r}",
+    )
     gdf = _finish(
         frame,
         lon,

@@ -1,4 +1,5 @@
 import gzip
+import io
 import shutil
 import warnings
 import zipfile
@@ -294,7 +295,8 @@ def test_extract_requires_crs():
 def test_extract_swapped_axes_raise_with_coordinate():
     df = pd.DataFrame({"lat": [51.5155], "lon": [-0.0922], "month": ["2024-01"]})
     with pytest.raises(
-        CRSError, match=r"outside Great Britain.*given as \(51.5155, -0.0922\).*swapped"
+        CRSError,
+        match=r"e.g. \(51.5155, -0.0922\), so every point falls outside Great Britain.*swapped",
     ):
         incidents_from_frame(
             df, x="lat", y="lon", crs="EPSG:4326", month="month", crime_type="Robbery"
@@ -494,3 +496,61 @@ def test_same_path_twice_read_once(tmp_path):
         got = read_police_uk([f, str(f), tmp_path / "." / f.name])
     assert len(got) == 1
     assert read_report(got).rows_read == 1
+
+
+def test_file_with_latitude_and_longitude_swapped_in_every_row(tmp_path, city_month_bytes):
+    # Issue 16 item 3: every row was dropped as outside Great Britain, no hint of the swap.
+    df = pd.read_csv(io.BytesIO(city_month_bytes))
+    df = df.rename(columns={"Longitude": "Latitude", "Latitude": "Longitude"})
+    f = tmp_path / "2019-01-x-street.csv"
+    df.to_csv(f, index=False)
+    with pytest.raises(
+        CRSError,
+        match=r"`source` file '2019-01-x-street.csv' has longitude and latitude swapped: 586 of",
+    ):
+        _read(f)
+
+
+def test_a_few_swapped_rows_are_dropped_and_counted(tmp_path):
+    f = tmp_path / "2023-01-x-street.csv"
+    f.write_text(HEADER + _row(1) + _row(2) + _row(3, lon=51.5155, lat=-0.0922))
+    got = _read(f)
+    assert len(got) == 2
+    assert read_report(got).dropped["outside_great_britain"] == 1
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "crs", "match"),
+    [
+        (
+            "lon",
+            "lat",
+            "EPSG:27700",
+            r"`df\[\['lon', 'lat'\]\]` is labelled EPSG:27700 .* degrees.*pass crs=\"EPSG:4326\"",
+        ),  # noqa: E501
+        ("lat", "lon", "EPSG:4326", r"latitude first and longitude second.*pass x='lon', y='lat'"),
+        ("n", "e", "EPSG:27700", r"easting and northing swapped.*pass x='e', y='n'"),
+        (
+            "e",
+            "n",
+            "EPSG:4326",
+            r"labelled EPSG:4326 \(degrees\) but .* metres.*pass crs=\"EPSG:27700\"",
+        ),  # noqa: E501
+    ],
+)
+def test_extract_with_crs_contradicting_coordinates(x, y, crs, match):
+    lon = np.array([-0.0922, -0.1124, -0.0781, 0.0])
+    lat = np.array([51.5155, 51.5154, 51.5101, 0.0])
+    e, n = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(lon[:3], lat[:3])
+    df = pd.DataFrame(
+        {
+            "lon": lon,
+            "lat": lat,
+            "e": [*e, 0.0],
+            "n": [*n, 0.0],
+            "month": "2023-01",
+            "offence": "Robbery",
+        }
+    )
+    with pytest.raises(CRSError, match=match):
+        incidents_from_frame(df, x=x, y=y, crs=crs, month="month", crime_type="offence")
