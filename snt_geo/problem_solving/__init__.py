@@ -28,6 +28,12 @@ from snt_geo.problem_solving.plans import (
     StageError,
     new_plan,
 )
+from snt_geo.problem_solving.review import (
+    EVALUATION_COLUMNS,
+    PlanReview,
+    ReviewMethod,
+    review_plans,
+)
 from snt_geo.problem_solving.store import (
     SCHEMA_VERSION,
     ConflictError,
@@ -61,6 +67,10 @@ __all__ = [
     "create_register",
     "new_plan",
     "open_register",
+    "EVALUATION_COLUMNS",
+    "PlanReview",
+    "ReviewMethod",
+    "review_plans",
     "REVIEW_INTERVAL_DAYS",
     "PlanTracking",
     "TrackingMethod",
