@@ -54,7 +54,8 @@ def assessed(sample, options):
 def test_returns_every_table_the_briefing_renders(assessed, sample):
     a, _ = assessed
     assert isinstance(a, TaskingAssessment)
-    assert list(a.profile.index) == list(sample.wards.index)
+    assert list(a.profile.wards.index) == list(sample.wards.index)
+    assert len(a.profile.key_locations) and len(a.profile.monthly)
     for name in ("evidence", "priorities", "changes", "clusters", "cross_border", "links"):
         table = getattr(a, name)
         assert isinstance(table, pd.DataFrame) and len(table) > 0, name

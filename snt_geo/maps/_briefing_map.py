@@ -66,12 +66,13 @@ def _ward_layers(a, layers, params) -> None:
     from snt_geo.maps.layers import draw_ward_choropleth, draw_ward_outlines
 
     layers.append(draw_ward_outlines(a.wards))
-    rate = a.profile["incident_rate_per_1000"]
+    profile = a.profile.wards
+    rate = profile["incident_rate_per_1000"]
     # Rates only where most wards have a usable population; else counts (recorded).
     column = "incident_rate_per_1000" if rate.notna().mean() >= 0.5 else "incident_count"
     layers.append(
         draw_ward_choropleth(
-            a.profile,
+            profile,
             column=column,
             name="Incidents per ward (period)",
             tooltip=["ward_name", "incident_count", column],

@@ -14,7 +14,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from snt_geo.profile.profile import profile_info, profile_locations, profile_monthly
+from snt_geo._format import (
+    format_change,
+    format_count,
+    format_percent,
+    format_pvalue,
+    format_rate,
+    is_missing,
+)
+from snt_geo.profile.profile import (
+    WardProfile,
+    profile_info,
+    profile_locations,
+    profile_monthly,
+)
 
 __all__ = ["WardPage", "render_ward_page", "DEFAULT_ATTRIBUTION"]
 
@@ -52,23 +65,18 @@ def _e(value) -> str:
 
 
 def _num(value, digits: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return "&ndash;"
-    if isinstance(value, (int, np.integer)) or (digits == 0 and float(value).is_integer()):
-        return f"{int(value):,}"
-    return f"{float(value):,.{digits}f}"
+    """A count (``digits=0``) or a rate, escaped; missing as ``n/a`` (one display formatter)."""
+    if not is_missing(value) and digits == 0 and float(value).is_integer():
+        return _e(format_count(value))
+    return _e(format_rate(value, digits=digits))
 
 
 def _pct(value) -> str:
-    if value is None or pd.isna(value):
-        return "&ndash;"
-    return f"{float(value):+.0f}%"
+    return _e(format_change(value))
 
 
 def _p(value) -> str:
-    if value is None or pd.isna(value):
-        return "&ndash;"
-    return "&lt;0.001" if value < 0.001 else f"{value:.3f}"
+    return _e(format_pvalue(value))
 
 
 def _sparkline_svg(
@@ -134,7 +142,7 @@ class WardPage:
 
 
 def render_ward_page(
-    profile: pd.DataFrame,
+    profile: WardProfile,
     ward_code: str,
     *,
     priorities: pd.DataFrame | None = None,
@@ -147,10 +155,10 @@ def render_ward_page(
     Parameters
     ----------
     profile
-        The output of :func:`snt_geo.profile.profile.ward_profile` (it carries the monthly
-        series and key locations in ``attrs["profile"]``).
+        The output of :func:`snt_geo.profile.ward_profile`: a
+        :class:`~snt_geo.profile.WardProfile` (its monthly series and key locations are drawn).
     ward_code
-        The ward to show (a label of ``profile``'s index).
+        The ward to show (a label of ``profile.wards``' index).
     priorities
         A priority register (:func:`snt_geo.profile.priorities.read_priorities`); its rows for
         this ward are listed as active and closed priorities. Default: none.
@@ -178,15 +186,16 @@ def render_ward_page(
     Sections: headline numbers, demographics, crime mix (count, rate per 1,000, location
     quotients, rank in borough, change against each baseline with its exact-test p-value, a
     monthly sparkline), key locations, priorities and the method note
-    (:meth:`~snt_geo.profile.profile.ProfileInfo.summary`). Counts below the profile's
+    (:meth:`~snt_geo.profile.ProfileMethod.describe`). Counts below the profile's
     ``min_count`` are greyed and marked, because their rates and changes are not worth reading.
     """
     info = profile_info(profile)
-    if ward_code not in profile.index:
+    frame = profile.wards if hasattr(profile, "wards") else profile
+    if ward_code not in frame.index:
         raise KeyError(
-            f"`ward_code` {ward_code!r} is not in `profile`; e.g. {list(profile.index[:3])}."
+            f"`ward_code` {ward_code!r} is not in `profile`; e.g. {list(frame.index[:3])}."
         )
-    row = profile.loc[ward_code]
+    row = frame.loc[ward_code]
     keys = list(info.themes) if themes is None else list(themes)
     unknown = [k for k in keys if k not in info.themes]
     if unknown:
@@ -203,13 +212,13 @@ def render_ward_page(
         f'<p class="sub">{_e(ward_code)} &middot; {_e(borough)} &middot; strategic profile for '
         f"{_e(info.period_start)} to {_e(info.period_end)} ({info.n_months} months)</p>"
     )
-    parts.append(_headline(profile, row, info))
+    parts.append(_headline(frame, row, info))
     parts.append(_demographics(row, info))
     parts.append(_crime_mix(profile, row, ward_code, keys, info))
     parts.append(_locations(profile, ward_code))
     parts.append(_priorities(priorities, suggestions, ward_code))
     parts.append(
-        f'<h2>Method</h2><p class="note" id="method">{_e(info.summary())}</p>'
+        f'<h2>Method</h2><p class="note" id="method">{_e(info.describe())}</p>'
         f'<p class="note" id="attribution">{_e(attribution)}</p></div>'
     )
     return WardPage(ward_code=str(ward_code), body="".join(parts), title=title)
@@ -309,7 +318,7 @@ def _locations(profile, ward_code) -> str:
         return '<h2>Key locations</h2><p id="key-locations">No incidents located in the ward.</p>'
     rows = "".join(
         f'<tr><td>{int(r["rank"])}</td><td class="text">{_e(r["location"]) or "&ndash;"}</td>'
-        f"<td>{int(r['count']):,}</td><td>{100 * r['share']:.0f}%</td></tr>"
+        f"<td>{_e(format_count(r['count']))}</td><td>{_e(format_percent(r['share']))}</td></tr>"
         for _, r in mine.iterrows()
     )
     return (

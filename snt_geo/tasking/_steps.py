@@ -142,7 +142,7 @@ def concat_by_theme(frames: list[gpd.GeoDataFrame], *, key: str) -> gpd.GeoDataF
 
 
 def run_profile(areas, incidents, *, demographics, period, themes, log: StepLog):
-    """The ward profile and its :class:`~snt_geo.profile.profile.ProfileInfo`."""
+    """The ward profile (a :class:`~snt_geo.profile.WardProfile`) and its method record."""
     from snt_geo.profile.profile import profile_info, ward_profile
 
     profile = ward_profile(
@@ -150,7 +150,7 @@ def run_profile(areas, incidents, *, demographics, period, themes, log: StepLog)
     )
     info = profile_info(profile)
     log.records["ward profile"] = info
-    log.notes.append("Ward profile. " + info.summary())
+    log.notes.append("Ward profile. " + info.describe())
     log.add_dict("ward profile", dict(info.to_frame().itertuples(index=False, name=None)))
     return profile, info
 
@@ -294,7 +294,7 @@ def run_changes(profile, info, candidates, names, *, alpha: float, log: StepLog)
     Returns ``(changes, comparison)``; ``comparison`` is None when no baseline is covered.
     """
     comparison = next((b for b, (_, _, c) in info.baselines.items() if c), None)
-    changes = change_table(profile, candidates, comparison, names, alpha)
+    changes = change_table(_frame(profile), candidates, comparison, names, alpha)
     if comparison is None:
         log.add("changes", "baseline", "none covered by the data: no change reported")
     else:

@@ -29,6 +29,7 @@ from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 if TYPE_CHECKING:
     from snt_geo.linkage.shared_priorities import SharedPriorities
+    from snt_geo.profile import WardProfile
 
 __all__ = ["TASKING_STEPS", "TaskingAssessment", "TaskingMethod", "tasking_assessment"]
 
@@ -158,7 +159,8 @@ class TaskingAssessment:
     wards
         The wards (EPSG:27700), indexed by ``ward_code``.
     profile
-        :func:`snt_geo.profile.ward_profile` output (one row per ward).
+        :func:`snt_geo.profile.ward_profile` output, a :class:`snt_geo.profile.WardProfile`:
+        ``.wards`` (one row per ward), ``.monthly``, ``.key_locations``, ``.method``.
     evidence
         :func:`snt_geo.profile.suggest_priorities` over every candidate theme (all ranks, column
         ``rank``): the evidence behind each (ward, theme).
@@ -208,7 +210,7 @@ class TaskingAssessment:
     """
 
     wards: gpd.GeoDataFrame = field(repr=False)
-    profile: gpd.GeoDataFrame = field(repr=False)
+    profile: WardProfile = field(repr=False)
     evidence: pd.DataFrame = field(repr=False)
     priorities: pd.DataFrame = field(repr=False)
     priorities_source: str

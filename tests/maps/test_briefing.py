@@ -180,7 +180,7 @@ def test_priorities_are_the_active_register_with_profile_evidence(built, sample)
         zip(active["ward_code"].astype(str), active["theme"].astype(str), strict=True)
     )
     # The evidence count of each priority is the profile's count for that ward and theme.
-    prof = briefing.profile
+    prof = briefing.profile.wards
     expected = [
         prof.loc[w, f"{t}_count"] for w, t in zip(shown["ward_code"], shown["theme"], strict=True)
     ]
@@ -245,7 +245,11 @@ def test_no_cdn_or_remote_load_anywhere(built):
 def test_every_text_value_escaped_in_the_file(built):
     briefing, path, _ = built
     text = path.read_text(encoding="utf-8")
-    assert "<img" not in text
+    # The only image element is the static print map (a data: PNG), never a hostile name.
+    assert re.findall(r"<img\b[^>]*", text) == re.findall(
+        r'<img class="print-map" id="print-map" alt="[^"<>]*" src="data:image/png;base64,[^"]*"',
+        text,
+    )
     escaped = "&lt;img src=x onerror=window.__xss=1&gt;"
     # Ward name (priorities table), location (key locations), estate name (links table).
     assert text.count(escaped) >= 3
@@ -449,7 +453,7 @@ def test_one_incident_still_makes_a_page(sample):
     one = sample.incidents[sample.incidents["crime_type"] == "Robbery"].iloc[:1]
     b = tasking_briefing(sample.wards, one)
     assert b.hotspot_themes == ("street_crime",)
-    assert len(b.clusters) == 0 and int(b.profile["incident_count"].sum()) == 1
+    assert len(b.clusters) == 0 and int(b.profile.wards["incident_count"].sum()) == 1
     assert 'id="ward-problem-solving"' in b.html and find_remote_references(b.html) == []
 
 

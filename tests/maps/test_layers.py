@@ -14,6 +14,9 @@ import pytest
 import shapely
 
 from snt_geo.errors import CRSError, SchemaError
+from snt_geo.maps import _draw as D
+from snt_geo.maps import _palettes as P
+from snt_geo.maps import _raster as R
 from snt_geo.maps import layers as L
 from snt_geo.maps.layers import (
     HOTSPOT_CLASSES,
@@ -145,7 +148,7 @@ def test_choropleth_missing_values_drawn_as_no_data():
     layer = draw_ward_choropleth(w, column="rate_per_1000", k=2)
     p = payload(layer)
     assert p["style_index"][0] == len(p["styles"]) - 1
-    assert p["styles"][-1]["fillColor"] == L._NO_DATA_COLOUR
+    assert p["styles"][-1]["fillColor"] == P._NO_DATA_COLOUR
     assert layer.legend.items[-1].label == "No data (1)"
     assert p["values"][p["tooltip"][1]][0] == "n/a"
 
@@ -273,7 +276,7 @@ def test_hotspot_cells_palette_and_counts(city_cells):
     assert layer.info.choices["counts"] == {c: int(counts.get(c, 0)) for c in HOTSPOT_CLASSES}
     assert "not-significant cells not drawn" in layer.legend.note
     shown = p["values"][p["tooltip"][0]]
-    assert shown == [L._HOTSPOT_LABELS[c] for c in drawn["hotspot_class"]]
+    assert shown == [P._HOTSPOT_LABELS[c] for c in drawn["hotspot_class"]]
     assert p["labels"][:2] == ["class", "incident count"]
 
 
@@ -336,7 +339,7 @@ def test_kde_block_of_cells_covers_its_area():
 def test_kde_regular_grid_matches_polygon_lookup(city_cells, monkeypatch):
     fast = draw_kde_surface(city_cells)
     assert fast.info.choices["grid"] == "regular"
-    monkeypatch.setattr(L, "_regular_grid", lambda geoms: None)
+    monkeypatch.setattr(R, "_regular_grid", lambda geoms: None)
     slow = draw_kde_surface(city_cells)
     assert slow.info.choices["grid"] == "polygons"
     a, b = decode_png(payload(fast)["url"]), decode_png(payload(slow)["url"])
@@ -508,18 +511,9 @@ def test_priority_groups_list_values_and_dash():
     assert layer.info.choices["n_cross_borough"] == 1
 
 
-def test_display_values():
-    assert L._display_value(1234567) == "1,234,567"
-    assert L._display_value(12.3456) == "12.35"
-    assert L._display_value(0.00012) == "0.00012"
-    assert L._display_value(np.nan) == "n/a"
-    assert L._display_value(True) == "yes"
-    assert L._display_value(["a", "b"]) == "a, b"
-
-
 def test_hotspot_renderer_auto_threshold(city_cells, monkeypatch):
     assert draw_hotspot_cells(city_cells).info.choices["renderer"] == "svg"
-    monkeypatch.setattr(L, "CANVAS_THRESHOLD", 5)
+    monkeypatch.setattr(D, "CANVAS_THRESHOLD", 5)
     layer = draw_hotspot_cells(city_cells)
     assert layer.info.choices["renderer"] == "canvas" and payload(layer)["canvas"] is True
     with pytest.raises(ValueError, match='`renderer` must be "auto", "svg" or "canvas"'):

@@ -41,7 +41,7 @@ def city_profile(city_wards, city_incidents):
 
 @pytest.fixture(scope="module")
 def register(city_profile):
-    code = city_profile.index[0]
+    code = city_profile.wards.index[0]
     return validate_priorities(
         pd.DataFrame(
             {
@@ -56,7 +56,7 @@ def register(city_profile):
 
 
 def test_page_content_and_escaping(city_profile, register):
-    code = city_profile.index[0]
+    code = city_profile.wards.index[0]
     sug = suggest_priorities(city_profile, n=3)
     page = render_ward_page(city_profile, code, priorities=register, suggestions=sug)
     assert isinstance(page, WardPage)
@@ -87,11 +87,11 @@ def test_page_errors(city_profile):
     with pytest.raises(KeyError, match="`ward_code` 'E05999999' is not in `profile`"):
         render_ward_page(city_profile, "E05999999")
     with pytest.raises(ValueError, match=r"`themes` names \['knife_crime'\]"):
-        render_ward_page(city_profile, city_profile.index[0], themes=["knife_crime"])
+        render_ward_page(city_profile, city_profile.wards.index[0], themes=["knife_crime"])
 
 
 def test_page_in_headless_browser(city_profile, register, open_page, tmp_path):
-    code = city_profile.index[0]
+    code = city_profile.wards.index[0]
     sug = suggest_priorities(city_profile, n=3)
     path = render_ward_page(city_profile, code, priorities=register, suggestions=sug).save(
         tmp_path / "ward.html"
@@ -116,7 +116,9 @@ def test_page_in_headless_browser(city_profile, register, open_page, tmp_path):
     )
     assert box == [140, 28]
     rows = page.js("return document.querySelectorAll('#key-locations tr').length")
-    assert rows == 1 + min(info.n_locations, (city_profile.loc[code, "incident_count"] > 0) * 5)
+    assert rows == 1 + min(
+        info.n_locations, (city_profile.wards.loc[code, "incident_count"] > 0) * 5
+    )
     locations = page.js(
         "return [...document.querySelectorAll('#key-locations td.text')].map(td => td.textContent)"
     )
@@ -140,6 +142,6 @@ def test_years_are_not_formatted_as_counts(city_wards, city_incidents):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         prof = ward_profile(wards, city_incidents, demographics=pop)
-    text = render_ward_page(prof, prof.index[0]).html
+    text = render_ward_page(prof, prof.wards.index[0]).html
     assert '<td class="text">2019</td>' in text  # the year
     assert '<td class="text">2,019</td>' in text  # the population, a count
