@@ -202,3 +202,24 @@ def test_find_hotspots_auto_uses_the_scale_and_records_the_scan():
     assert grid.method.cell_size_m == 100 == grid.method.scale.cell_size_m
     assert grid.method.cell_size_rule == "given"
     assert find_hotspots(pts, area=area, cell_size_m=100).attrs["method"].scale is None
+
+
+def test_every_band_of_a_scan_equals_esda_on_the_same_cells():
+    rng = np.random.default_rng(11)
+    background = rng.uniform(0, 1500, (150, 2))
+    clusters = np.vstack([c + rng.normal(0, 50, (40, 2)) for c in rng.uniform(300, 1200, (3, 2))])
+    xy = np.vstack([background, clusters]) + (X0, Y0)
+    result = choose_hotspot_scale(_points(xy), n_bands=5)
+    spec = result.method.grid
+    # Independent counts: every cell of the bounding-box grid, points located by floor division.
+    col = np.floor((xy[:, 0] - spec.x0) / spec.cell_size_m).astype(int)
+    row = np.floor((xy[:, 1] - spec.y0) / spec.cell_size_m).astype(int)
+    counts = np.zeros((spec.n_rows, spec.n_cols))
+    np.add.at(counts, (row, col), 1)
+    rr, cc = np.mgrid[0 : spec.n_rows, 0 : spec.n_cols]
+    centres = np.column_stack([(cc.ravel() + 0.5), (rr.ravel() + 0.5)]) * spec.cell_size_m
+    for band in result.scan.itertuples():
+        w = DistanceBand(centres, threshold=band.distance_m, binary=True, silence_warnings=True)
+        ref = Moran(counts.ravel(), w, transformation="B", permutations=0)
+        assert band.morans_i == pytest.approx(ref.I, rel=1e-9)
+        assert band.z_score == pytest.approx(ref.z_rand, rel=1e-9)
