@@ -210,68 +210,116 @@ def flag_cross_border_hotspots(
     ward). Ward shares add up to ``1 - outside_share``.
     """
     min_share = check_fraction("min_share", min_share, low_open=False)
-    polys = to_working_crs(clusters_or_cells, argument="clusters_or_cells", check_bounds=False)
     areas = check_wards(wards, columns=("borough_code",))
     if labels is not None and incidents is None:
         raise ValueError("`labels` needs `incidents`: pass the incidents the labels belong to.")
+    polys, kind, n_input = _input_polygons(clusters_or_cells, tuple(hot_classes))
+    if incidents is None:
+        basis = "area"
+        per_row, counts = _area_shares(polys, areas)
+    else:
+        basis = "incidents"
+        per_row, counts = _incident_shares(polys, areas, incidents, labels)
+    added = _share_columns(per_row, counts, polys, areas, basis=basis, min_share=min_share)
+    out = _result_frame(polys, added)
+    out.attrs["method"] = CrossBorderMethod(
+        input_kind=kind,
+        n_input_rows=n_input,
+        share_basis=basis,
+        min_share=float(min_share),
+        hot_classes=tuple(hot_classes) if kind == "gi_star_cells" else None,
+        cell_merge="touching hot cells (edge or corner)" if kind == "gi_star_cells" else None,
+        n_hotspots=len(out),
+        n_cross_ward=int(out["cross_ward"].sum()),
+        n_cross_borough=int(out["cross_borough"].sum()),
+    )
+    return out
+
+
+def _input_polygons(
+    clusters_or_cells: gpd.GeoDataFrame, hot_classes: tuple[str, ...]
+) -> tuple[gpd.GeoDataFrame, str, int]:
+    """The polygons to share out (Gi* hot cells merged), their kind and the rows given."""
+    polys = to_working_crs(clusters_or_cells, argument="clusters_or_cells", check_bounds=False)
+    n_input = len(polys)
     kind = "polygons"
     if "hotspot_class" in polys.columns:
         kind = "gi_star_cells"
-        n_input = len(polys)
-        polys = _merge_hot_cells(polys, tuple(hot_classes))
-    else:
-        n_input = len(polys)
-        if "hull_kind" in polys.columns:
-            kind = "cluster_summaries"
+        polys = _merge_hot_cells(polys, hot_classes)
+    elif "hull_kind" in polys.columns:
+        kind = "cluster_summaries"
     gtypes = set(polys.geom_type.dropna().unique())
     if not gtypes <= {"Polygon", "MultiPolygon"}:
         raise SchemaError(
             "`clusters_or_cells` must hold polygons (cells, hulls or areas).",
             [f"geometry type {t!r}" for t in sorted(gtypes - {"Polygon", "MultiPolygon"})],
         )
+    return polys, kind, n_input
+
+
+def _area_shares(
+    polys: gpd.GeoDataFrame, areas: gpd.GeoDataFrame
+) -> tuple[list[dict[str, float]], np.ndarray]:
+    """Each polygon's share of area per ward code (counts -1: not by incidents)."""
+    geoms = polys.geometry.to_numpy()
+    ward_codes = areas.index.astype(str).to_numpy()
+    per_row: list[dict[str, float]] = [{} for _ in range(len(polys))]
+    if len(polys):
+        tree = shapely.STRtree(areas.geometry.to_numpy())
+        pi, wi = tree.query(geoms, predicate="intersects")
+        inter = shapely.area(shapely.intersection(geoms[pi], areas.geometry.to_numpy()[wi]))
+        total = shapely.area(geoms)
+        for p, w, a in zip(pi, wi, inter, strict=True):
+            if a > 0 and total[p] > 0:
+                code = ward_codes[w]
+                per_row[p][code] = per_row[p].get(code, 0.0) + a / total[p]
+    return per_row, np.full(len(polys), -1, dtype=np.int64)
+
+
+def _incident_shares(
+    polys: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, incidents, labels
+) -> tuple[list[dict[str, float]], np.ndarray]:
+    """Each polygon's share of its incidents (members by label, else inside it) per ward."""
+    pts = to_working_crs(incidents, argument="incidents", check_bounds=False)
+    ward_of = assign_wards(pts, areas).to_numpy(dtype=object, na_value=None)
+    if labels is not None:
+        labels = pd.Series(labels)
+        if len(labels) != len(pts) or not labels.index.equals(pts.index):
+            raise SchemaError(
+                "`labels` must be indexed like `incidents` (as cluster_incidents returns); "
+                f"got {len(labels)} labels for {len(pts)} incidents."
+            )
+        lab = labels.to_numpy()
+        groups = pd.Series(np.arange(len(lab))).groupby(lab).indices
+        members = [groups.get(k, np.zeros(0, dtype=np.int64)) for k in polys.index]
+    else:
+        xy = shapely.get_coordinates(pts.geometry.to_numpy())
+        tree = shapely.STRtree(shapely.points(xy))
+        pi, qi = tree.query(polys.geometry.to_numpy(), predicate="intersects")
+        members = [qi[pi == k] for k in range(len(polys))]
+    per_row: list[dict[str, float]] = [{} for _ in range(len(polys))]
+    counts = np.full(len(polys), -1, dtype=np.int64)
+    for k, m in enumerate(members):
+        counts[k] = len(m)
+        if len(m):
+            vc = pd.Series(ward_of[m], dtype=object).value_counts(dropna=True)
+            per_row[k] = {str(c): n / len(m) for c, n in vc.items()}
+    return per_row, counts
+
+
+def _share_columns(
+    per_row: list[dict[str, float]],
+    counts: np.ndarray,
+    polys: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    basis: str,
+    min_share: float,
+) -> dict[str, list]:
+    """The :data:`CROSS_BORDER_COLUMNS` values of every polygon, from its ward shares."""
     ward_codes = areas.index.astype(str).to_numpy()
     borough = areas["borough_code"].astype("string").to_numpy(dtype=object, na_value=None)
     borough_of = dict(zip(ward_codes, borough, strict=True))
-
-    geoms = polys.geometry.to_numpy()
-    per_row: list[dict[str, float]] = [{} for _ in range(len(polys))]
-    counts = np.full(len(polys), -1, dtype=np.int64)
-    if incidents is None:
-        basis = "area"
-        if len(polys):
-            tree = shapely.STRtree(areas.geometry.to_numpy())
-            pi, wi = tree.query(geoms, predicate="intersects")
-            inter = shapely.area(shapely.intersection(geoms[pi], areas.geometry.to_numpy()[wi]))
-            total = shapely.area(geoms)
-            for p, w, a in zip(pi, wi, inter, strict=True):
-                if a > 0 and total[p] > 0:
-                    code = ward_codes[w]
-                    per_row[p][code] = per_row[p].get(code, 0.0) + a / total[p]
-    else:
-        basis = "incidents"
-        pts = to_working_crs(incidents, argument="incidents", check_bounds=False)
-        ward_of = assign_wards(pts, areas).to_numpy(dtype=object, na_value=None)
-        if labels is not None:
-            labels = pd.Series(labels)
-            if len(labels) != len(pts) or not labels.index.equals(pts.index):
-                raise SchemaError(
-                    "`labels` must be indexed like `incidents` (as cluster_incidents returns); "
-                    f"got {len(labels)} labels for {len(pts)} incidents."
-                )
-            lab = labels.to_numpy()
-            groups = pd.Series(np.arange(len(lab))).groupby(lab).indices
-            members = [groups.get(k, np.zeros(0, dtype=np.int64)) for k in polys.index]
-        else:
-            xy = shapely.get_coordinates(pts.geometry.to_numpy())
-            tree = shapely.STRtree(shapely.points(xy))
-            pi, qi = tree.query(geoms, predicate="intersects")
-            members = [qi[pi == k] for k in range(len(polys))]
-        for k, m in enumerate(members):
-            counts[k] = len(m)
-            if len(m):
-                vc = pd.Series(ward_of[m], dtype=object).value_counts(dropna=True)
-                per_row[k] = {str(c): n / len(m) for c, n in vc.items()}
-
     names = (
         dict(zip(ward_codes, areas["ward_name"].astype("string"), strict=True))
         if "ward_name" in areas.columns
@@ -282,7 +330,8 @@ def flag_cross_border_hotspots(
         if "borough_name" in areas.columns
         else {}
     )
-    added = {c: [] for c in CROSS_BORDER_COLUMNS}
+    geoms = polys.geometry.to_numpy()
+    added: dict[str, list] = {c: [] for c in CROSS_BORDER_COLUMNS}
     for k, shares in enumerate(per_row):
         ordered = dict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
         bshares: dict[str, float] = {}
@@ -293,10 +342,8 @@ def flag_cross_border_hotspots(
         w_in = tuple(c for c, s in ordered.items() if s >= min_share and s > 0)
         b_in = tuple(b for b, s in bshares.items() if s >= min_share and s > 0)
         main = next(iter(ordered), None)
-        if counts[k] == 0:
-            outside = np.nan  # no incidents: no share anywhere
-        else:
-            outside = max(0.0, 1.0 - sum(ordered.values()))
+        # No incidents: no share anywhere.
+        outside = np.nan if counts[k] == 0 else max(0.0, 1.0 - sum(ordered.values()))
         added["share_basis"].append(basis)
         added["incident_count"].append(int(counts[k]) if counts[k] >= 0 else pd.NA)
         added["area_km2"].append(float(shapely.area(geoms[k])) / 1e6)
@@ -314,6 +361,11 @@ def flag_cross_border_hotspots(
         added["explanation"].append(
             _explain(ordered, bshares, w_in, b_in, names, bnames, basis, counts[k], min_share)
         )
+    return added
+
+
+def _result_frame(polys: gpd.GeoDataFrame, added: dict[str, list]) -> gpd.GeoDataFrame:
+    """The input's own columns, then the added ones (typed), then the geometry."""
     keep = [c for c in polys.columns if c not in CROSS_BORDER_COLUMNS and c != "geometry"]
     out = pd.DataFrame(polys[keep])
     for c in CROSS_BORDER_COLUMNS:
@@ -336,17 +388,6 @@ def flag_cross_border_hotspots(
     )
     out = gpd.GeoDataFrame(out, geometry=polys.geometry.to_numpy(), crs=WORKING_CRS)
     out.index = polys.index
-    out.attrs["method"] = CrossBorderMethod(
-        input_kind=kind,
-        n_input_rows=n_input,
-        share_basis=basis,
-        min_share=float(min_share),
-        hot_classes=tuple(hot_classes) if kind == "gi_star_cells" else None,
-        cell_merge="touching hot cells (edge or corner)" if kind == "gi_star_cells" else None,
-        n_hotspots=len(out),
-        n_cross_ward=int(out["cross_ward"].sum()),
-        n_cross_borough=int(out["cross_borough"].sum()),
-    )
     return out
 
 
