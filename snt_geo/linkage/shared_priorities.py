@@ -25,6 +25,7 @@ from snt_geo._validate import check_choice, check_fraction, check_non_negative, 
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.io.boundaries import check_wards
+from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = [
     "SharedPriorities",
@@ -49,6 +50,7 @@ THEME_COLUMNS = (
     "largest_group_wards",
     "flagged",
     "ward_codes",
+    "member_themes",
 )
 GROUP_COLUMNS = (
     "theme",
@@ -99,6 +101,7 @@ class SharedPrioritiesMethod(MethodRecord):
     n_duplicates: int
     unknown_ward_codes: tuple[str, ...]
     n_wards_in_wards: int
+    n_member_rows: int = 0
 
     def flag_rule(self) -> str:
         """The flag rule in words ("at least 3 wards or at least 25% of a borough's wards")."""
@@ -123,6 +126,12 @@ class SharedPrioritiesMethod(MethodRecord):
             f"{format_count(self.n_active)} priorities with status {'/'.join(self.statuses)} of "
             f"{format_count(self.n_rows)} register rows ({format_count(self.n_duplicates)} "
             f"repeats left out).{unknown}"
+            + (
+                f" {format_count(self.n_member_rows)} priorities on member themes (e.g. robbery "
+                "in street_crime) are counted in their parent's group."
+                if self.n_member_rows
+                else ""
+            )
         )
 
 
@@ -137,8 +146,10 @@ class SharedPriorities:
         code), ``borough_name``, ``theme``, ``n_wards`` (wards of the borough holding the theme),
         ``share_of_wards`` (``n_wards`` over the borough's wards in ``wards``), ``n_groups`` and
         ``largest_group_wards`` (contiguous blocks among those wards, counted within the borough),
-        ``flagged`` (bool) and ``ward_codes`` (tuple of str, sorted). Default integer index,
-        sorted by borough then theme.
+        ``flagged`` (bool), ``ward_codes`` (tuple of str, sorted) and ``member_themes`` (the
+        register's themes counted in this group, sorted: ``("robbery", "street_crime")``).
+        ``theme`` is the group (:meth:`snt_geo.themes.ThemeTable.group`). Default integer
+        index, sorted by borough then theme.
     groups
         GeoDataFrame (EPSG:27700), one row per contiguous group of wards holding the same theme,
         across borough boundaries. Index ``group`` (0, 1, ...; sorted by theme, then largest group
@@ -295,6 +306,7 @@ def flag_shared_priorities(
     adjacency: str = "queen",
     snap_m: float = 1.0,
     statuses: tuple[str, ...] = ("active",),
+    themes: ThemeTable | None = None,
 ) -> SharedPriorities:
     """Flag themes that several wards hold, and find contiguous blocks of wards sharing them.
 
@@ -327,6 +339,12 @@ def flag_shared_priorities(
         :func:`snt_geo.profile.priorities.suggest_priorities` pass ``("suggested",)``, or
         ``("active", "suggested")`` to see them together with the register.
 
+    themes
+        Theme table whose hierarchy groups the priorities; default
+        :data:`snt_geo.themes.DEFAULT_THEMES`. A priority on a member theme counts in its
+        parent's group (``robbery`` and ``theft_from_the_person`` in ``street_crime``,
+        ``anti_social_behaviour`` in ``asb``); a ward holding several themes of one group counts
+        once. ``make_themes(replace_defaults=True)`` compares exact keys only.
     Returns
     -------
     SharedPriorities
@@ -394,6 +412,11 @@ def flag_shared_priorities(
         )
     statuses = tuple(v.strip().lower() for v in statuses)
     register, info = _validate_priorities(priorities, statuses)
+    # A priority on a member theme (robbery) counts in its parent's group (street_crime).
+    table = themes or DEFAULT_THEMES
+    group = register["theme"].map(table.group).astype("string")
+    n_member_rows = int((group != register["theme"]).sum())
+    register = register.assign(member=register["theme"], theme=group)
     if info["n_active"] == 0 and info["status_column_present"]:
         # An all-closed register is simply empty; anything else (e.g. suggestions) is worth a hint.
         others = {
@@ -433,7 +456,7 @@ def flag_shared_priorities(
     group_rows = []
     theme_rows = []
     for theme, sub in register.groupby("theme", sort=True):
-        pos = np.sort(position[sub["ward_code"].to_numpy()].to_numpy())
+        pos = np.sort(position[sub["ward_code"].unique()].to_numpy())
         labels = _components(pos, pairs)
         for k in range(labels.max() + 1):
             members = pos[labels == k]
@@ -447,6 +470,8 @@ def flag_shared_priorities(
                 }
             )
         held_by = pd.Series(pos, index=borough[pos])
+        ward_borough = pd.Series(borough, index=codes)
+        member_of = sub.assign(b=ward_borough[sub["ward_code"]].to_numpy())
         for b, bpos in held_by.groupby(level=0, sort=True):
             bpos = np.sort(bpos.to_numpy())
             blabels = _components(bpos, pairs)
@@ -467,6 +492,9 @@ def flag_shared_priorities(
                     "largest_group_wards": int(sizes.max()),
                     "flagged": bool(flagged),
                     "ward_codes": tuple(sorted(codes[bpos])),
+                    "member_themes": tuple(
+                        sorted(set(member_of.loc[member_of["b"] == b, "member"].astype(str)))
+                    ),
                 }
             )
     themes = pd.DataFrame(theme_rows, columns=list(THEME_COLUMNS))
@@ -510,6 +538,7 @@ def flag_shared_priorities(
         n_duplicates=info["n_duplicates"],
         unknown_ward_codes=tuple(unknown),
         n_wards_in_wards=len(codes),
+        n_member_rows=n_member_rows,
     )
     themes.attrs["method"] = method
     groups.attrs["method"] = method
