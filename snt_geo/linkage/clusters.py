@@ -527,23 +527,54 @@ def summarise_clusters(
         empty.attrs["method"] = summary_method
         return empty
     pos = np.searchsorted(ids, lab[in_cluster])
-    pts = xy[in_cluster]
+    hull, small, n_loc = _hulls(xy[in_cluster], pos, len(ids), float(min_hull_radius_m))
     n_inc = np.bincount(pos, minlength=len(ids))
+    area_km2 = shapely.area(hull) / 1e6
+    crime_counts, theme_mix = _mixes(incidents, in_cluster, pos, len(ids))
+    dominant = [next(iter(m)) for m in theme_mix]
+    first_month, last_month = _month_span(incidents, in_cluster, pos, len(ids))
+    out = pd.DataFrame(
+        {
+            "incident_count": n_inc.astype(np.int64),
+            "location_count": n_loc.astype(np.int64),
+            "crime_type_counts": crime_counts,
+            "theme_mix": theme_mix,
+            "dominant_theme": dominant,
+            "dominant_theme_share": [m[d] for m, d in zip(theme_mix, dominant, strict=True)],
+            "first_month": first_month,
+            "last_month": last_month,
+            "area_km2": area_km2,
+            "density_per_km2": n_inc / area_km2,
+            "hull_kind": np.where(small, "convex_buffered", "convex"),
+        },
+        index=pd.Index(ids, name="cluster"),
+    )
+    for column, values in _ward_columns(incidents, wards, in_cluster, pos, len(ids)).items():
+        out[column] = values
+    result = gpd.GeoDataFrame(out[columns], geometry=hull, crs=WORKING_CRS)
+    result.attrs["method"] = summary_method
+    return result
 
-    # Hulls from the distinct points of each cluster.
+
+def _hulls(
+    pts: np.ndarray, pos: np.ndarray, n: int, min_hull_radius_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each cluster's convex hull of its distinct points (buffered when thin), whether it was
+    buffered, and its number of distinct points."""
     key = pd.DataFrame({"c": pos, "x": pts[:, 0], "y": pts[:, 1]}).drop_duplicates()
-    n_loc = np.bincount(key["c"].to_numpy(), minlength=len(ids))
+    n_loc = np.bincount(key["c"].to_numpy(), minlength=n)
     key = key.sort_values("c", kind="stable")
     multi = shapely.multipoints(key[["x", "y"]].to_numpy(), indices=key["c"].to_numpy())
     hull = shapely.convex_hull(multi)
-    small = (shapely.get_type_id(hull) != 3) | (
-        shapely.area(hull) < math.pi * float(min_hull_radius_m) ** 2
-    )
-    hull = np.where(small, shapely.buffer(hull, float(min_hull_radius_m)), hull)
-    hull = shapely.make_valid(hull)
-    area_km2 = shapely.area(hull) / 1e6
+    small = (shapely.get_type_id(hull) != 3) | (shapely.area(hull) < math.pi * min_hull_radius_m**2)
+    hull = np.where(small, shapely.buffer(hull, min_hull_radius_m), hull)
+    return shapely.make_valid(hull), small, n_loc
 
-    frame = incidents.loc[in_cluster] if isinstance(incidents, pd.DataFrame) else None
+
+def _mixes(
+    incidents: pd.DataFrame, in_cluster: np.ndarray, pos: np.ndarray, n: int
+) -> tuple[list[dict], list[dict]]:
+    """Crime-type counts and theme shares per cluster (``unknown`` for a missing value)."""
     if "crime_type" in incidents.columns:
         ct = incidents["crime_type"].to_numpy()[in_cluster].astype(object)
     else:
@@ -556,70 +587,49 @@ def summarise_clusters(
         )
     ct = np.where(pd.isna(ct), "unknown", ct)
     theme = np.where(pd.isna(theme), "unknown", theme)
-    del frame
+    shares = [{k: v / sum(t.values()) for k, v in t.items()} for t in _tables(pos, theme, n)]
+    return _tables(pos, ct, n), shares
 
-    def mix(values: np.ndarray, *, share: bool) -> list[dict]:
-        tables = _tables(pos, values, len(ids))
-        if share:
-            return [{k: v / sum(t.values()) for k, v in t.items()} for t in tables]
-        return tables
 
-    crime_counts = mix(ct, share=False)
-    theme_mix = mix(theme, share=True)
-    dominant = [next(iter(m)) for m in theme_mix]
-    dominant_share = [m[d] for m, d in zip(theme_mix, dominant, strict=True)]
-
-    if "month" in incidents.columns:
-        months = _months_of(incidents)[in_cluster]
-        ordinal = np.asarray(months.asi8)
-        first = pd.Series(ordinal).groupby(pos).min()
-        last = pd.Series(ordinal).groupby(pos).max()
-        first_month = pd.PeriodIndex.from_ordinals(first.reindex(range(len(ids))), freq="M")
-        last_month = pd.PeriodIndex.from_ordinals(last.reindex(range(len(ids))), freq="M")
-    else:
-        first_month = last_month = pd.PeriodIndex([pd.NaT] * len(ids), freq="M")
-
-    out = pd.DataFrame(
-        {
-            "incident_count": n_inc.astype(np.int64),
-            "location_count": n_loc.astype(np.int64),
-            "crime_type_counts": crime_counts,
-            "theme_mix": theme_mix,
-            "dominant_theme": dominant,
-            "dominant_theme_share": dominant_share,
-            "first_month": first_month,
-            "last_month": last_month,
-            "area_km2": area_km2,
-            "density_per_km2": n_inc / area_km2,
-            "hull_kind": np.where(small, "convex_buffered", "convex"),
-        },
-        index=pd.Index(ids, name="cluster"),
+def _month_span(
+    incidents: pd.DataFrame, in_cluster: np.ndarray, pos: np.ndarray, n: int
+) -> tuple[pd.PeriodIndex, pd.PeriodIndex]:
+    """First and last month of each cluster (NaT without a ``month`` column)."""
+    if "month" not in incidents.columns:
+        none = pd.PeriodIndex([pd.NaT] * n, freq="M")
+        return none, none
+    ordinal = pd.Series(np.asarray(_months_of(incidents)[in_cluster].asi8))
+    first = ordinal.groupby(pos).min().reindex(range(n))
+    last = ordinal.groupby(pos).max().reindex(range(n))
+    return (
+        pd.PeriodIndex.from_ordinals(first, freq="M"),
+        pd.PeriodIndex.from_ordinals(last, freq="M"),
     )
-    if wards is not None:
-        from snt_geo.profile.assignment import assign_wards
 
-        ward_of = assign_wards(incidents, wards).to_numpy()[in_cluster]
-        shares, touched, outside = _shares(pos, ward_of, len(ids))
-        out["wards"] = touched
-        out["ward_shares"] = shares
-        if "borough_code" in wards.columns:
-            borough_map = wards["borough_code"].astype(object)
-            bor = np.array(
-                [borough_map.get(w) if not pd.isna(w) else None for w in ward_of], dtype=object
-            )
-            b_shares, b_touched, _ = _shares(pos, bor, len(ids))
-            out["boroughs"] = b_touched
-            out["borough_shares"] = b_shares
-        else:
-            out["boroughs"] = None
-            out["borough_shares"] = None
-        out["outside_wards"] = outside
+
+def _ward_columns(
+    incidents: pd.DataFrame, wards, in_cluster: np.ndarray, pos: np.ndarray, n: int
+) -> dict[str, object]:
+    """``wards``, ``ward_shares``, ``boroughs``, ``borough_shares``, ``outside_wards``."""
+    names = ("wards", "ward_shares", "boroughs", "borough_shares", "outside_wards")
+    if wards is None:
+        return dict.fromkeys(names)
+    from snt_geo.profile.assignment import assign_wards
+
+    ward_of = assign_wards(incidents, wards).to_numpy()[in_cluster]
+    shares, touched, outside = _shares(pos, ward_of, n)
+    out: dict[str, object] = {"wards": touched, "ward_shares": shares}
+    if "borough_code" in wards.columns:
+        borough_map = wards["borough_code"].astype(object)
+        bor = np.array(
+            [borough_map.get(w) if not pd.isna(w) else None for w in ward_of], dtype=object
+        )
+        b_shares, b_touched, _ = _shares(pos, bor, n)
+        out.update(boroughs=b_touched, borough_shares=b_shares)
     else:
-        for c in ("wards", "ward_shares", "boroughs", "borough_shares", "outside_wards"):
-            out[c] = None
-    result = gpd.GeoDataFrame(out[columns], geometry=hull, crs=WORKING_CRS)
-    result.attrs["method"] = summary_method
-    return result
+        out.update(boroughs=None, borough_shares=None)
+    out["outside_wards"] = outside
+    return out
 
 
 def _tables(pos: np.ndarray, values: np.ndarray, n: int) -> list[dict]:
