@@ -122,34 +122,11 @@ def estates_from_frame(
             f"`name_column=`; columns: {columns}"
         )
     id_col = _pick(columns, id_column, _ID_COLUMNS, "id_column", problems)
-
     out = to_working_crs(frame, argument=argument)
     rows_read = len(out)
     geom = out.geometry.to_numpy()
     null = shapely.is_missing(geom) | shapely.is_empty(geom)
-    kinds = pd.Series(shapely.get_type_id(geom[~null]))
-    allowed_ids = {
-        shapely.GeometryType.POINT,
-        shapely.GeometryType.POLYGON,
-        shapely.GeometryType.MULTIPOINT,
-        shapely.GeometryType.MULTIPOLYGON,
-    }
-    bad_kinds = sorted(
-        {shapely.GeometryType(k).name.title() for k in kinds.unique() if k not in allowed_ids}
-    )
-    if bad_kinds:
-        problems.append(
-            f"geometries must be {', '.join(_ALLOWED)}; found {bad_kinds} (buffer lines first, "
-            "e.g. frame.buffer(10), if a street should count as a place)"
-        )
-    if id_col is not None:
-        ids = out.loc[~null, id_col].astype("string")
-        dupes = ids[ids.duplicated()].unique().tolist()
-        if dupes or ids.isna().any():
-            problems.append(
-                f"`id_column` {id_col!r} must be unique and filled; repeats {dupes[:5]}, "
-                f"{int(ids.isna().sum())} blank"
-            )
+    problems += _geometry_problems(geom[~null]) + _id_problems(out.loc[~null], id_col)
     if problems:
         raise SchemaError(f"`{argument}` ({source_name}) cannot be read as estates:", problems)
 
@@ -160,17 +137,7 @@ def estates_from_frame(
     )
     invalid = polygonal & ~shapely.is_valid(geom)
     geom = repair_polygons(geom, invalid)
-
-    names = out[name_col].astype("string").str.strip()
-    names = names.mask(names == "")
-    unnamed = names.isna().to_numpy()
-    if id_col is not None:
-        ids = out[id_col].astype("string").str.strip().to_numpy()
-    else:
-        ids = _make_ids(names.to_numpy())
-    names = names.to_numpy().copy()
-    names[unnamed] = ids[unnamed]
-
+    ids, names, unnamed = _ids_and_names(out, name_col, id_col)
     result = pd.DataFrame(
         {"name": pd.array(names, dtype="string")},
         index=pd.Index(ids, name="estate_id", dtype="string"),
@@ -199,6 +166,56 @@ def estates_from_frame(
     attach(gdf, report)
     report.warn(stacklevel=4 if argument == "path" else 3)
     return gdf
+
+
+def _geometry_problems(geom: np.ndarray) -> list[str]:
+    """A problem line when any geometry is not a point or polygon (lines must be buffered)."""
+    allowed_ids = {
+        shapely.GeometryType.POINT,
+        shapely.GeometryType.POLYGON,
+        shapely.GeometryType.MULTIPOINT,
+        shapely.GeometryType.MULTIPOLYGON,
+    }
+    kinds = pd.Series(shapely.get_type_id(geom))
+    bad_kinds = sorted(
+        {shapely.GeometryType(k).name.title() for k in kinds.unique() if k not in allowed_ids}
+    )
+    if not bad_kinds:
+        return []
+    return [
+        f"geometries must be {', '.join(_ALLOWED)}; found {bad_kinds} (buffer lines first, "
+        "e.g. frame.buffer(10), if a street should count as a place)"
+    ]
+
+
+def _id_problems(located: pd.DataFrame, id_col: str | None) -> list[str]:
+    """A problem line when the id column repeats or has blanks (rows with a geometry)."""
+    if id_col is None:
+        return []
+    ids = located[id_col].astype("string")
+    dupes = ids[ids.duplicated()].unique().tolist()
+    if dupes or ids.isna().any():
+        return [
+            f"`id_column` {id_col!r} must be unique and filled; repeats {dupes[:5]}, "
+            f"{int(ids.isna().sum())} blank"
+        ]
+    return []
+
+
+def _ids_and_names(
+    out: pd.DataFrame, name_col: str | None, id_col: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Estate ids (given, or made from the names), names (the id where blank), blank mask."""
+    names = out[name_col].astype("string").str.strip()
+    names = names.mask(names == "")
+    unnamed = names.isna().to_numpy()
+    if id_col is not None:
+        ids = out[id_col].astype("string").str.strip().to_numpy()
+    else:
+        ids = _make_ids(names.to_numpy())
+    names = names.to_numpy().copy()
+    names[unnamed] = ids[unnamed]
+    return ids, names, unnamed
 
 
 def _pick(columns, given, candidates, arg, problems) -> str | None:
