@@ -753,6 +753,56 @@ def apportion_lsoa_population(
         raise SchemaError(
             "`wards` must have a unique index (ward codes); use snt_geo.io.read_wards."
         )
+    geom_by_code = _lsoa_polygons(polys, lsoa_code_column)
+    pop = lsoa_population[count_cols].astype("float64")
+    pop_codes = pd.Index(lsoa_population.index.astype("string"))
+    has_geom = pop_codes.isin(geom_by_code.index)
+    without_geom = pop_codes[~has_geom].tolist()
+    pop = pop.loc[has_geom]
+    geoms = geom_by_code.reindex(pop_codes[has_geom]).to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    in_wards, coverage, placed_share = _areal_weights(geoms, areas, pop.to_numpy())
+    src = _source_name(lsoa_population)
+    result = _apportioned_table(
+        in_wards, coverage, areas, lsoa_population, count_cols, f"{src}: {len(pop)} LSOAs"
+    )
+    total = pop.sum()
+    inside = pd.Series(in_wards.sum(axis=0), index=count_cols)
+    outside_all = int((placed_share <= 0).sum())
+    overlap = placed_share > 1 + 1e-6
+    result.attrs["method"] = method = ApportionmentMethod(
+        source=src,
+        total=total.to_dict(),
+        in_wards=inside.to_dict(),
+        outside_wards=(total - inside).to_dict(),
+        lsoas_without_geometry=tuple(without_geom),
+        lsoas_outside_all_wards=outside_all,
+        lsoas_partly_outside=int(((placed_share > 0) & (placed_share < 1 - 1e-9)).sum()),
+        lsoas_in_overlapping_wards=int(overlap.sum()),
+    )
+    report = ReadReport(
+        reader="apportion_lsoa_population",
+        files={
+            "lsoa_population": {
+                "rows_read": len(lsoa_population),
+                "rows_kept": len(pop) - outside_all,
+                "no_geometry": len(without_geom),
+                "outside_all_wards": outside_all,
+            }
+        },
+        reasons=("no_geometry", "outside_all_wards"),
+        notes={"lsoa_population": {"partly_outside_wards": method.lsoas_partly_outside}},
+    )
+    attach(result, report)
+    _warn_apportionment(report, method)
+    return result
+
+
+def _lsoa_polygons(polys: gpd.GeoDataFrame, lsoa_code_column: str | None) -> pd.Series:
+    """LSOA polygons by LSOA code (the parts of a code listed twice unioned)."""
     if lsoa_code_column is not None:
         if lsoa_code_column not in polys.columns:
             raise SchemaError(
@@ -767,19 +817,15 @@ def apportion_lsoa_population(
     geom_by_code = pd.Series(polys.geometry.to_numpy(), index=lsoa_codes)
     if not geom_by_code.index.is_unique:
         geom_by_code = geom_by_code.groupby(level=0).agg(lambda g: shapely.union_all(g.to_numpy()))
+    return geom_by_code
 
-    pop = lsoa_population[count_cols].astype("float64")
-    pop_codes = pd.Index(lsoa_population.index.astype("string"))
-    has_geom = pop_codes.isin(geom_by_code.index)
-    without_geom = pop_codes[~has_geom].tolist()
-    pop = pop.loc[has_geom]
-    geoms = geom_by_code.reindex(pop_codes[has_geom]).to_numpy()
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
+
+def _areal_weights(
+    geoms: np.ndarray, areas: gpd.GeoDataFrame, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts placed per ward (area-share weighting), each ward's LSOA coverage, and the share
+    of each LSOA placed in some ward (above 1 where wards overlap)."""
     lsoa_area = shapely.area(geoms)
-
     ward_geoms = areas.geometry.to_numpy()
     tree = shapely.STRtree(ward_geoms)
     li, wi = tree.query(geoms, predicate="intersects")
@@ -787,14 +833,23 @@ def apportion_lsoa_population(
     with np.errstate(invalid="ignore", divide="ignore"):
         weight = np.where(lsoa_area[li] > 0, inter / lsoa_area[li], 0.0)
     placed_share = np.bincount(li, weights=weight, minlength=len(geoms))
-    overlap = placed_share > 1 + 1e-6
-    counts = pop.to_numpy()
-    in_wards = np.zeros((len(ward_geoms), len(count_cols)))
+    in_wards = np.zeros((len(ward_geoms), counts.shape[1]))
     np.add.at(in_wards, wi, counts[li] * weight[:, None])
     ward_cover = np.bincount(wi, weights=inter, minlength=len(ward_geoms))
     ward_area = shapely.area(ward_geoms)
     coverage = np.where(ward_area > 0, ward_cover / ward_area, np.nan)
+    return in_wards, coverage, placed_share
 
+
+def _apportioned_table(
+    in_wards: np.ndarray,
+    coverage: np.ndarray,
+    areas: gpd.GeoDataFrame,
+    lsoa_population: pd.DataFrame,
+    count_cols: list[str],
+    source: str,
+) -> pd.DataFrame:
+    """The demographics schema per ward from the apportioned counts (NA where no LSOA covers)."""
     result = pd.DataFrame(
         in_wards, index=pd.Index(areas.index.astype("string"), name="ward_code"), columns=count_cols
     )
@@ -813,55 +868,33 @@ def apportion_lsoa_population(
                 result[col] = pd.array([vals[0]] * len(result), dtype=dtype)
     if "year" not in result:
         result["year"] = pd.array([pd.NA] * len(result), dtype="Int64")
-    src = _source_name(lsoa_population)
     result["source"] = pd.array(
-        [f"{src}: {len(pop)} LSOAs apportioned to wards by area share"] * len(result), "string"
+        [f"{source} apportioned to wards by area share"] * len(result), "string"
     )
     result = _add_shares(result)
     result["lsoa_coverage"] = coverage
-    result = _order(result)
+    return _order(result)
 
-    total = pop.sum()
-    inside = pd.Series(in_wards.sum(axis=0), index=count_cols)
-    outside_all = int((placed_share <= 0).sum())
-    partly = int(((placed_share > 0) & (placed_share < 1 - 1e-9)).sum())
-    result.attrs["method"] = ApportionmentMethod(
-        source=src,
-        total=total.to_dict(),
-        in_wards=inside.to_dict(),
-        outside_wards=(total - inside).to_dict(),
-        lsoas_without_geometry=tuple(without_geom),
-        lsoas_outside_all_wards=outside_all,
-        lsoas_partly_outside=partly,
-        lsoas_in_overlapping_wards=int(overlap.sum()),
+
+def _warn_apportionment(report: ReadReport, method: ApportionmentMethod) -> None:
+    """One UserWarning when LSOAs or residents could not all be placed in wards."""
+    if not (
+        method.lsoas_without_geometry
+        or method.lsoas_outside_all_wards
+        or method.lsoas_partly_outside
+        or method.lsoas_in_overlapping_wards
+    ):
+        return
+    placed, total = method.in_wards["population"], method.total["population"]
+    text = (
+        f"{report.summary()} Population placed in wards {placed:,.1f} of {total:,.1f}; "
+        f"{total - placed:,.1f} lies in LSOA parts outside every ward (attrs['method'])."
     )
-    report = ReadReport(
-        reader="apportion_lsoa_population",
-        files={
-            "lsoa_population": {
-                "rows_read": len(lsoa_population),
-                "rows_kept": len(pop) - outside_all,
-                "no_geometry": len(without_geom),
-                "outside_all_wards": outside_all,
-            }
-        },
-        reasons=("no_geometry", "outside_all_wards"),
-        notes={"lsoa_population": {"partly_outside_wards": partly}},
-    )
-    attach(result, report)
-    outside_pop = float(total["population"] - inside["population"])
-    if without_geom or outside_all or partly or overlap.any():
-        text = (
-            f"{report.summary()} Population placed in wards {inside['population']:,.1f} of "
-            f"{total['population']:,.1f}; {outside_pop:,.1f} lies in LSOA parts outside every "
-            "ward (attrs['method'])."
+    if method.lsoas_without_geometry:
+        text += f" LSOAs without a polygon (not placed): {list(method.lsoas_without_geometry[:5])}."
+    if method.lsoas_in_overlapping_wards:
+        text += (
+            f" {method.lsoas_in_overlapping_wards} LSOA(s) are covered more than once: `wards` "
+            "overlap, so their residents are counted twice."
         )
-        if without_geom:
-            text += f" LSOAs without a polygon (not placed): {without_geom[:5]}."
-        if overlap.any():
-            text += (
-                f" {int(overlap.sum())} LSOA(s) are covered more than once: `wards` overlap, "
-                "so their residents are counted twice."
-            )
-        warnings.warn(text, UserWarning, stacklevel=2)
-    return result
+    warnings.warn(text, UserWarning, stacklevel=3)
