@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,30 @@ def test_public_import_check_can_fail():
         "snt_geo.maps.layers",
     ]
     assert non_public("from snt_geo import _format") == ["snt_geo._format"]
+
+
+NOTEBOOK = EXAMPLES[0].parent / "sn_analyst_session.ipynb"
+
+
+def test_analyst_notebook_runs_and_saves_the_briefing(tmp_path):
+    nbformat = pytest.importorskip("nbformat", reason="the test extra installs nbformat")
+    nbclient = pytest.importorskip("nbclient", reason="the test extra installs nbclient")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert re.search(r"briefing\.html [\d.]+ MB", text)
+    saved = tmp_path / "briefing.html"  # saved in the notebook's folder
+    assert saved.stat().st_size > 100_000
+    assert "<!DOCTYPE html>" in saved.read_text(encoding="utf-8")[:100]
+    # Result objects show as HTML in the notebook (their _repr_html_), not only as text.
+    html_reprs = [o for o in outputs if "text/html" in o.get("data", {})]
+    assert any("Tasking assessment" in o["data"]["text/html"] for o in html_reprs)
+    assert "from snt_geo" in NOTEBOOK.read_text(encoding="utf-8")
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert non_public(cell.source) == []
