@@ -235,8 +235,102 @@ def _section_one(b) -> str:
                 },
             )
         )
+    out.append(_problem_solving(b))
     out.append("</section>")
     return "".join(out)
+
+
+def _date_text(v: object) -> str:
+    return "" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def _problem_solving(b) -> str:
+    """Plans by stage, overdue reviews and evaluations (issue 12), when a register was given."""
+    review = getattr(b.assessment, "problem_solving", None)
+    if review is None:
+        return ""
+    names = ward_names(b.wards)
+    end = html.escape(str(b.assessment.period[1]))
+    by_stage = review.by_stage.reset_index()
+    by_stage.insert(0, "ward_name", by_stage["ward_code"].astype(str).map(names))
+    overdue = review.overdue.reset_index()
+    overdue["ward_name"] = overdue["ward_code"].astype(str).map(names)
+    evaluations = review.evaluations.assign(
+        ward_name=review.evaluations["ward_code"].astype(str).map(names)
+    )
+    stage_columns = {
+        "ward_name": "Ward",
+        "scanning": "Scanning",
+        "analysis": "Analysis",
+        "response": "Response",
+        "assessment": "Assessment",
+        "closed": "Closed",
+        "open_plans": "Open plans",
+        "mean_days_in_stage": "Mean days in stage",
+        "overdue_reviews": "Overdue reviews",
+    }
+    return "".join(
+        [
+            f"<h3>Problem-solving plans by stage (end of {end})</h3>",
+            table(
+                by_stage,
+                stage_columns,
+                table_id="plans-by-stage",
+                empty="No problem-solving plans in the register.",
+                formats={c: format_count for c in stage_columns if c != "ward_name"}
+                | {"mean_days_in_stage": format_rate},
+            ),
+            "<h3>Overdue reviews</h3>",
+            '<p class="note">A review is overdue when its date passed with no review held, or '
+            "when none was held or scheduled for more than "
+            f"{review.tracking.method.review_interval_days} days (the panel meets every 4-6 "
+            "weeks).</p>",
+            table(
+                overdue,
+                {
+                    "plan_id": "Plan",
+                    "ward_name": "Ward",
+                    "theme": "Theme",
+                    "stage": "Stage",
+                    "last_review_held": "Last review",
+                    "days_overdue": "Days overdue",
+                    "overdue_reason": "Why",
+                },
+                table_id="overdue-reviews",
+                empty="No review is overdue.",
+                formats={"days_overdue": format_count, "last_review_held": _date_text},
+            ),
+            "<h3>Evaluations of responses that ended in the period</h3>",
+            '<p class="note">Change beyond comparable untouched areas: the treated area\'s '
+            "change per month against the median of up to 99 areas of the same shape and "
+            "before count elsewhere in the data, with its placebo p-value (the Poisson p-value "
+            "beside it understates real variation).</p>",
+            table(
+                evaluations,
+                {
+                    "plan_id": "Plan",
+                    "ward_name": "Ward",
+                    "theme": "Theme",
+                    "description": "Response",
+                    "lead": "Lead",
+                    "after": "Months",
+                    "treated_change_pct": "Change per month",
+                    "placebo_change_pct": "Beyond comparable areas",
+                    "placebo_p_value": "p (placebo)",
+                    "poisson_p_value": "p (Poisson)",
+                    "verdict": "Verdict",
+                },
+                table_id="evaluations",
+                empty="No response with an area ended in the period.",
+                formats={
+                    "treated_change_pct": format_change,
+                    "placebo_change_pct": format_change,
+                    "placebo_p_value": format_pvalue,
+                    "poisson_p_value": format_pvalue,
+                },
+            ),
+        ]
+    )
 
 
 def _key_locations(b) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 if TYPE_CHECKING:
     from snt_geo.linkage.shared_priorities import SharedPriorities
+    from snt_geo.problem_solving import PlanReview
     from snt_geo.profile import WardProfile
 
 __all__ = ["TASKING_STEPS", "TaskingAssessment", "TaskingMethod", "tasking_assessment"]
@@ -207,6 +208,10 @@ class TaskingAssessment:
         The theme table used.
     method
         :class:`TaskingMethod`.
+    problem_solving
+        :class:`snt_geo.problem_solving.PlanReview` of the period (plans by stage, overdue
+        reviews, evaluations of the responses that ended in it) when ``register`` was given,
+        else None.
     """
 
     wards: gpd.GeoDataFrame = field(repr=False)
@@ -227,6 +232,7 @@ class TaskingAssessment:
     estates: gpd.GeoDataFrame | None = field(repr=False)
     themes: ThemeTable = field(repr=False)
     method: TaskingMethod = field(repr=False)
+    problem_solving: PlanReview | None = field(default=None, repr=False)
 
     @property
     def period(self) -> tuple[pd.Period, pd.Period]:
@@ -313,6 +319,13 @@ def headlines(a: TaskingAssessment) -> list[str]:
         if len(ch)
         else "no earlier period in the data to compare with."
     )
+    ps = a.problem_solving
+    if ps is not None:
+        one += (
+            f" Problem-solving plans: {len(ps.plans)}, {len(ps.overdue)} with an overdue review; "
+            f"{ps.method.n_evaluated} responses that ended in the period evaluated, "
+            f"{int(ps.evaluations['declined'].fillna(False).astype(bool).sum())} with a decline."
+        )
     flagged = a.shared.flagged
     n_cross = int(a.cross_border["cross_ward"].sum()) if len(a.cross_border) else 0
     two = (
@@ -343,6 +356,7 @@ def tasking_assessment(
     demographics: pd.DataFrame | None = None,
     estates: gpd.GeoDataFrame | None = None,
     priorities: pd.DataFrame | str | Path | None = None,
+    register=None,
     themes: ThemeTable | None = None,
     hotspot_themes: Sequence[str] = ("street_crime", "asb"),
     cell_size_m: float | None = None,
@@ -383,6 +397,11 @@ def tasking_assessment(
         :func:`snt_geo.profile.read_priorities`); its ``active`` rows are the priorities shown
         and the ones counted as shared. Default None: the top ``n_suggested`` data suggestions
         per ward (:func:`snt_geo.profile.suggest_priorities`) are shown and counted instead.
+    register
+        The problem-solving plans: a :class:`snt_geo.problem_solving.Register`, the path of a
+        register file, or a sequence of plans. When given, ``problem_solving`` holds
+        :func:`snt_geo.problem_solving.review_plans` of the period (plans by stage, overdue
+        reviews, evaluations of the responses that ended in it). Default None: not reviewed.
     themes
         Theme table; default :data:`snt_geo.themes.DEFAULT_THEMES`.
     hotspot_themes
@@ -505,6 +524,8 @@ def tasking_assessment(
         log.add("links", "not run", reason)
         log.notes.append(f"ASB-estate links were not run: {reason}.")
 
+    problem_solving = _review_plans(register, incidents, areas, start, end, log)
+
     method = TaskingMethod(
         period_start=str(start),
         period_end=str(end),
@@ -548,9 +569,26 @@ def tasking_assessment(
         estates=None if estates is None else to_working_crs(estates, argument="estates"),
         themes=themes,
         method=method,
+        problem_solving=problem_solving,
     )
     report(len(TASKING_STEPS))
     return assessment
+
+
+def _review_plans(register, incidents, areas, start, end, log) -> PlanReview | None:
+    """The problem-solving review of the period (None without a register)."""
+    if register is None:
+        return None
+    from snt_geo.problem_solving import open_register, review_plans
+
+    if isinstance(register, str | Path):
+        with open_register(register) as opened:
+            plans = opened.load_plans()
+    else:
+        plans = register
+    review = review_plans(plans, incidents, period=(str(start), str(end)), wards=areas)
+    log.notes.append(review.method.describe())
+    return review
 
 
 def _check_options(themes, hotspot_themes, cluster_distance_m, near_m, alpha, priorities):
