@@ -779,6 +779,11 @@ def _verdict(counts, tests, wdq, declined, displaced, diffused, method) -> str:
         f"against {method.n_placebo} comparable untouched areas, placebo "
         f"{format_pvalue(t['p_value'], prefix=True)}): the problem {outcome}."
     ]
+    if min(method.n_placebo, method.n_placebo_buffer) < MIN_PLACEBO:
+        parts.append(
+            f"(Only {min(method.n_placebo, method.n_placebo_buffer)} comparable areas were "
+            "found, so normal variation is poorly known: read this with care.)"
+        )
     if not math.isnan(poisson["p_value"]) and (poisson["p_value"] < method.alpha) != bool(
         t["significant"]
     ):

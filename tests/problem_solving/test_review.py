@@ -103,3 +103,92 @@ def test_without_incidents_nothing_is_evaluated():
     review = review_plans(_plans(), period=("2024-11", "2025-01"))
     assert review.evaluations["verdict"].iloc[0] == "not evaluated: no incidents given"
     assert review.method.n_not_evaluated == 1
+
+
+def test_briefing_section_one_shows_the_review(tmp_path):
+    """tasking_assessment(register=path) -> render_briefing: the three tables in section 1."""
+    from html.parser import HTMLParser
+
+    from snt_geo.datasets import load_sample
+    from snt_geo.maps import render_briefing
+    from snt_geo.tasking import tasking_assessment
+
+    sample = load_sample()
+    centre = sample.wards.loc["E05000001"].geometry.centroid
+    plan = new_plan(
+        "ALD-1", ward_code="E05000001", theme="asb", problem_statement="ASB", opened_on="2023-01-05"
+    )
+    plan = dataclasses.replace(plan, **{c: "x" for c in CHEERS}).advance(
+        "analysis", on="2023-01-20"
+    )
+    plan = dataclasses.replace(plan, analysis_notes="n", objective="o").with_review(
+        due_on="2023-03-01"
+    )
+    plan = plan.with_response(
+        Response(
+            "R1",
+            "patrols",
+            "enforcement",
+            "police",
+            start_on="2023-02-01",
+            end_on="2023-05-31",
+            area=centre.buffer(150),
+        )
+    ).advance("response", on="2023-02-01")
+    path = tmp_path / "city.gpkg"
+    with create_register(path) as reg:
+        reg.add_plan(plan, who="t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        assessment = tasking_assessment(
+            sample.wards,
+            sample.incidents,
+            priorities=sample.priorities,
+            period=("2023-01", "2023-06"),
+            permutations=99,
+            rng=1,
+            register=path,
+        )
+    review = assessment.problem_solving
+    assert len(review.evaluations) == 1 and review.method.n_evaluated == 1
+    assert "Problem-solving plans: 1, 1 with an overdue review" in assessment.summary()
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.table, self.rows, self.cells = None, {}, {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.table = dict(attrs).get("id")
+            elif tag == "tr" and self.table:
+                self.rows[self.table] = self.rows.get(self.table, 0) + 1
+
+        def handle_data(self, data):
+            if self.table:
+                self.cells.setdefault(self.table, []).append(data)
+
+        def handle_endtag(self, tag):
+            if tag == "table":
+                self.table = None
+
+    parser = Rows()
+    parser.feed(render_briefing(assessment).html)
+    # Header row + one row each.
+    assert parser.rows["plans-by-stage"] == 2
+    assert parser.rows["overdue-reviews"] == 2
+    assert parser.rows["evaluations"] == 2
+    assert "Aldersgate" in parser.cells["plans-by-stage"]
+    assert "review date passed, no review held" in parser.cells["overdue-reviews"]
+    # 2023-03-01 -> 2023-06-30: 121 days overdue.
+    assert "121" in parser.cells["overdue-reviews"]
+    without = tasking_assessment(
+        sample.wards,
+        sample.incidents,
+        priorities=sample.priorities,
+        period=("2023-01", "2023-06"),
+        permutations=99,
+        rng=1,
+    )
+    assert without.problem_solving is None
+    assert 'id="plans-by-stage"' not in render_briefing(without).html
