@@ -5,7 +5,7 @@ Every message names the argument as spelled in the signature, the value received
 
 from __future__ import annotations
 
-__all__ = ["SntGeoError", "SchemaError", "CRSError"]
+__all__ = ["SntGeoError", "SchemaError", "CRSError", "ResourceLimitError"]
 
 
 class SntGeoError(Exception):
@@ -27,3 +27,10 @@ class SchemaError(SntGeoError, ValueError):
 
 class CRSError(SntGeoError, ValueError):
     """A coordinate reference system is missing, unknown or evidently wrong."""
+
+
+class ResourceLimitError(SntGeoError, ValueError):
+    """An argument would make a grid or kernel too large for memory; refused before allocating.
+
+    The message gives the cell count, the memory it would need, the budget and the fix.
+    """
