@@ -198,8 +198,6 @@ def knox_test(
     listed once (``cKDTree.query_pairs`` up to the last distance edge), so memory grows with the
     number of pairs within the largest band.
     """
-    from scipy.spatial import cKDTree
-
     d_edges = _edges(distance_bands_m, "distance_bands_m", "metres")
     check_choice("time_unit", time_unit, ("auto", "month", "day"))
     if isinstance(permutations, float):
@@ -211,33 +209,11 @@ def knox_test(
     unit = ("day" if has_date else "month") if time_unit == "auto" else time_unit
     t_edges = _edges(time_bands, "time_bands", f"{unit}s")
     xy = _incident_xy(incidents)
-    if unit == "day":
-        if not has_date:
-            raise SchemaError(
-                '`time_unit="day"` needs a datetime `date` column in `incidents` (e.g. from '
-                'incidents_from_frame(..., date=...)); police.uk data has months only: use "month".'
-            )
-        date = incidents["date"]
-        if date.isna().any():
-            raise SchemaError(f"`incidents` has {int(date.isna().sum())} rows without a `date`.")
-        t = date.dt.normalize().to_numpy("datetime64[D]").astype(np.int64)
-    else:
-        months = _months_of(incidents)
-        t = (months.year * 12 + months.month - 1).to_numpy().astype(np.int64)
-
+    t = _times(incidents, unit, has_date)
     n = len(xy)
     n_pairs = n * (n - 1) // 2
     nd, nt = len(d_edges) - 1, len(t_edges) - 1
-    if n >= 2:
-        tree = cKDTree(xy)
-        pairs = tree.query_pairs(float(d_edges[-1]), output_type="ndarray")
-        i, j = pairs[:, 0], pairs[:, 1]
-        d = np.sqrt(((xy[i] - xy[j]) ** 2).sum(axis=1))
-        db = np.searchsorted(d_edges, d, side="right") - 1
-        keep = (db >= 0) & (db < nd)
-        i, j, db = i[keep], j[keep], db[keep]
-    else:
-        i = j = db = np.empty(0, dtype=np.int64)
+    i, j, db = _pairs_in_distance_bands(xy, d_edges)
 
     def count(times: np.ndarray) -> np.ndarray:
         dt = np.abs(times[i] - times[j])
@@ -250,24 +226,77 @@ def knox_test(
     permuted = np.empty((permutations, nd, nt), dtype=np.int64)
     for p in range(permutations):
         permuted[p] = count(t[gen.permutation(n)])
-    expected = permuted.mean(axis=0)
-    p_value = (1 + (permuted >= observed[None]).sum(axis=0)) / (permutations + 1)
-
     # Closed form: pairs per distance band times pairs per time band (over all pairs) / pairs.
     d_tot = np.bincount(db, minlength=nd).astype(np.float64)
     t_tot = _time_band_pairs(t, t_edges)
     with np.errstate(invalid="ignore", divide="ignore"):
         exp_ind = np.outer(d_tot, t_tot) / n_pairs if n_pairs else np.full((nd, nt), np.nan)
-        ratio = np.where(expected > 0, observed / np.where(expected > 0, expected, 1), np.nan)
+    method = KnoxMethod(
+        time_unit=unit,
+        permutations=permutations,
+        n_incidents=int(n),
+        n_pairs=int(n_pairs),
+        distance_bands_m=tuple(float(v) for v in d_edges),
+        time_bands=tuple(float(v) for v in t_edges),
+    )
+    table = _knox_table(observed, permuted, exp_ind, d_edges, t_edges, unit)
+    table.attrs["method"] = method
+    return KnoxResult(table=table, method=method, permuted=permuted)
 
-    plural = f"{unit}s"
+
+def _times(incidents: pd.DataFrame, unit: str, has_date: bool) -> np.ndarray:
+    """Each incident's time in whole ``unit``s (days since 1970, or months since year 0)."""
+    if unit == "day":
+        if not has_date:
+            raise SchemaError(
+                '`time_unit="day"` needs a datetime `date` column in `incidents` (e.g. from '
+                'incidents_from_frame(..., date=...)); police.uk data has months only: use "month".'
+            )
+        date = incidents["date"]
+        if date.isna().any():
+            raise SchemaError(f"`incidents` has {int(date.isna().sum())} rows without a `date`.")
+        return date.dt.normalize().to_numpy("datetime64[D]").astype(np.int64)
+    months = _months_of(incidents)
+    return (months.year * 12 + months.month - 1).to_numpy().astype(np.int64)
+
+
+def _pairs_in_distance_bands(
+    xy: np.ndarray, d_edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every unordered pair closer than the last edge, and its distance band."""
+    from scipy.spatial import cKDTree
+
+    if len(xy) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    pairs = cKDTree(xy).query_pairs(float(d_edges[-1]), output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = np.sqrt(((xy[i] - xy[j]) ** 2).sum(axis=1))
+    db = np.searchsorted(d_edges, d, side="right") - 1
+    keep = (db >= 0) & (db < len(d_edges) - 1)
+    return i[keep], j[keep], db[keep]
+
+
+def _knox_table(
+    observed: np.ndarray,
+    permuted: np.ndarray,
+    exp_ind: np.ndarray,
+    d_edges: np.ndarray,
+    t_edges: np.ndarray,
+    unit: str,
+) -> pd.DataFrame:
+    """One row per (distance band, time band): counts, expectations, ratio and p-value."""
+    expected = permuted.mean(axis=0)
+    p_value = (1 + (permuted >= observed[None]).sum(axis=0)) / (len(permuted) + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(expected > 0, observed / np.where(expected > 0, expected, 1), np.nan)
     rows = []
-    for a in range(nd):
-        for b in range(nt):
+    for a in range(len(d_edges) - 1):
+        for b in range(len(t_edges) - 1):
             rows.append(
                 {
                     "distance_band": f"[{_fmt(d_edges[a])}, {_fmt(d_edges[a + 1])}) m",
-                    "time_band": f"[{_fmt(t_edges[b])}, {_fmt(t_edges[b + 1])}) {plural}",
+                    "time_band": f"[{_fmt(t_edges[b])}, {_fmt(t_edges[b + 1])}) {unit}s",
                     "distance_from_m": float(d_edges[a]),
                     "distance_to_m": float(d_edges[a + 1]),
                     "time_from": float(t_edges[b]),
@@ -279,17 +308,7 @@ def knox_test(
                     "expected_independence": float(exp_ind[a, b]),
                 }
             )
-    method = KnoxMethod(
-        time_unit=unit,
-        permutations=permutations,
-        n_incidents=int(n),
-        n_pairs=int(n_pairs),
-        distance_bands_m=tuple(float(v) for v in d_edges),
-        time_bands=tuple(float(v) for v in t_edges),
-    )
-    table = pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
-    table.attrs["method"] = method
-    return KnoxResult(table=table, method=method, permuted=permuted)
+    return pd.DataFrame(rows, columns=list(KNOX_COLUMNS))
 
 
 def _time_band_pairs(t: np.ndarray, edges: np.ndarray) -> np.ndarray:
