@@ -500,21 +500,28 @@ def link_asb_to_street_crime(
         asb_types=tuple(table.members(asb_theme)),
         street_crime_types=tuple(table.members(street_crime_theme)),
         n_incidents=len(incidents),
-        n_incidents_without_location=prep.n_unlocated,
-        n_incidents_without_month=prep.n_without_month,
-        n_asb=int(prep.is_asb.sum()),
-        n_asb_selected=int(prep.focal_asb.sum()),
-        n_street_crime=int(prep.is_street.sum()),
-        n_neighbour_candidates=len(co.cand),
-        street_share_area=co.share_area,
-        n_street_clusters=len(clusters),
-        n_estates=len(prep.places),
-        n_estates_tested=int(co.tested.sum()),
-        months=tuple(str(m) for m in prep.coverage),
+        **_counts(prep, co, clusters),
     )
     links = _links_frame(rows, method)
     estate_table.attrs["method"] = method
     return Links(links=links, estates=estate_table, method=method)
+
+
+def _counts(prep: _engine.Prepared, co: _engine.Colocation, clusters: dict) -> dict[str, Any]:
+    """The automatic counts of a run, as :class:`LinkMethod` fields."""
+    return {
+        "n_incidents_without_location": prep.n_unlocated,
+        "n_incidents_without_month": prep.n_without_month,
+        "n_asb": int(prep.is_asb.sum()),
+        "n_asb_selected": int(prep.focal_asb.sum()),
+        "n_street_crime": int(prep.is_street.sum()),
+        "n_neighbour_candidates": len(co.cand),
+        "street_share_area": co.share_area,
+        "n_street_clusters": len(clusters),
+        "n_estates": len(prep.places),
+        "n_estates_tested": int(co.tested.sum()),
+        "months": tuple(str(m) for m in prep.coverage),
+    }
 
 
 def _links_frame(rows: list[dict[str, Any]], method: LinkMethod) -> gpd.GeoDataFrame:
