@@ -147,6 +147,7 @@ def render_ward_page(
     *,
     priorities: pd.DataFrame | None = None,
     suggestions: pd.DataFrame | None = None,
+    tracking=None,
     themes=None,
     attribution: str = DEFAULT_ATTRIBUTION,
 ) -> WardPage:
@@ -165,6 +166,10 @@ def render_ward_page(
     suggestions
         Output of :func:`snt_geo.profile.priorities.suggest_priorities`; this ward's rows are
         listed with their evidence. Default: none.
+    tracking
+        Problem-solving tracking (:func:`snt_geo.problem_solving.track_plans`, or a
+        :class:`~snt_geo.problem_solving.PlanReview`): this ward's plans (stage, days in stage,
+        reviews, overdue) and its monthly counts are shown. Default: none.
     themes
         Theme keys for the crime-mix table, in order. Default: every theme in the profile.
     attribution
@@ -217,6 +222,7 @@ def render_ward_page(
     parts.append(_crime_mix(profile, row, ward_code, keys, info))
     parts.append(_locations(profile, ward_code))
     parts.append(_priorities(priorities, suggestions, ward_code))
+    parts.append(_problem_solving(tracking, ward_code))
     parts.append(
         f'<h2>Method</h2><p class="note" id="method">{_e(info.describe())}</p>'
         f'<p class="note" id="attribution">{_e(attribution)}</p></div>'
@@ -363,5 +369,49 @@ def _priorities(priorities, suggestions, ward_code) -> str:
         out.append(
             '<h3>Suggested by the evidence</h3><table id="suggested-priorities"><tr>'
             f"<th>Theme</th><th>Rank</th><th>Score</th><th class='text'>Why</th></tr>{rows}</table>"
+        )
+    return "".join(out)
+
+
+def _problem_solving(tracking, ward_code) -> str:
+    """This ward's problem-solving plans and monthly tracking (issue 12); "" without tracking."""
+    if tracking is None:
+        return ""
+    tracking = getattr(tracking, "tracking", tracking)  # a PlanReview holds its tracking
+    out = ["<h2>Problem solving</h2>"]
+    plans = tracking.plans[tracking.plans["ward_code"].astype("string") == ward_code]
+    if plans.empty:
+        out.append('<p id="ward-plans">No problem-solving plans for this ward.</p>')
+        return "".join(out)
+    rows = "".join(
+        f"<tr><td class='text'>{_e(pid)}</td><td>{_e(str(r['theme']).replace('_', ' '))}</td>"
+        f"<td>{_e(r['stage'])}</td><td>{_num(r['days_in_stage'], 0)}</td>"
+        f"<td>{_date(r['last_review_held'])}</td><td>{_date(r['next_review_due'])}</td>"
+        f"<td class='text'>{_e(r['overdue_reason']) if r['overdue'] else 'no'}</td></tr>"
+        for pid, r in plans.iterrows()
+    )
+    out.append(
+        f'<p class="note">As of {_e(tracking.method.as_of)}.</p><table id="ward-plans"><tr>'
+        "<th class='text'>Plan</th><th>Theme</th><th>Stage</th><th>Days in stage</th>"
+        "<th>Last review</th><th>Next review due</th><th class='text'>Overdue</th></tr>"
+        f"{rows}</table>"
+    )
+    if ward_code in tracking.wards.index.get_level_values("ward_code"):
+        monthly = tracking.wards.xs(ward_code, level="ward_code")
+        closed = monthly.filter(like="closed_").sum(axis=1)
+        body = "".join(
+            f"<tr><td>{_e(month)}</td><td>{int(r['open_plans'])}</td>"
+            f"<td>{int(r['scanning'])} / {int(r['analysis'])} / {int(r['response'])} / "
+            f"{int(r['assessment'])}</td><td>{_num(r['mean_days_in_stage'], 0)}</td>"
+            f"<td>{int(r['overdue_reviews'])}</td><td>{int(r['responses_police'])} / "
+            f"{int(r['responses_partner'])} / {int(r['responses_public'])}</td>"
+            f"<td>{int(closed[month])}</td></tr>"
+            for month, r in monthly.iterrows()
+        )
+        out.append(
+            '<h3>By month</h3><table id="ward-tracking"><tr><th>Month</th><th>Open plans</th>'
+            "<th>Scanning / analysis / response / assessment</th><th>Mean days in stage</th>"
+            "<th>Overdue reviews</th><th>Responses running: police / partner / public</th>"
+            f"<th>Plans closed</th></tr>{body}</table>"
         )
     return "".join(out)

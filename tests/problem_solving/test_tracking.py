@@ -111,3 +111,37 @@ def test_bad_arguments(register):
         track_plans([], months=("2024-01", "2024-02"), review_interval_days=0)
     with pytest.raises(TypeError, match="`plans` must be a Register or Plans"):
         track_plans(["P-A"], months=("2024-01", "2024-02"))
+
+
+def test_ward_page_shows_the_tracking(register):
+    import warnings
+
+    from snt_geo.datasets import load_sample
+    from snt_geo.maps.ward_page import render_ward_page
+    from snt_geo.problem_solving import open_register
+    from snt_geo.profile import ward_profile
+
+    sample = load_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        profile = ward_profile(sample.wards, sample.incidents, period=("2023-01", "2023-06"))
+    with open_register(register) as reg:
+        plans = reg.load_plans()
+    # Put plan P-A in a City ward, with a hostile id: it must show as text.
+    evil = "<script>window.__x=1</script>"
+    plans = [
+        dataclasses.replace(p, ward_code="E05000001", plan_id=evil) if p.plan_id == "P-A" else p
+        for p in plans
+    ]
+    tracking = track_plans(plans, months=("2024-01", "2024-07"), as_of=AS_OF)
+    page = render_ward_page(profile, "E05000001", tracking=tracking).html
+    assert 'id="ward-plans"' in page and 'id="ward-tracking"' in page
+    assert evil not in page and "&lt;script&gt;window.__x=1&lt;/script&gt;" in page
+    section = page[page.index('id="ward-plans"') :]
+    assert "<td>95</td>" in section  # P-A: 95 days in 'response' on 2024-05-10
+    assert "review date passed, no review held" in section
+    monthly = page[page.index('id="ward-tracking"') :]
+    assert monthly.count("<tr>") == 1 + 7  # header + January..July 2024
+    other = render_ward_page(profile, "E05000002", tracking=tracking).html
+    assert "No problem-solving plans for this ward." in other
+    assert "Problem solving" not in render_ward_page(profile, "E05000001").html
