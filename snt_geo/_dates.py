@@ -9,7 +9,7 @@ everywhere:
 - dates with a month name are day first: ``"15 Jan 2024"``, ``"15 January 2024"``,
   ``"15-Jan-2024"``, ``"1st March 2024"``; ``"January 2024"`` is a month;
 - UK dates are day first: ``"01/02/2023"`` (also ``01-02-2023``, ``01.02.2023``, optionally followed
-  by a time) is **1 February 2023**. US month-first dates are read only when the caller says so
+  by a time, 24-hour or with AM/PM) is **1 February 2023**. US month-first dates are read only when the caller says so
   with ``dayfirst=False``; a column whose dates only make sense month-first is refused with that
   fix rather than guessed, and a column mixing day-first-only and month-first-only dates is refused
   whatever ``dayfirst`` says;
@@ -55,7 +55,8 @@ _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 _SLASH = re.compile(
-    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
+    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?$"
 )
 _NAMED = re.compile(
     r"^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})"
@@ -122,12 +123,21 @@ def _slash_dates(text: pd.Series, *, argument: str, dayfirst: bool) -> pd.Series
             "year": parts[3].astype("int64"),
             "month": month,
             "day": day,
-            "hour": parts[4].fillna("0").astype("int64"),
+            "hour": _hour_24(parts[4], parts[7]),
             "minute": parts[5].fillna("0").astype("int64"),
             "second": parts[6].fillna("0").astype("int64"),
         }
     )
     return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+
+
+def _hour_24(hour: pd.Series, am_pm: pd.Series) -> pd.Series:
+    """24-hour hours from an hour and an optional 'a'/'p' (12 AM is 0); an impossible hour -> 99."""
+    h = hour.fillna("0").astype("int64")
+    half = am_pm.fillna("").str.lower()
+    twelve = half != ""
+    out = h.where(~twelve, h % 12 + np.where(half == "p", 12, 0))
+    return out.where(~twelve | ((h >= 1) & (h <= 12)), 99)
 
 
 def _named_dates(text: pd.Series) -> pd.Series:

@@ -248,3 +248,22 @@ def test_bad_month_names_are_no_month(value):
 def test_named_dates_keep_the_day():
     got = parse_dates(pd.Series(["15 Jan 2024", "15 Jan 2024 10:30"]), argument="set_on")
     assert list(got) == [pd.Timestamp("2024-01-15"), pd.Timestamp("2024-01-15 10:30")]
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        ("06/01/2019 12:00:00 AM", "2019-06-01 00:00"),
+        ("06/01/2019 12:30:00 PM", "2019-06-01 12:30"),
+        ("06/01/2019 01:15 pm", "2019-06-01 13:15"),
+        ("06/30/2019 11:59:59 P.M.", "2019-06-30 23:59:59"),
+    ],
+)
+def test_twelve_hour_times_us_export(value, want):
+    # Camden's open-data export: US month-first dates with AM/PM times.
+    got = parse_dates(pd.Series([value, "06/30/2019 01:00:00 AM"]), argument="date", dayfirst=False)
+    assert got[0] == pd.Timestamp(want)
+
+
+def test_impossible_twelve_hour_time_is_unparseable():
+    assert month_ordinals(["01/02/2023 13:00 PM"], argument="date")[0] == NO_MONTH
