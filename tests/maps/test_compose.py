@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import folium
 import geopandas as gpd
 import pytest
@@ -95,3 +97,25 @@ def test_map_has_no_cdn_links():
     assert find_remote_references(text) == []
     for cdn in ("cdn.jsdelivr", "code.jquery", "cdnjs", "bootstrapcdn"):
         assert cdn not in text
+
+
+def _page(w, *, name="Rate"):
+    m = make_map(draw_ward_outlines(w), draw_ward_choropleth(w, column="rate", name=name))
+    return map_fragment(m)
+
+
+def test_same_map_renders_to_the_same_bytes():
+    w = wards_two()
+    a, b = _page(w), _page(w)
+    assert (a.head, a.body, a.script) == (b.head, b.body, b.script)
+    # Every folium name is derived, not random: a variable per element, each one distinct.
+    names = set(re.findall(r"\bvar ((?:map|snt_layer|layer_control)_[0-9a-f]{32})\b", a.script))
+    assert len(names) >= 3
+
+
+def test_different_maps_do_not_share_element_names():
+    w = wards_two()
+    a, b = _page(w, name="Rate"), _page(w, name="Other")
+    ids_a = set(re.findall(r"_([0-9a-f]{32})\b", a.script))
+    ids_b = set(re.findall(r"_([0-9a-f]{32})\b", b.script))
+    assert ids_a and ids_b and not ids_a & ids_b
