@@ -10,6 +10,7 @@ frozen :class:`ProfileMethod` (``.method``, also at ``.wards.attrs["method"]``).
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from snt_geo._validate import check_non_negative, check_whole
 from snt_geo.errors import SchemaError, SntGeoError
 from snt_geo.io.boundaries import check_wards
 from snt_geo.profile import _profile_engine as _engine
+from snt_geo.profile.smoothing import RateSmoothingMethod, smooth_ward_rate_columns
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = [
@@ -80,6 +82,10 @@ class ProfileMethod(MethodRecord):
         Demographic columns carried into the profile.
     demographics_unmatched
         Ward codes in ``demographics`` that are not in ``wards`` (boundary vintages differ).
+    rate_smoothing
+        The empirical Bayes smoothing behind the ``*_eb_rate_per_1000`` and
+        ``*_seb_rate_per_1000`` columns (:class:`~snt_geo.profile.RateSmoothingMethod`), or None
+        when no ward has a population.
     """
 
     period_start: pd.Period
@@ -95,6 +101,7 @@ class ProfileMethod(MethodRecord):
     accounting: Mapping[str, int]
     demographic_columns: tuple[str, ...] = ()
     demographics_unmatched: tuple[str, ...] = ()
+    rate_smoothing: RateSmoothingMethod | None = None
 
     @property
     def n_months(self) -> int:
@@ -121,6 +128,12 @@ class ProfileMethod(MethodRecord):
             f"Rates per 1,000 residents over the period, NaN below {self.min_population:g} "
             f"residents; small-number flag below {self.min_count} incidents."
         )
+        if self.rate_smoothing is not None:
+            parts.append(
+                "Smoothed rates (every ward with residents, whatever its size): global empirical "
+                "Bayes (*_eb_rate_per_1000) and spatial empirical Bayes over each ward and its "
+                f"{self.rate_smoothing.adjacency} neighbours (*_seb_rate_per_1000), Marshall 1991."
+            )
         return " ".join(parts)
 
     def to_frame(self) -> pd.DataFrame:
@@ -242,10 +255,21 @@ def _is_mask(values, n: int) -> bool:
 def theme_columns(theme: str, baselines: Sequence[str] = tuple(BASELINES)) -> list[str]:
     """Profile column names for one theme key, in the order :func:`ward_profile` writes them.
 
-    >>> theme_columns("asb", ["previous"])[:4]
-    ['asb_count', 'asb_rate_per_1000', 'asb_lq', 'asb_lq_borough']
+    >>> theme_columns("asb", ["previous"])[:5]
+    ['asb_count', 'asb_rate_per_1000', 'asb_eb_rate_per_1000', 'asb_seb_rate_per_1000', 'asb_lq']
     """
-    cols = [f"{theme}_{s}" for s in ("count", "rate_per_1000", "lq", "lq_borough", "rank_borough")]
+    cols = [
+        f"{theme}_{s}"
+        for s in (
+            "count",
+            "rate_per_1000",
+            "eb_rate_per_1000",
+            "seb_rate_per_1000",
+            "lq",
+            "lq_borough",
+            "rank_borough",
+        )
+    ]
     for b in baselines:
         cols += [f"{theme}_count_{b}", f"{theme}_change_pct_{b}", f"{theme}_p_{b}"]
     return cols + [f"{theme}_small_number"]
@@ -318,9 +342,13 @@ def ward_profile(
         - ``population``, then the other ``demographics`` columns; ``population_flag``
           (NA, ``"missing"`` or ``"below_min_population"``);
         - ``incident_count`` (all incidents in the period, every crime type),
-          ``incident_rate_per_1000``, ``incident_rank_borough``;
+          ``incident_rate_per_1000``, ``incident_eb_rate_per_1000``,
+          ``incident_seb_rate_per_1000``, ``incident_rank_borough``;
         - for each theme key ``t`` (composite themes first, then one per crime type, as in
           ``themes.themes``; see :func:`theme_columns`): ``t_count``, ``t_rate_per_1000``,
+          ``t_eb_rate_per_1000`` and ``t_seb_rate_per_1000`` (empirical Bayes and spatial
+          empirical Bayes rates: every ward with residents gets one, below ``min_population``
+          too; see :func:`~snt_geo.profile.smooth_ward_rates`),
           ``t_lq`` (location quotient against all wards given), ``t_lq_borough`` (against the
           ward's own borough), ``t_rank_borough`` (1 = highest rate in the borough), and per
           baseline ``b``: ``t_count_b``, ``t_change_pct_b``, ``t_p_b``; then ``t_small_number``;
@@ -396,6 +424,7 @@ def ward_profile(
         min_population=min_population,
         min_count=min_count,
     )
+    table, smoothing = _add_smoothed_rates(table, areas, ["incident", *themed.keys])
     borough = areas["borough_code"].astype("string").to_numpy()
     monthly, outside_monthly = _engine.monthly_tables(
         theme_monthly, all_monthly, window, themed.keys, ward_index, borough
@@ -424,6 +453,7 @@ def ward_profile(
         min_population=min_population,
         min_count=min_count,
         n_locations=n_locations,
+        rate_smoothing=smoothing,
     )
     table.attrs["method"] = method
     _engine.warn_account(
@@ -434,6 +464,43 @@ def ward_profile(
         f"{method.period_start}..{method.period_end}",
     )
     return WardProfile(table, monthly, locations, outside_monthly, method)
+
+
+def _add_smoothed_rates(
+    table: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, keys: list[str]
+) -> tuple[gpd.GeoDataFrame, RateSmoothingMethod | None]:
+    """``<key>_eb_rate_per_1000`` / ``<key>_seb_rate_per_1000`` after each ``<key>_rate_per_1000``.
+
+    NaN columns (and no record) when no ward has residents, e.g. without demographics.
+    """
+    population = pd.Series(table["population"].to_numpy(dtype=float), index=areas.index)
+    counts = pd.DataFrame(
+        {k: table[f"{k}_count"].to_numpy(dtype=float) for k in keys}, index=areas.index
+    )
+    record = None
+    if (population > 0).any():
+        with warnings.catch_warnings():
+            # Wards without residents are already flagged in `population_flag`.
+            warnings.simplefilter("ignore", UserWarning)
+            smoothed = smooth_ward_rate_columns(areas, counts=counts, population=population)
+        record = smoothed.attrs["method"]
+    else:
+        columns = [f"{k}_{kind}_rate_per_1000" for k in keys for kind in ("eb", "seb")]
+        smoothed = pd.DataFrame(np.nan, index=areas.index, columns=columns)
+    order: list[str] = []
+    for col in table.columns:
+        order.append(col)
+        if col.endswith("_rate_per_1000") and col[: -len("_rate_per_1000")] in keys:
+            key = col[: -len("_rate_per_1000")]
+            order += [f"{key}_eb_rate_per_1000", f"{key}_seb_rate_per_1000"]
+    values = smoothed.set_axis(table.index)
+    out = pd.concat([pd.DataFrame(table.drop(columns=table.geometry.name)), values], axis=1)
+    frame = gpd.GeoDataFrame(
+        out[[c for c in order if c != table.geometry.name]],
+        geometry=table.geometry.to_numpy(),
+        crs=table.crs,
+    )
+    return frame, record
 
 
 def _check_inputs(wards, incidents) -> tuple[gpd.GeoDataFrame, pd.Index]:
@@ -466,6 +533,7 @@ def _profile_method(
     min_population: float,
     min_count: int,
     n_locations: int,
+    rate_smoothing: RateSmoothingMethod | None = None,
 ) -> ProfileMethod:
     def to_p(o: int | None) -> pd.Period | None:
         return None if o is None else pd.Period(ordinal=int(o), freq="M")
@@ -484,6 +552,7 @@ def _profile_method(
         accounting=accounting,
         demographic_columns=demo_cols,
         demographics_unmatched=unmatched,
+        rate_smoothing=rate_smoothing,
     )
 
 

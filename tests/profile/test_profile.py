@@ -150,6 +150,8 @@ def test_columns_in_documented_order(grid, grid_incidents, population):
         "population_flag",
         "incident_count",
         "incident_rate_per_1000",
+        "incident_eb_rate_per_1000",
+        "incident_seb_rate_per_1000",
         "incident_rank_borough",
     ]
     for key in info.themes:
@@ -567,3 +569,24 @@ def test_without_location_column_and_demographics_variants(grid, grid_incidents,
     with pytest.warns(UserWarning, match=r"1 demographics ward code\(s\) match no ward"):
         c = ward_profile(grid, grid_incidents, demographics=extra, period="2024-03")
     assert profile_info(c).demographics_unmatched == ("E05999999",)
+
+
+def test_small_population_wards_get_smoothed_rates_beside_the_blank_raw_rate():
+    from snt_geo import load_sample
+    from snt_geo.profile import smooth_ward_rates
+
+    sample = load_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        prof = ward_profile(sample.wards, sample.incidents, demographics=sample.demographics)
+    w = prof.wards
+    small = w["population"] < 1000
+    assert small.any() and w.loc[small, "incident_rate_per_1000"].isna().all()
+    assert w.loc[small, "incident_eb_rate_per_1000"].notna().all()
+    ref = smooth_ward_rates(
+        sample.wards, counts=w["incident_count"], population=w["population"]
+    ).set_axis(w.index)
+    np.testing.assert_allclose(w["incident_eb_rate_per_1000"], ref["eb_rate_per_1000"])
+    np.testing.assert_allclose(w["incident_seb_rate_per_1000"], ref["seb_rate_per_1000"])
+    assert prof.method.rate_smoothing.counts[0] == "incident"
+    assert "empirical Bayes" in prof.method.describe()
