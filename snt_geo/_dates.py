@@ -9,10 +9,10 @@ everywhere:
 - dates with a month name are day first: ``"15 Jan 2024"``, ``"15 January 2024"``,
   ``"15-Jan-2024"``, ``"1st March 2024"``; ``"January 2024"`` is a month;
 - UK dates are day first: ``"01/02/2023"`` (also ``01-02-2023``, ``01.02.2023``, optionally followed
-  by a time, 24-hour or with AM/PM) is **1 February 2023**. US month-first dates are read only when the caller says so
-  with ``dayfirst=False``; a column whose dates only make sense month-first is refused with that
-  fix rather than guessed, and a column mixing day-first-only and month-first-only dates is refused
-  whatever ``dayfirst`` says;
+  by a time, 24-hour or with AM/PM) is **1 February 2023**. US month-first dates are read only
+  when the caller says so with ``dayfirst=False``; a column whose dates only make sense month-first
+  is refused with that fix rather than guessed, and a column mixing day-first-only and
+  month-first-only dates is refused whatever ``dayfirst`` says;
 - ``pandas.Period``, ``Timestamp``, ``datetime.date`` and ``datetime64`` values are taken as they
   are. Anything else (free text, two-digit years, empty strings) is *unparseable*: the month is
   :data:`NO_MONTH` and the reader that called counts the row as a drop.
@@ -128,7 +128,15 @@ def _slash_dates(text: pd.Series, *, argument: str, dayfirst: bool) -> pd.Series
             "second": parts[6].fillna("0").astype("int64"),
         }
     )
-    return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+    return _assemble(frame)
+
+
+def _assemble(frame: pd.DataFrame) -> pd.Series:
+    """Datetimes from year..second columns; NaT for an impossible date or time (pandas would roll
+    25:00 or 10:75 over into the next day or hour)."""
+    bad = (frame["hour"] > 23) | (frame["minute"] > 59) | (frame["second"] > 59)
+    out = pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+    return out.mask(bad.to_numpy())
 
 
 def _hour_24(hour: pd.Series, am_pm: pd.Series) -> pd.Series:
@@ -154,7 +162,7 @@ def _named_dates(text: pd.Series) -> pd.Series:
             "second": parts[5].fillna("0").astype("int64"),
         }
     )
-    return pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
+    return _assemble(frame)
 
 
 def _iso_dates(text: pd.Series) -> pd.Series:

@@ -267,3 +267,8 @@ def test_twelve_hour_times_us_export(value, want):
 
 def test_impossible_twelve_hour_time_is_unparseable():
     assert month_ordinals(["01/02/2023 13:00 PM"], argument="date")[0] == NO_MONTH
+
+
+@pytest.mark.parametrize("value", ["01/02/2023 25:00", "01/02/2023 10:75", "1 Feb 2023 24:00"])
+def test_impossible_times_do_not_roll_over(value):
+    assert month_ordinals([value], argument="date")[0] == NO_MONTH
