@@ -417,8 +417,40 @@ def flag_shared_priorities(
     group = register["theme"].map(table.group).astype("string")
     n_member_rows = int((group != register["theme"]).sum())
     register = register.assign(member=register["theme"], theme=group)
+    _warn_no_status(info, statuses)
+    areas = check_wards(wards, columns=("borough_code",))
+    register, unknown = _known_wards(register, areas)
+    pairs = ward_adjacency(areas, adjacency=adjacency, snap_m=snap_m)
+    theme_rows, group_rows = _theme_and_group_rows(
+        register, areas, pairs, min_wards=min_wards, min_share=min_share
+    )
+    method = SharedPrioritiesMethod(
+        min_wards=min_wards,
+        min_share=min_share,
+        adjacency=adjacency,
+        snap_m=float(snap_m),
+        rook_min_shared_m=_ROOK_MIN_SHARED_FACTOR * snap_m if adjacency == "rook" else None,
+        statuses=tuple(statuses),
+        n_rows=info["n_rows"],
+        n_active=info["n_active"],
+        status_counts=tuple(info["status_counts"].items()),
+        status_column_present=info["status_column_present"],
+        n_duplicates=info["n_duplicates"],
+        unknown_ward_codes=tuple(unknown),
+        n_wards_in_wards=len(areas),
+        n_member_rows=n_member_rows,
+    )
+    themes_frame = _themes_frame(theme_rows)
+    groups = _groups_frame(group_rows)
+    themes_frame.attrs["method"] = method
+    groups.attrs["method"] = method
+    return SharedPriorities(themes=themes_frame, groups=groups, method=method)
+
+
+def _warn_no_status(info: dict[str, Any], statuses: tuple[str, ...]) -> None:
+    """Warn when no priority has a counted status but some have another (e.g. suggestions)."""
     if info["n_active"] == 0 and info["status_column_present"]:
-        # An all-closed register is simply empty; anything else (e.g. suggestions) is worth a hint.
+        # An all-closed register is simply empty; anything else is worth a hint.
         others = {
             k: v for k, v in info["status_counts"].items() if k not in statuses and k != "closed"
         }
@@ -427,9 +459,12 @@ def flag_shared_priorities(
                 f"No priority in `priorities` has a status in {list(statuses)}; it holds "
                 f"{others}. Pass e.g. statuses=('suggested',) to flag data-suggested priorities.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-    areas = check_wards(wards, columns=("borough_code",))
+
+
+def _known_wards(register: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The register rows whose ward is in ``areas`` (the others counted and warned about)."""
     codes = pd.Index(areas.index.astype(str))
     known = register["ward_code"].isin(codes)
     unknown = sorted(register.loc[~known, "ward_code"].unique().tolist())
@@ -439,12 +474,21 @@ def flag_shared_priorities(
             f"(e.g. {unknown[0]!r}); they are left out. Pass the wards of every borough in the "
             "register, or check the register's ward codes.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    register = register[known]
-    rook_min = _ROOK_MIN_SHARED_FACTOR * snap_m if adjacency == "rook" else None
-    pairs = ward_adjacency(areas, adjacency=adjacency, snap_m=snap_m)
+    return register[known], unknown
 
+
+def _theme_and_group_rows(
+    register: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    pairs: np.ndarray,
+    *,
+    min_wards: int | None,
+    min_share: float | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per theme: one row per (borough, theme) with its flag, one per contiguous ward group."""
+    codes = pd.Index(areas.index.astype(str))
     borough = areas["borough_code"].astype("string").to_numpy()
     if "borough_name" in areas.columns:
         borough_name = dict(zip(borough, areas["borough_name"].astype("string"), strict=True))
@@ -452,7 +496,7 @@ def flag_shared_priorities(
         borough_name = {}
     wards_per_borough = pd.Series(borough).value_counts(dropna=False)
     position = pd.Series(np.arange(len(codes)), index=codes)
-
+    ward_borough = pd.Series(borough, index=codes)
     group_rows = []
     theme_rows = []
     for theme, sub in register.groupby("theme", sort=True):
@@ -470,12 +514,10 @@ def flag_shared_priorities(
                 }
             )
         held_by = pd.Series(pos, index=borough[pos])
-        ward_borough = pd.Series(borough, index=codes)
         member_of = sub.assign(b=ward_borough[sub["ward_code"]].to_numpy())
         for b, bpos in held_by.groupby(level=0, sort=True):
             bpos = np.sort(bpos.to_numpy())
-            blabels = _components(bpos, pairs)
-            sizes = np.bincount(blabels)
+            sizes = np.bincount(_components(bpos, pairs))
             n = len(bpos)
             share = n / int(wards_per_borough[b])
             flagged = (min_wards is not None and n >= min_wards) or (
@@ -497,9 +539,14 @@ def flag_shared_priorities(
                     ),
                 }
             )
+    return theme_rows, group_rows
+
+
+def _themes_frame(theme_rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The (borough, theme) rows as a typed table sorted by borough then theme."""
     themes = pd.DataFrame(theme_rows, columns=list(THEME_COLUMNS))
     themes = themes.sort_values(["borough", "theme"], kind="stable").reset_index(drop=True)
-    themes = themes.astype(
+    return themes.astype(
         {
             "n_wards": "int64",
             "n_groups": "int64",
@@ -508,6 +555,10 @@ def flag_shared_priorities(
             "flagged": "bool",
         }
     )
+
+
+def _groups_frame(group_rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    """The contiguous groups as a GeoDataFrame indexed by ``group``, largest first per theme."""
     if group_rows:
         groups = gpd.GeoDataFrame(group_rows, geometry="geometry", crs=WORKING_CRS)
     else:
@@ -523,26 +574,7 @@ def flag_shared_priorities(
         ["theme", "n_wards", "ward_codes"], ascending=[True, False, True], kind="stable"
     ).reset_index(drop=True)
     groups.index.name = "group"
-    groups = groups[list(GROUP_COLUMNS)]
-    method = SharedPrioritiesMethod(
-        min_wards=min_wards,
-        min_share=min_share,
-        adjacency=adjacency,
-        snap_m=float(snap_m),
-        rook_min_shared_m=rook_min,
-        statuses=tuple(statuses),
-        n_rows=info["n_rows"],
-        n_active=info["n_active"],
-        status_counts=tuple(info["status_counts"].items()),
-        status_column_present=info["status_column_present"],
-        n_duplicates=info["n_duplicates"],
-        unknown_ward_codes=tuple(unknown),
-        n_wards_in_wards=len(codes),
-        n_member_rows=n_member_rows,
-    )
-    themes.attrs["method"] = method
-    groups.attrs["method"] = method
-    return SharedPriorities(themes=themes, groups=groups, method=method)
+    return groups[list(GROUP_COLUMNS)]
 
 
 def _components(pos: np.ndarray, pairs: np.ndarray) -> np.ndarray:
