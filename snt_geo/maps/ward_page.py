@@ -238,20 +238,49 @@ def _headline(profile: pd.DataFrame, row: pd.Series, info) -> str:
         ("Residents", _num(row.get("population"), 0)),
         ("Incidents", _num(row["incident_count"], 0)),
         ("Per 1,000 residents", _num(row.get("incident_rate_per_1000"))),
+        ("Per 1,000, smoothed", _num(row.get("incident_eb_rate_per_1000"))),
         ("Rank in borough (rate)", rank_text),
     ]
     cells = "".join(f'<div class="stat">{label}<b>{value}</b></div>' for label, value in stats)
     flag = row.get("population_flag")
     note = (
-        f'<p class="note">Rates not shown: population {_e(flag).replace("_", " ")}.</p>'
+        f'<p class="note">Rates not shown: population {_e(flag).replace("_", " ")}. The smoothed '
+        "rate (empirical Bayes) is shown where the ward has any residents.</p>"
         if isinstance(flag, str)
         else ""
     )
     return f'<h2>Headline</h2><div class="headline" id="headline">{cells}</div>{note}'
 
 
+#: Columns of :func:`snt_geo.io.apportion_deprivation` shown in their own block, with words.
+_DEPRIVATION = {
+    "imd_score": ("IMD 2019 score (population-weighted mean of the ward's LSOAs)", 1),
+    "share_most_deprived_decile": ("Residents in England's most deprived 10% of LSOAs", None),
+    "crime_score": ("IMD crime domain score", 2),
+    "income_score": ("IMD income domain score (share of residents)", 3),
+}
+
+
+def _deprivation(row: pd.Series, info) -> str:
+    shown = [c for c in _DEPRIVATION if c in info.demographic_columns]
+    if not shown:
+        return ""
+    cells = []
+    for col in shown:
+        label, digits = _DEPRIVATION[col]
+        value = row.get(col)
+        text = _num(value, digits) if digits is not None else _e(format_percent(value))
+        cells.append(f'<tr><td>{_e(label)}</td><td class="text">{text}</td></tr>')
+    return (
+        f'<h2>Deprivation</h2><table id="deprivation">{"".join(cells)}</table>'
+        '<p class="note">English Indices of Deprivation 2019 (MHCLG), apportioned from LSOAs to '
+        "the ward by residents (snt_geo.io.apportion_deprivation). Higher scores are more "
+        "deprived.</p>"
+    )
+
+
 def _demographics(row: pd.Series, info) -> str:
-    cols = ["population", *info.demographic_columns]
+    cols = ["population", *(c for c in info.demographic_columns if c not in _DEPRIVATION)]
     cells = []
     for col in cols:
         value = row.get(col)
@@ -268,14 +297,17 @@ def _demographics(row: pd.Series, info) -> str:
         else:
             shown = _e(value) or "&ndash;"
         cells.append(f'<tr><td>{_e(col.replace("_", " "))}</td><td class="text">{shown}</td></tr>')
-    return f'<h2>Residents</h2><table id="demographics">{"".join(cells)}</table>'
+    return f'<h2>Residents</h2><table id="demographics">{"".join(cells)}</table>' + _deprivation(
+        row, info
+    )
 
 
 def _crime_mix(profile, row, ward_code, keys, info) -> str:
     monthly = profile_monthly(profile)
     mine = monthly[monthly["ward_code"] == ward_code]
     head = (
-        "<tr><th>Theme</th><th>Count</th><th>Per 1,000</th><th>LQ (all wards)</th>"
+        "<tr><th>Theme</th><th>Count</th><th>Per 1,000</th><th>Per 1,000 smoothed</th>"
+        "<th>LQ (all wards)</th>"
         "<th>LQ (borough)</th><th>Rank in borough</th>"
     )
     for b, (start, end, _) in info.baselines.items():
@@ -290,6 +322,7 @@ def _crime_mix(profile, row, ward_code, keys, info) -> str:
             f"<td>{_e(key.replace('_', ' '))}{' *' if small else ''}</td>",
             f"<td>{_num(row[f'{key}_count'], 0)}</td>",
             f"<td>{_num(row[f'{key}_rate_per_1000'])}</td>",
+            f"<td>{_num(row.get(f'{key}_eb_rate_per_1000'))}</td>",
             f"<td>{_num(row[f'{key}_lq'], 2)}</td>",
             f"<td>{_num(row[f'{key}_lq_borough'], 2)}</td>",
             f"<td>{_num(row[f'{key}_rank_borough'], 0)}</td>",
@@ -311,7 +344,9 @@ def _crime_mix(profile, row, ward_code, keys, info) -> str:
     note = (
         f'<p class="note">* fewer than {info.min_count} incidents in the period or a baseline: '
         "read with care. LQ: share of the ward's incidents in the theme over the same share in "
-        "all wards (or the borough); above 1 means over-represented. p: exact test of the "
+        "all wards (or the borough); above 1 means over-represented. Smoothed: the empirical "
+        "Bayes rate, drawn towards the all-wards rate by as much as a small population leaves "
+        "the raw rate uncertain. p: exact test of the "
         "change in two Poisson counts; coloured when below 0.05.</p>"
     )
     return f'<h2>Crime mix</h2><table id="crime-mix">{head}{"".join(rows)}</table>{note}'

@@ -145,3 +145,31 @@ def test_years_are_not_formatted_as_counts(city_wards, city_incidents):
     text = render_ward_page(prof, prof.wards.index[0]).html
     assert '<td class="text">2019</td>' in text  # the year
     assert '<td class="text">2,019</td>' in text  # the population, a count
+
+
+def test_page_shows_smoothed_rates_and_deprivation(city_wards, city_incidents):
+    wards = city_wards.drop(columns="burglary_rate_per_1000")
+    # Small populations (raw rates blank) and apportioned deprivation carried as demographics.
+    demo = pd.DataFrame(
+        {
+            "population": 400.0,
+            "imd_score": 12.345,
+            "share_most_deprived_decile": 0.25,
+        },
+        index=wards.index,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        prof = ward_profile(wards, city_incidents, demographics=demo)
+    code = wards.index[1]
+    row = prof.wards.loc[code]
+    assert pd.isna(row["incident_rate_per_1000"]) and pd.notna(row["incident_eb_rate_per_1000"])
+    text = render_ward_page(prof, code).html
+    assert "Per 1,000, smoothed" in text and "Per 1,000 smoothed" in text
+    from snt_geo._format import format_rate
+
+    assert format_rate(row["incident_eb_rate_per_1000"]) in text
+    deprivation = re.search(r'<table id="deprivation">(.*?)</table>', text).group(1)
+    assert "12.3" in deprivation and "25%" in deprivation
+    residents = re.search(r'<table id="demographics">(.*?)</table>', text).group(1)
+    assert "imd score" not in residents
