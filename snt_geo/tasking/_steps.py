@@ -381,6 +381,51 @@ def run_hotspots(theme_incidents, areas, *, cell_size_m, themes, log: StepLog):
     return hotspots
 
 
+def run_emerging(theme_incidents, areas, *, cell_size_m, themes, log: StepLog) -> dict:
+    """Emerging hot spots of each theme over the period's months (theme -> EmergingHotspots)."""
+    from snt_geo.linkage.emerging import emerging_hotspots
+
+    out = {}
+    for t, sub in theme_incidents.items():
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", UserWarning)
+                result = emerging_hotspots(sub, area=areas, cell_size_m=cell_size_m)
+        except ValueError as err:  # e.g. a one-month period: no time series to read
+            log.add(f"emerging: {t}", "not run", str(err))
+            log.notes.append(f"Emerging hot spots ({theme_label(t, themes)}) not run: {err}")
+            continue
+        out[t] = result
+        log.records[f"emerging: {t}"] = result.method
+        log.notes.append(
+            f"Emerging hot spots ({theme_label(t, themes)}). " + result.method.describe()
+        )
+        log.add_dict(f"emerging: {t}", result.method.to_dict())
+        log.add_warnings(f"emerging: {t}", caught)
+    return out
+
+
+def run_exceptions(incidents, areas, end, candidates, *, alpha, themes, log: StepLog):
+    """Wards above or below their seasonal expected count in the period's last month, or None."""
+    from snt_geo.profile.exceptions import find_exceptions
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            result = find_exceptions(
+                incidents, areas, month=end, theme_keys=candidates, themes=themes, alpha=alpha
+            )
+    except (ValueError, ImportError) as err:  # too little history, or no statsmodels
+        log.add("exceptions", "not run", str(err))
+        log.notes.append(f"Expected counts and exceptions were not computed: {err}")
+        return None
+    log.records["exceptions"] = result.method
+    log.notes.append(result.method.describe())
+    log.add_dict("exceptions", result.method.to_dict())
+    log.add_warnings("exceptions", caught)
+    return result
+
+
 # --------------------------------------------------------------------------------------------
 # 4. clusters
 

@@ -28,9 +28,11 @@ from snt_geo.tasking._records import parameter_table
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 if TYPE_CHECKING:
+    from snt_geo.linkage.emerging import EmergingHotspots
     from snt_geo.linkage.shared_priorities import SharedPriorities
     from snt_geo.problem_solving import PlanReview
     from snt_geo.profile import WardProfile
+    from snt_geo.profile.exceptions import WardExceptions
 
 __all__ = ["TASKING_STEPS", "TaskingAssessment", "TaskingMethod", "tasking_assessment"]
 
@@ -212,6 +214,13 @@ class TaskingAssessment:
         :class:`snt_geo.problem_solving.PlanReview` of the period (plans by stage, overdue
         reviews, evaluations of the responses that ended in it) when ``register`` was given,
         else None.
+    exceptions
+        :func:`snt_geo.profile.find_exceptions` for the period's last month (wards above or below
+        their seasonal expected count, BH across wards), or None when the data hold too little
+        history (the method note says why).
+    emerging
+        Theme -> :func:`snt_geo.linkage.emerging_hotspots` over the period's months, for each
+        hot spot theme (read-only mapping; a theme is missing when it could not be run).
     """
 
     wards: gpd.GeoDataFrame = field(repr=False)
@@ -233,6 +242,10 @@ class TaskingAssessment:
     themes: ThemeTable = field(repr=False)
     method: TaskingMethod = field(repr=False)
     problem_solving: PlanReview | None = field(default=None, repr=False)
+    exceptions: WardExceptions | None = field(default=None, repr=False)
+    emerging: Mapping[str, EmergingHotspots] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
 
     @property
     def period(self) -> tuple[pd.Period, pd.Period]:
@@ -478,6 +491,9 @@ def tasking_assessment(
         log=log,
     )
     changes, comparison = _steps.run_changes(profile, info, candidates, names, alpha=alpha, log=log)
+    exceptions = _steps.run_exceptions(
+        incidents, areas, end, candidates, alpha=alpha, themes=themes, log=log
+    )
 
     report(2)
     months = _steps.month_ordinals(incidents)
@@ -485,6 +501,7 @@ def tasking_assessment(
     used = _steps.select_hotspot_themes(current, hotspot_themes, themes, log)
     by_theme = {t: current[_steps.theme_mask(current, t, themes)] for t in used}
     hotspots = _steps.run_hotspots(by_theme, areas, cell_size_m=cell_size_m, themes=themes, log=log)
+    emerging = _steps.run_emerging(by_theme, areas, cell_size_m=cell_size_m, themes=themes, log=log)
 
     report(3)
     labels, clusters, chosen = _steps.run_clusters(
@@ -570,6 +587,8 @@ def tasking_assessment(
         themes=themes,
         method=method,
         problem_solving=problem_solving,
+        exceptions=exceptions,
+        emerging=MappingProxyType(emerging),
     )
     report(len(TASKING_STEPS))
     return assessment
