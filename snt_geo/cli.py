@@ -40,6 +40,12 @@ def parse_period(text: str) -> tuple[str, str]:
             f"expected YYYY-MM:YYYY-MM (first and last month, inclusive); got {text!r}"
         )
     first, last = parts[0].strip(), parts[-1].strip()
+    for month in dict.fromkeys((first, last)):
+        if not 1 <= int(month[5:]) <= 12:
+            raise argparse.ArgumentTypeError(
+                f"{month!r} is not a month (months run 01 to 12) in {text!r}; "
+                "expected YYYY-MM:YYYY-MM"
+            )
     if last < first:
         raise argparse.ArgumentTypeError(f"the period runs backwards: {text!r}")
     return first, last
@@ -72,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--period",
         type=parse_period,
         help="months briefed, YYYY-MM:YYYY-MM (default: the last 12 complete months)",
+    )
+    brief.add_argument(
+        "--borough",
+        help="brief only the wards of this borough (code such as E09000007, or name)",
     )
     brief.add_argument("--title", help="page title")
     brief.add_argument(
@@ -143,8 +153,41 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _check_exists(argument: str, path: Path | None) -> None:
-    if path is not None and not path.exists():
+    if path is None:
+        return
+    if str(path) in ("", "."):
+        raise CliError(f"{argument}: no file given (an empty value); pass the file's path")
+    if not path.exists():
         raise CliError(f"{argument}: file not found: {path}")
+    if argument != "--crimes" and path.is_dir():
+        raise CliError(f"{argument}: {path} is a folder; pass the file inside it")
+
+
+def _select_borough(wards, borough: str):
+    """The wards of ``borough`` (code or name, case-insensitive), or a CliError listing them."""
+    key = borough.strip().casefold()
+    keep = None
+    for col in ("borough_code", "borough_name"):
+        if col in wards.columns:
+            match = wards[col].astype("string").str.strip().str.casefold() == key
+            if match.fillna(False).any():
+                keep = match.fillna(False).to_numpy(dtype=bool)
+                break
+    if keep is None:
+        names = sorted(
+            {
+                f"{c} {n}" if isinstance(n, str) else str(c)
+                for c, n in zip(
+                    wards.get("borough_code", wards.index),
+                    wards.get("borough_name", [None] * len(wards)),
+                    strict=True,
+                )
+            }
+        )
+        raise CliError(
+            f"--borough: no ward of {borough!r} in --wards; boroughs there: {', '.join(names[:10])}"
+        )
+    return wards[keep]
 
 
 def _brief(args: argparse.Namespace) -> int:
@@ -164,6 +207,8 @@ def _brief(args: argparse.Namespace) -> int:
         if args.quiet:
             warnings.simplefilter("ignore", UserWarning)
         wards = _read("--wards", read_wards, args.wards)
+        if args.borough is not None:
+            wards = _select_borough(wards, args.borough)
         incidents = _read("--crimes", read_police_uk, args.crimes)
         demographics = estates = priorities = None
         if args.demographics:

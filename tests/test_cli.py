@@ -132,3 +132,39 @@ def test_parse_period():
     assert parse_period("2023-03") == ("2023-03", "2023-03")
     with pytest.raises(Exception, match="backwards"):
         parse_period("2023-06:2023-01")
+
+
+def test_period_names_the_bad_month(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(
+            ["brief", "--wards", "w", "--crimes", "c", "--out", "o", "--period", "2023-13:2023-06"]
+        )
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "'2023-13' is not a month (months run 01 to 12)" in err
+    assert "backwards" not in err
+
+
+@pytest.mark.parametrize("value", ["", "."])
+def test_empty_wards_is_one_line_not_a_traceback(tmp_path, capsys, value):
+    paths = sample_paths()
+    argv = ["brief", "--wards", value, "--crimes", str(paths.police_uk)]
+    assert main([*argv, "--out", str(tmp_path / "b.html")]) == 2
+    err = capsys.readouterr().err
+    assert "error: --wards: no file given (an empty value)" in err
+    assert "Traceback" not in err
+
+
+def test_borough_selects_its_wards(tmp_path, capsys):
+    paths = sample_paths()
+    argv = ["brief", "--wards", str(paths.wards), "--crimes", str(paths.police_uk), "--quiet"]
+    assert main([*argv, "--borough", "Camden", "--out", str(tmp_path / "b.html")]) == 2
+    assert (
+        "--borough: no ward of 'Camden' in --wards; boroughs there: E09000001 City of London"
+        in (capsys.readouterr().err)
+    )
+    out = tmp_path / "city.html"
+    code = main(
+        [*argv, "--borough", "city of london", "--period", "2023-01:2023-06", "--out", str(out)]
+    )
+    assert code == 0 and out.exists()
