@@ -293,11 +293,11 @@ def apportion_deprivation(
                 "`deprivation` has no `population` column; pass `population` (residents per "
                 "LSOA, e.g. read_lsoa_population(...)['population'])."
             )
-        weights, source = deprivation["population"], "deprivation['population'], mid-2015"
+        given, source = deprivation["population"], "deprivation['population'], mid-2015"
     else:
-        weights, source = population, "population"
+        given, source = population, "population"
     codes = pd.Index(deprivation.index.astype("string"))
-    weights = pd.to_numeric(weights, errors="coerce").reindex(codes).to_numpy(dtype="float64")
+    weights = pd.to_numeric(given, errors="coerce").reindex(codes).to_numpy(dtype="float64")
     areas = to_working_crs(wards, argument="wards")
     geom_by_code = _lsoa_geometries(lsoas, lsoa_code_column)
     has_geom = codes.isin(geom_by_code.index)
