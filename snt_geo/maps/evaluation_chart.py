@@ -84,7 +84,7 @@ def plot_evaluation(
         figsize=(width_mm / _MM_PER_INCH, height_mm / _MM_PER_INCH), layout="constrained"
     )
     ax = fig.add_subplot()
-    x = monthly.index.to_timestamp(how="start")
+    x = pd.PeriodIndex(monthly.index).to_timestamp(how="start")
     for area in ("treated", "buffer"):
         ax.plot(x, monthly[area], marker="o", color=_COLOURS[area], label=_LABELS[area], lw=2)
     ax.set_ylabel("incidents per month (A, B)")

@@ -332,12 +332,15 @@ def new_plan(
     StageError
         When ``plan_id``, ``ward_code``, ``theme`` or ``problem_statement`` is blank.
     """
+    opened = _date("opened_on", opened_on)
+    if opened is None:
+        raise ValueError("`opened_on` must be a date (datetime.date or 'YYYY-MM-DD'); got None.")
     plan = Plan(
         plan_id=plan_id,
         ward_code=ward_code,
         theme=theme,
         problem_statement=problem_statement,
-        stage_dates=(("scanning", _date("opened_on", opened_on)),),
+        stage_dates=(("scanning", opened),),
         **fields,
     )
     missing = plan.missing_for("scanning")

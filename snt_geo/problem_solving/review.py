@@ -250,7 +250,7 @@ def review_plans(
     )
     last = tracking.wards.xs(end, level="month") if len(tracking.wards) else tracking.wards
     columns = [*STAGES, "open_plans", "mean_days_in_stage", "overdue_reviews"]
-    by_stage = last[columns].copy() if len(last) else pd.DataFrame(columns=columns)
+    by_stage = pd.DataFrame(last[columns]) if len(last) else pd.DataFrame(columns=columns)
     boroughs = tracking.plans.groupby("ward_code")["borough_code"].first()
     by_stage.insert(0, "borough_code", boroughs.reindex(by_stage.index))
     by_stage.index.name = "ward_code"

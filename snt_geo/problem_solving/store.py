@@ -297,7 +297,7 @@ def _load_plan(con: sqlite3.Connection, plan_id: str) -> Plan | None:
             )
         )
         reviews = tuple(
-            Review(_day(r["due_on"]), _day(r["held_on"]), r["note"] or "")
+            Review(_dt.date.fromisoformat(r["due_on"]), _day(r["held_on"]), r["note"] or "")
             for r in con.execute(
                 "SELECT * FROM reviews WHERE plan_id = ? ORDER BY due_on", (plan_id,)
             )
@@ -310,7 +310,9 @@ def _load_plan(con: sqlite3.Connection, plan_id: str) -> Plan | None:
         **fields,
         responses=responses,
         reviews=reviews,
-        stage_dates=tuple((s, _day(d)) for s, d in json.loads(row["stage_dates"])),
+        stage_dates=tuple(
+            (s, _dt.date.fromisoformat(d)) for s, d in json.loads(row["stage_dates"])
+        ),
         area=_gpkg.from_blob(row["geom"]),
         version=int(row["version"]),
     )

@@ -19,6 +19,7 @@ import datetime as _dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -283,13 +284,14 @@ def _monthly(plans, month_index, interval, borough_of) -> pd.DataFrame:
         for month in month_index:
             start, end = month.start_time.date(), month.end_time.date()
             snap = _snapshot(plan, end, interval)
+            stage = snap["stage"]
             row = dict.fromkeys(counts, 0)
-            if snap["stage"] is not None:
-                row[snap["stage"]] = 1
-            if snap["stage"] not in (None, "closed"):
-                row["open_plans"] = 1
-                row["days_sum"] = snap["days_in_stage"]
-            row["overdue_reviews"] = int(snap["overdue"])
+            if isinstance(stage, str):
+                row[stage] = 1
+                if stage != "closed":
+                    row["open_plans"] = 1
+                    row["days_sum"] = cast(int, snap["days_in_stage"])
+            row["overdue_reviews"] = int(bool(snap["overdue"]))
             for r in plan.responses:
                 if r.start_on and r.start_on <= end and (r.end_on is None or r.end_on >= start):
                     row[f"responses_{r.lead}"] += 1
@@ -307,5 +309,5 @@ def _monthly(plans, month_index, interval, borough_of) -> pd.DataFrame:
 def _finish_means(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     mean = out["days_sum"] / out["open_plans"].where(out["open_plans"] > 0)
-    out.insert(out.columns.get_loc("open_plans") + 1, "mean_days_in_stage", mean.astype(float))
+    out.insert(list(out.columns).index("open_plans") + 1, "mean_days_in_stage", mean.astype(float))
     return out.drop(columns="days_sum")
