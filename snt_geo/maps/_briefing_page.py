@@ -22,7 +22,7 @@ from snt_geo._format import (
 )
 from snt_geo.maps._briefing_map import LINK_CLUSTER_COLUMNS, LINK_SHARE_COLUMNS, first_column
 from snt_geo.maps._print import PRINT_CSS, print_map_html
-from snt_geo.tasking._steps import ward_names
+from snt_geo.tasking._steps import theme_label, ward_names
 from snt_geo.tasking.assessment import headlines
 
 Formatter = Callable[[object], str]
@@ -105,10 +105,12 @@ def page(b, *, tiles) -> str:
         "<body>\n",
         f'<header><h1 id="briefing-title">{e(b.title)}</h1><p class="sub">Period {e(str(start))} '
         f"to {e(str(end))}; {len(b.wards)} wards. Made with snt_geo.</p></header>",
-        '<nav><a href="#ward-problem-solving">1. Ward problem solving</a>'
+        '<nav><a href="#for-decision">For decision</a>'
+        '<a href="#ward-problem-solving">1. Ward problem solving</a>'
         '<a href="#cross-border">2. Cross-border and strategic themes</a>'
         '<a href="#borough-links">3. Links to borough issues</a>'
         '<a href="#method">Method note</a><a href="#caveats">Caveats</a></nav>',
+        _section_decision(b),
         '<section id="at-a-glance"><h2>At a glance</h2><ul class="glance">'
         + "".join(f"<li>{e(line)}</li>" for line in headlines(b.assessment))
         + "</ul></section>",
@@ -138,20 +140,35 @@ def page(b, *, tiles) -> str:
 
 
 def _section_one(b) -> str:
-    comparison, alpha = b.assessment.method.comparison, b.assessment.method.alpha
+    """1. Ward problem solving: priorities, key locations, changes, problem-solving plans."""
+    return "".join(
+        [
+            '<section id="ward-problem-solving"><h2>1. Ward problem solving</h2>',
+            _priorities_block(b),
+            _key_locations_block(b),
+            _changes_block(b),
+            _problem_solving(b),
+            "</section>",
+        ]
+    )
+
+
+def _priorities_block(b) -> str:
     kind = "register (active)" if b.priorities_source == "register" else "data suggestions"
-    out = [
-        '<section id="ward-problem-solving"><h2>1. Ward problem solving</h2>',
-        f"<h3>Priorities and their evidence ({html.escape(kind)})</h3>",
-    ]
+    out = [f"<h3>Priorities and their evidence ({html.escape(kind)})</h3>"]
     if b.priorities_source == "suggested":
         out.append(
             '<p class="note">No priority register was given: these are the strongest themes '
             "by the evidence, for panels to consider, not priorities they have set.</p>"
         )
+    shown = b.priorities.assign(trend=_trend_words(b)) if len(b.priorities) else b.priorities
+    out.append(
+        f"<details><summary>Full priority register ({len(shown)} rows: every ward's "
+        "priorities with their evidence)</summary>"
+    )
     out.append(
         table(
-            b.priorities,
+            shown,
             {
                 "ward_name": "Ward",
                 "ward_code": "Code",
@@ -168,6 +185,7 @@ def _section_one(b) -> str:
             table_id="priorities",
             empty="No priorities.",
             formats={
+                "theme": _theme_words(b),
                 "data_rank": format_count,
                 "count": format_count,
                 "rate_per_1000": format_rate,
@@ -175,12 +193,16 @@ def _section_one(b) -> str:
             },
         )
     )
-    locations = _key_locations(b)
-    out.append(
+    out.append("</details>")
+    return "".join(out)
+
+
+def _key_locations_block(b) -> str:
+    return (
         "<details><summary>Key locations: the busiest police.uk snap points of each ward in "
         "the period</summary>"
         + table(
-            locations,
+            _key_locations(b),
             {
                 "ward_name": "Ward",
                 "rank": "Rank",
@@ -194,49 +216,50 @@ def _section_one(b) -> str:
         )
         + "</details>"
     )
-    out.append("<h3>What changed since the last period</h3>")
+
+
+def _changes_block(b) -> str:
+    comparison, alpha = b.assessment.method.comparison, b.assessment.method.alpha
+    out = ["<h3>What changed since the last period</h3>"]
     if comparison is None:
         out.append(
             '<p class="empty" id="changes">The data hold no complete earlier period to compare '
             "with (previous period or a year earlier), so no change is reported.</p>"
         )
-    else:
-        ch = b.changes
-        sig = ch[ch["significant"]]
-        out.append(
-            f'<p class="note">Against the {html.escape(comparison.replace("_", " "))} baseline: '
-            f"{len(sig)} of {len(ch)} ward-theme counts changed at p &lt; "
-            f"{alpha:g}"
-            f" (exact Poisson test); {int(sig['small_number'].sum())} of those rest on small "
-            "numbers and are flagged. q is the Benjamini-Hochberg adjusted p-value across all "
-            "the tests.</p>"
+        return "".join(out)
+    ch = b.changes
+    sig = ch[ch["significant"]]
+    out.append(
+        f'<p class="note">Against the {html.escape(comparison.replace("_", " "))} baseline: '
+        f"{len(sig)} of {len(ch)} ward-theme counts changed significantly (exact Poisson "
+        f"test, Benjamini-Hochberg q &lt; {alpha:g} across all the tests); "
+        f"{int(sig['small_number'].sum())} of those rest on small numbers and are flagged.</p>"
+    )
+    out.append(
+        table(
+            sig,
+            {
+                "ward_name": "Ward",
+                "theme": "Theme",
+                "count": "Now",
+                "baseline_count": "Before",
+                "change_pct": "Change",
+                "p_value": "p",
+                "q_value": "q",
+                "small_number": "Small numbers",
+            },
+            table_id="changes",
+            empty="No significant change.",
+            formats={
+                "theme": _theme_words(b),
+                "count": format_count,
+                "baseline_count": format_count,
+                "change_pct": format_change,
+                "p_value": format_pvalue,
+                "q_value": format_pvalue,
+            },
         )
-        out.append(
-            table(
-                sig,
-                {
-                    "ward_name": "Ward",
-                    "theme": "Theme",
-                    "count": "Now",
-                    "baseline_count": "Before",
-                    "change_pct": "Change",
-                    "p_value": "p",
-                    "q_value": "q",
-                    "small_number": "Small numbers",
-                },
-                table_id="changes",
-                empty="No significant change.",
-                formats={
-                    "count": format_count,
-                    "baseline_count": format_count,
-                    "change_pct": format_change,
-                    "p_value": format_pvalue,
-                    "q_value": format_pvalue,
-                },
-            )
-        )
-    out.append(_problem_solving(b))
-    out.append("</section>")
+    )
     return "".join(out)
 
 
@@ -298,7 +321,11 @@ def _problem_solving(b) -> str:
                 },
                 table_id="overdue-reviews",
                 empty="No review is overdue.",
-                formats={"days_overdue": format_count, "last_review_held": _date_text},
+                formats={
+                    "theme": _theme_words(b),
+                    "days_overdue": format_count,
+                    "last_review_held": _date_text,
+                },
             ),
             "<h3>Evaluations of responses that ended in the period</h3>",
             '<p class="note">Change beyond comparable untouched areas: the treated area\'s '
@@ -323,6 +350,7 @@ def _problem_solving(b) -> str:
                 table_id="evaluations",
                 empty="No response with an area ended in the period.",
                 formats={
+                    "theme": _theme_words(b),
                     "treated_change_pct": format_change,
                     "placebo_change_pct": format_change,
                     "placebo_p_value": format_pvalue,
@@ -348,63 +376,78 @@ def _key_locations(b) -> pd.DataFrame:
 
 
 def _section_two(b) -> str:
+    """2. Cross-border issues and strategic themes: shared priorities, hot areas, clusters."""
     names = ward_names(b.wards)
+    return "".join(
+        [
+            '<section id="cross-border"><h2>2. Cross-border issues and strategic themes</h2>',
+            _shared_blocks(b, names),
+            _cross_border_block(b, names),
+            _clusters_block(b, names),
+            _emerging_block(b),
+            "</section>",
+        ]
+    )
+
+
+def _ward_list(codes, names: Mapping[str, str]) -> str:
+    return ", ".join(names.get(str(c), str(c)) for c in codes)
+
+
+def _shared_blocks(b, names) -> str:
     themes_t = b.shared.themes.copy()
-    themes_t["wards"] = [
-        ", ".join(names.get(str(c), str(c)) for c in w) for w in themes_t["ward_codes"]
-    ]
+    themes_t["wards"] = [_ward_list(w, names) for w in themes_t["ward_codes"]]
     themes_t = themes_t.sort_values(["flagged", "n_wards"], ascending=[False, False])
     groups = pd.DataFrame(b.shared.groups.drop(columns="geometry"))
-    groups["wards"] = [
-        ", ".join(names.get(str(c), str(c)) for c in w) for w in groups["ward_codes"]
-    ]
+    groups["wards"] = [_ward_list(w, names) for w in groups["ward_codes"]]
     groups = groups[groups["n_wards"] >= 2].sort_values("n_wards", ascending=False)
-    out = [
-        '<section id="cross-border"><h2>2. Cross-border issues and strategic themes</h2>',
-        "<h3>Shared priorities</h3>",
-        table(
-            themes_t,
-            {
-                "borough_name": "Borough",
-                "theme": "Theme",
-                "n_wards": "Wards",
-                "share_of_wards": "Share of wards",
-                "n_groups": "Groups",
-                "largest_group_wards": "Largest block",
-                "flagged": "Shared priority",
-                "wards": "Wards holding it",
-            },
-            table_id="shared-themes",
-            empty="No priorities to compare.",
-            formats={"share_of_wards": format_percent},
-        ),
-        "<h3>Blocks of neighbouring wards with the same priority</h3>",
-        table(
-            groups,
-            {
-                "theme": "Theme",
-                "n_wards": "Wards",
-                "wards": "Wards in the block",
-                "cross_borough": "Crosses a borough boundary",
-                "area_km2": "Area km2",
-            },
-            table_id="shared-groups",
-            empty="No two neighbouring wards share a priority.",
-        ),
-        "<h3>Hotspots that cross ward or borough boundaries</h3>",
-    ]
+    return "".join(
+        [
+            "<h3>Shared priorities</h3>",
+            table(
+                themes_t,
+                {
+                    "borough_name": "Borough",
+                    "theme": "Theme",
+                    "n_wards": "Wards",
+                    "share_of_wards": "Share of wards",
+                    "n_groups": "Groups",
+                    "largest_group_wards": "Largest block",
+                    "flagged": "Shared priority",
+                    "wards": "Wards holding it",
+                },
+                table_id="shared-themes",
+                empty="No priorities to compare.",
+                formats={"theme": _theme_words(b), "share_of_wards": format_percent},
+            ),
+            "<h3>Blocks of neighbouring wards with the same priority</h3>",
+            table(
+                groups,
+                {
+                    "theme": "Theme",
+                    "n_wards": "Wards",
+                    "wards": "Wards in the block",
+                    "cross_borough": "Crosses a borough boundary",
+                    "area_km2": "Area km2",
+                },
+                table_id="shared-groups",
+                empty="No two neighbouring wards share a priority.",
+                formats={"theme": _theme_words(b)},
+            ),
+        ]
+    )
+
+
+def _cross_border_block(b, names) -> str:
     cross = b.cross_border
     crossing = cross[cross["cross_ward"].fillna(False).astype(bool)] if len(cross) else cross
     if len(crossing):
-        crossing = crossing.assign(
-            ward_names=[", ".join(names.get(str(c), str(c)) for c in w) for w in crossing["wards"]]
-        )
-    out.append(
+        crossing = crossing.assign(ward_names=[_ward_list(w, names) for w in crossing["wards"]])
+    return (
+        "<h3>Hotspots that cross ward or borough boundaries</h3>"
         f'<p class="note">{len(crossing)} of {len(cross)} merged Gi* hotspots cross a ward '
         "boundary.</p>"
-    )
-    out.append(
-        table(
+        + table(
             crossing,
             {
                 "theme": "Theme",
@@ -416,45 +459,54 @@ def _section_two(b) -> str:
             },
             table_id="cross-border-hotspots",
             empty="No hotspot crosses a ward boundary.",
+            formats={"theme": _theme_words(b)},
         )
     )
+
+
+#: Optional cluster-summary columns shown in the clusters table, with their headers.
+_CLUSTER_COLUMNS = (
+    ("dominant_theme_share", "Dominant share"),
+    ("first_month", "First month"),
+    ("last_month", "Last month"),
+    ("density_per_km2", "Incidents per km2"),
+    ("wards", "Wards"),
+    ("boroughs", "Boroughs"),
+)
+
+
+def _clusters_block(b, names) -> str:
     cl = b.clusters
-    if len(cl):
-        cols = {"theme": "Theme", "incident_count": "Incidents"}
-        for c, label in (
-            ("dominant_theme_share", "Dominant share"),
-            ("first_month", "First month"),
-            ("last_month", "Last month"),
-            ("density_per_km2", "Incidents per km2"),
-            ("wards", "Wards"),
-            ("boroughs", "Boroughs"),
-        ):
-            if c in cl.columns:
-                cols[c] = label
-        cl = cl.sort_values("incident_count", ascending=False)
-        if "wards" in cl.columns:
-            cl = cl.assign(
-                wards=[
-                    tuple(
-                        names.get(str(c), str(c))
-                        for c in (w if isinstance(w, Sequence) and not isinstance(w, str) else ())
-                    )  # noqa: E501
-                    for w in cl["wards"]
-                ]
-            )
-        out.append(
-            f"<details><summary>Incident clusters ({len(cl)}; largest first)</summary>"
-            + table(
-                cl.head(50),
-                cols,
-                table_id="clusters",
-                empty="No clusters.",
-                formats={"density_per_km2": format_count, "dominant_theme_share": format_percent},
-            )
-            + "</details>"
+    if not len(cl):
+        return ""
+    cols = {"theme": "Theme", "incident_count": "Incidents"}
+    cols |= {c: label for c, label in _CLUSTER_COLUMNS if c in cl.columns}
+    cl = cl.sort_values("incident_count", ascending=False)
+    if "wards" in cl.columns:
+        cl = cl.assign(
+            wards=[
+                tuple(
+                    names.get(str(c), str(c))
+                    for c in (w if isinstance(w, Sequence) and not isinstance(w, str) else ())
+                )
+                for w in cl["wards"]
+            ]
         )
-    out.append("</section>")
-    return "".join(out)
+    return (
+        f"<details><summary>Incident clusters ({len(cl)}; largest first)</summary>"
+        + table(
+            cl.head(50),
+            cols,
+            table_id="clusters",
+            empty="No clusters.",
+            formats={
+                "theme": _theme_words(b),
+                "density_per_km2": format_count,
+                "dominant_theme_share": format_percent,
+            },
+        )
+        + "</details>"
+    )
 
 
 def _section_three(b) -> str:
@@ -471,7 +523,12 @@ def _section_three(b) -> str:
     )
     out += _link_sentences(b.links, _estate_records(b))
     out.append("</ul>")
-    out.append(_links_table(b.links))
+    out.append("<h3>Estates: the ASB test and the street-crime clusters in reach</h3>")
+    out.append(_estates_table(b))
+    out.append(
+        "<details><summary>Every candidate link (one row per estate and street-crime "
+        "cluster)</summary>" + _links_table(b.links) + "</details>"
+    )
     out.append("</section>")
     return "".join(out)
 
@@ -522,7 +579,7 @@ def _links_table(links: pd.DataFrame) -> str:
             "temporal_r": "Month-to-month r",
             "lead_lag_months": "Lead/lag months",
         },
-        table_id="links",
+        table_id="link-candidates",
         empty="No candidate links.",
         formats={
             "asb_count_near": format_count,
@@ -537,7 +594,10 @@ def _links_table(links: pd.DataFrame) -> str:
 def _section_method(b) -> str:
     out = ['<section id="method"><h2>Method note</h2>']
     out += [f"<p>{html.escape(p)}</p>" for p in b.method_note]
-    out.append("<h3>Every parameter and automatic choice</h3>")
+    out.append(
+        f"<details><summary>Raw provenance: every parameter and automatic choice "
+        f"({len(b.parameters)} rows)</summary>"
+    )
     out.append(
         table(
             b.parameters,
@@ -546,5 +606,257 @@ def _section_method(b) -> str:
             empty="",
         )
     )
+    out.append("</details></section>")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Meeting-paper pieces (issue 13): for decision first, themes in words, tested trend words
+
+
+def _theme_words(b) -> Formatter:
+    """Theme keys in words (``theme_label``); anything else as :func:`format_value` shows it."""
+    themes = b.assessment.themes
+
+    def words(v: object) -> str:
+        return theme_label(v, themes) if isinstance(v, str) and v else format_value(v)
+
+    return words
+
+
+def _trend_words(b) -> list[str]:
+    """Each priority's trend in words no stronger than its test.
+
+    "rising"/"falling" only when the change survives Benjamini-Hochberg adjustment across the
+    change tests (the ``changes`` table's ``significant``) and is not a small number.
+    """
+    ch = b.changes
+    q = {}
+    if len(ch):
+        for row in ch.itertuples():
+            q[(str(row.ward_code), str(row.theme))] = (row.q_value, bool(row.significant))
+    out = []
+    for row in b.priorities.itertuples():
+        trend = getattr(row, "trend", None)
+        if not isinstance(trend, str):
+            out.append("no earlier period")
+            continue
+        if bool(getattr(row, "small_number", False)):
+            out.append("too few incidents to tell")
+            continue
+        q_value, significant = q.get((str(row.ward_code), str(row.theme)), (None, False))
+        if trend in ("rising", "falling") and significant:
+            out.append(f"{trend} ({format_pvalue(q_value, prefix=False)} after BH)")
+        elif trend in ("rising", "falling"):
+            p = format_pvalue(getattr(row, "p_value", None), prefix=True)
+            out.append(f"no significant change after BH adjustment ({p} before)")
+        else:
+            out.append("no significant change")
+    return out
+
+
+def _section_decision(b) -> str:
+    """For decision: the rows the meeting must act on, before any background."""
+    a = b.assessment
+    words = _theme_words(b)
+    out = [
+        '<section id="for-decision"><h2>For decision</h2>',
+        '<p class="note">What the meeting is asked to act on: changes that survive '
+        "Benjamini-Hochberg adjustment, wards above or below their seasonal expectation, "
+        "priorities with no incidents behind them and overdue problem-solving reviews. The "
+        "full register and the evidence follow in the numbered sections.</p>",
+        "<h3>Significant changes since the last period</h3>",
+    ]
+    ch = a.changes
+    sig = ch[ch["significant"].astype(bool) & ~ch["small_number"].astype(bool)] if len(ch) else ch
+    empty = (
+        "No ward-theme count changed significantly after Benjamini-Hochberg adjustment (small "
+        "numbers left out)."
+        if a.method.comparison
+        else "No earlier period in the data to compare with."
+    )
+    out.append(
+        table(
+            sig,
+            {
+                "ward_name": "Ward",
+                "theme": "Theme",
+                "count": "Now",
+                "baseline_count": "Before",
+                "change_pct": "Change",
+                "q_value": "q",
+            },
+            table_id="decision-changes",
+            empty=empty,
+            formats={
+                "theme": words,
+                "count": format_count,
+                "baseline_count": format_count,
+                "change_pct": format_change,
+                "q_value": format_pvalue,
+            },
+        )
+    )
+    out.append(_decision_exceptions(b, words))
+    out.append("<h3>Priorities with no incidents behind them</h3>")
+    pr = a.priorities
+    none = pr[pd.to_numeric(pr["count"], errors="coerce").fillna(0) == 0] if len(pr) else pr
+    out.append(
+        table(
+            none,
+            {"ward_name": "Ward", "theme": "Theme", "status": "Status", "reason": "Evidence"},
+            table_id="decision-no-evidence",
+            empty="Every priority has incidents behind it in the period.",
+            formats={"theme": words},
+        )
+    )
+    out.append("<h3>Overdue problem-solving reviews</h3>")
+    review = getattr(a, "problem_solving", None)
+    if review is None:
+        out.append(
+            '<p class="empty" id="decision-overdue">No problem-solving register was given, so '
+            "overdue reviews cannot be listed.</p>"
+        )
+    else:
+        overdue = review.overdue.reset_index()
+        overdue["ward_name"] = overdue["ward_code"].astype(str).map(ward_names(b.wards))
+        out.append(
+            table(
+                overdue,
+                {
+                    "plan_id": "Plan",
+                    "ward_name": "Ward",
+                    "theme": "Theme",
+                    "days_overdue": "Days overdue",
+                },
+                table_id="decision-overdue",
+                empty="No review is overdue.",
+                formats={"theme": words, "days_overdue": format_count},
+            )
+        )
     out.append("</section>")
     return "".join(out)
+
+
+def _decision_exceptions(b, words: Formatter) -> str:
+    ex = b.assessment.exceptions
+    out = ["<h3>Wards above or below expected this month</h3>"]
+    if ex is None:
+        out.append(
+            '<p class="empty" id="decision-exceptions">Expected counts were not computed '
+            "(too little history in the data; the method note says why).</p>"
+        )
+        return "".join(out)
+    m = ex.method
+    flagged = ex.flagged.reset_index()
+    flagged["expected_range"] = [
+        f"{format_count(lo)} to {format_count(hi)}"
+        for lo, hi in zip(flagged["expected_lower"], flagged["expected_upper"], strict=True)
+    ]
+    flagged["exception"] = flagged["exception"].astype(str) + " expected"
+    out.append(
+        f'<p class="note">{html.escape(m.month)}: each ward\'s recorded count against its '
+        f"seasonal expectation ({m.interval_level:.0%} range), q after Benjamini-Hochberg "
+        f"adjustment across the wards at {m.alpha:g}.</p>"
+    )
+    out.append(
+        table(
+            flagged,
+            {
+                "ward_name": "Ward",
+                "theme": "Theme",
+                "incident_count": "Recorded",
+                "expected_count": "Expected",
+                "expected_range": "Expected range",
+                "p_value_fdr": "q",
+                "exception": "Exception",
+            },
+            table_id="decision-exceptions",
+            empty=f"No ward is above or below expected in {m.month}.",
+            formats={
+                "theme": words,
+                "incident_count": format_count,
+                "expected_count": format_rate,
+                "p_value_fdr": format_pvalue,
+            },
+        )
+    )
+    return "".join(out)
+
+
+def _estates_table(b) -> str:
+    """One row per estate: its ASB test, and its street-crime clusters listed in one cell."""
+    estates = b.assessment.link_estates
+    links = b.links
+    cluster = first_column(links, LINK_CLUSTER_COLUMNS)
+    share = first_column(links, LINK_SHARE_COLUMNS)
+    listed: dict[str, str] = {}
+    for estate, rows in links.groupby("estate", sort=False):
+        rows = rows.sort_values(share, ascending=False)
+        listed[str(estate)] = "; ".join(
+            f"{r[cluster]} ({format_count(r[f'{cluster}_incidents'])} incidents, "
+            f"{format_count(r['distance_m'])} m, {format_percent(r[share])} of nearby street "
+            "crime)"
+            if f"{cluster}_incidents" in rows.columns
+            else str(r[cluster])
+            for _, r in rows.iterrows()
+        )
+    frame = estates.rename_axis("estate").reset_index() if estates is not None else None
+    if frame is not None:
+        frame["clusters"] = [listed.get(str(e), "none in reach") for e in frame["estate"]]
+    return table(
+        frame,
+        {
+            "estate_name": "Estate",
+            "asb_count_near": "ASB near",
+            "colocation_quotient": "CLQ",
+            "p_adjusted": "Adjusted p",
+            "significant": "Significant",
+            "clusters": "Street-crime clusters in reach",
+            "note": "Note",
+        },
+        table_id="links",
+        empty="No estate was tested.",
+        formats={
+            "asb_count_near": format_count,
+            "colocation_quotient": _lq,
+            "p_adjusted": format_pvalue,
+        },
+    )
+
+
+def _emerging_block(b) -> str:
+    """Emerging hot spots per theme: cells per pattern (no-pattern cells left out)."""
+    from snt_geo.maps.emerging_layer import EMERGING_LABELS
+
+    emerging = getattr(b.assessment, "emerging", None) or {}
+    rows = []
+    for theme, result in emerging.items():
+        cells = result.cells
+        for cls, part in cells.groupby(cells["emerging_class"].astype(str), sort=False):
+            if cls == "no_pattern" or not len(part):
+                continue
+            rows.append(
+                {
+                    "theme": theme,
+                    "pattern": EMERGING_LABELS.get(cls, cls),
+                    "cells": len(part),
+                    "incidents": int(part["incident_count"].sum()),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        frame = frame.sort_values(["theme", "cells"], ascending=[True, False], kind="stable")
+    return (
+        "<h3>Emerging hot spots</h3>"
+        '<p class="note">How each grid cell\'s Gi* status changed month by month over the '
+        "period (space-time Gi*, Mann-Kendall trend; ESRI's pattern names). New, consecutive "
+        "and intensifying hot spots are the ones to task; the map has them as a layer.</p>"
+        + table(
+            frame,
+            {"theme": "Theme", "pattern": "Pattern", "cells": "Cells", "incidents": "Incidents"},
+            table_id="emerging",
+            empty="No emerging hot spot pattern in the period.",
+            formats={"theme": _theme_words(b), "cells": format_count, "incidents": format_count},
+        )
+    )
