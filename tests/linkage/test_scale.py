@@ -209,7 +209,7 @@ def test_every_band_of_a_scan_equals_esda_on_the_same_cells():
     background = rng.uniform(0, 1500, (150, 2))
     clusters = np.vstack([c + rng.normal(0, 50, (40, 2)) for c in rng.uniform(300, 1200, (3, 2))])
     xy = np.vstack([background, clusters]) + (X0, Y0)
-    result = choose_hotspot_scale(_points(xy), n_bands=5)
+    result = choose_hotspot_scale(_points(xy), cell_size_m=75, n_bands=5)
     spec = result.method.grid
     # Independent counts: every cell of the bounding-box grid, points located by floor division.
     col = np.floor((xy[:, 0] - spec.x0) / spec.cell_size_m).astype(int)
