@@ -72,7 +72,7 @@ def _side(meter, side: str, xy: np.ndarray) -> dict:
     frame = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:27700")
     with meter:
         result = cluster_incidents(frame, distance_m=EPS, min_incidents=MIN_SAMPLES)
-    return {"labels": result.to_numpy(), "n_locations": result.attrs["n_locations"]}
+    return {"labels": result.to_numpy(), "n_locations": result.attrs["method"].n_locations}
 
 
 def main() -> None:

@@ -154,8 +154,9 @@ def peer_pipeline(wards: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, period, 
     return results
 
 
-def check_agree(profile: gpd.GeoDataFrame, peer: dict) -> None:
-    info = profile.attrs["profile"]
+def check_agree(result, peer: dict) -> None:
+    info = result.method
+    profile = result.wards
     np.testing.assert_array_equal(
         profile["incident_count"].to_numpy(), peer["incident_count"].to_numpy()
     )
@@ -167,7 +168,7 @@ def check_agree(profile: gpd.GeoDataFrame, peer: dict) -> None:
             np.testing.assert_array_equal(
                 profile[f"{key}_count_{b}"].to_numpy(dtype=np.int64), peer[b][key].to_numpy()
             )
-    monthly = profile_monthly(profile).pivot_table(
+    monthly = profile_monthly(result).pivot_table(
         index=["ward_code", "month"], columns="theme", values="count", observed=True
     )
     peer_m = peer["monthly"].reindex(monthly.index, fill_value=0)
@@ -242,7 +243,7 @@ def main() -> None:
     b = measure(peer, repeat=2)
     profile, peer_out = a.result, b.result
     check_agree(profile, peer_out)
-    info = profile.attrs["profile"]
+    info = profile.method
     print(
         f"agreement: identical counts for {len(info.themes)} themes x {len(wards)} wards "
         f"(period, {len(info.baselines)} baselines, {len(profile_monthly(profile)):,} monthly "
