@@ -12,6 +12,7 @@ from snt_geo.io.archive import (
 from snt_geo.io.boundaries import WARD_COLUMNS, check_wards, read_wards, wards_from_frame
 from snt_geo.io.demographics import (
     DEMOGRAPHIC_COUNTS,
+    ApportionmentMethod,
     apportion_lsoa_population,
     demographics_from_frame,
     read_demographics,
@@ -40,6 +41,7 @@ __all__ = [
     "apportion_deprivation",
     "read_deprivation",
     "API_COLUMNS",
+    "ApportionmentMethod",
     "DEMOGRAPHIC_COUNTS",
     "INCIDENT_COLUMNS",
     "WARD_COLUMNS",
