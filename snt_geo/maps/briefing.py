@@ -240,7 +240,9 @@ def render_briefing(
         title=title or _default_title(assessment),
         parameters=parameters,
         method_note=(*assessment.method_note, map_notes()),
-        caveats=CAVEATS + ((SAMPLE_ESTATES_CAVEAT,) if sample_caveat else ()),
+        caveats=CAVEATS
+        + assessment.data_caveats
+        + ((SAMPLE_ESTATES_CAVEAT,) if sample_caveat else ()),
         attribution=tuple(attribution),
         map_layers=tuple(layers),
         html="",

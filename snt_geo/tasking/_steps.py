@@ -99,14 +99,21 @@ def theme_mask(incidents: pd.DataFrame, theme: str, themes: ThemeTable) -> np.nd
 
 
 def theme_label(theme: str, themes: ThemeTable) -> str:
-    """A theme in words, with its crime types when they differ from its name."""
+    """A theme as a person reads it: a crime type's own name, or a group with its members.
+
+    ``"criminal_damage_arson"`` -> ``"Criminal damage and arson"``; ``"street_crime"`` ->
+    ``"Street crime (robbery, theft from the person)"``. Keys stay in data and exports.
+    """
     if theme == "all":
-        return "all incidents"
-    members = themes.members(theme)
-    words = theme.replace("_", " ")
-    if len(members) > 1 or members[0].lower() != words.lower():
-        return f"{words}: {', '.join(members).lower()}"
-    return words
+        return "All incidents"
+    try:
+        members = themes.members(theme)
+    except (KeyError, ValueError):  # a local theme the table does not know: its key in words
+        return theme.replace("_", " ").capitalize()
+    if len(members) == 1:
+        return members[0]
+    words = theme.replace("_", " ").capitalize()
+    return f"{words} ({', '.join(members).lower()})"
 
 
 def ward_names(wards: pd.DataFrame) -> dict[str, str]:
@@ -403,6 +410,36 @@ def run_emerging(theme_incidents, areas, *, cell_size_m, themes, log: StepLog) -
         log.add_dict(f"emerging: {t}", result.method.to_dict())
         log.add_warnings(f"emerging: {t}", caught)
     return out
+
+
+def run_silent_wards(areas, profile, start, end, *, log: StepLog) -> pd.DataFrame:
+    """Wards with no (or implausibly few) incidents beside busy neighbours (snap-point gaps)."""
+    from snt_geo.profile.silent_wards import find_silent_wards
+
+    counts = _frame(profile)["incident_count"]
+    table = find_silent_wards(areas, counts, period=f"{start}..{end}")
+    method = table.attrs["method"]
+    log.records["silent wards"] = method
+    log.add_dict("silent wards", method.to_dict())
+    if method.n_silent:
+        log.notes.append(method.describe())
+    return table
+
+
+def run_stop_search(areas, searches, start, end, *, log: StepLog) -> pd.DataFrame | None:
+    """Stop and search per ward over the period (None without searches)."""
+    if searches is None:
+        return None
+    from snt_geo.profile.stop_search import stop_search_profile
+
+    table = stop_search_profile(
+        areas, searches, months=pd.period_range(str(start), str(end), freq="M")
+    )
+    method = table.attrs["method"]
+    log.records["stop and search"] = method
+    log.add_dict("stop and search", {k: v for k, v in method.to_dict().items() if k != "objects"})
+    log.notes.append(method.describe())
+    return table
 
 
 def run_exceptions(incidents, areas, end, candidates, *, alpha, themes, log: StepLog):

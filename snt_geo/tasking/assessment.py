@@ -221,6 +221,13 @@ class TaskingAssessment:
     emerging
         Theme -> :func:`snt_geo.linkage.emerging_hotspots` over the period's months, for each
         hot spot theme (read-only mapping; a theme is missing when it could not be run).
+    silent_wards
+        :func:`snt_geo.profile.find_silent_wards` on the period's incident counts: wards with no
+        (or implausibly few) incidents while their neighbours are busy, a snap-point or
+        boundary-vintage artefact; their sentences are :attr:`data_caveats`.
+    stop_search
+        :func:`snt_geo.profile.stop_search_profile` of ``searches`` over the period (searches,
+        object of search, outcome, share with no further action per ward), or None.
     """
 
     wards: gpd.GeoDataFrame = field(repr=False)
@@ -246,6 +253,17 @@ class TaskingAssessment:
     emerging: Mapping[str, EmergingHotspots] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
+    silent_wards: pd.DataFrame | None = field(default=None, repr=False)
+    stop_search: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def data_caveats(self) -> tuple[str, ...]:
+        """Caveats the data of this assessment call for, with the numbers (silent wards)."""
+        if self.silent_wards is None:
+            return ()
+        from snt_geo.profile.silent_wards import describe_silent_wards
+
+        return tuple(describe_silent_wards(self.silent_wards))
 
     @property
     def period(self) -> tuple[pd.Period, pd.Period]:
@@ -370,6 +388,7 @@ def tasking_assessment(
     estates: gpd.GeoDataFrame | None = None,
     priorities: pd.DataFrame | str | Path | None = None,
     register=None,
+    searches: gpd.GeoDataFrame | None = None,
     themes: ThemeTable | None = None,
     hotspot_themes: Sequence[str] = ("street_crime", "asb"),
     cell_size_m: float | None = None,
@@ -415,6 +434,9 @@ def tasking_assessment(
         register file, or a sequence of plans. When given, ``problem_solving`` holds
         :func:`snt_geo.problem_solving.review_plans` of the period (plans by stage, overdue
         reviews, evaluations of the responses that ended in it). Default None: not reviewed.
+    searches
+        Stop and search records (:func:`snt_geo.io.read_stop_and_search`), counted per ward
+        over the period into ``stop_search``. Default None: not reported.
     themes
         Theme table; default :data:`snt_geo.themes.DEFAULT_THEMES`.
     hotspot_themes
@@ -478,6 +500,8 @@ def tasking_assessment(
         areas, incidents, demographics=demographics, period=period, themes=themes, log=log
     )
     start, end = info.period_start, info.period_end
+    silent_wards = _steps.run_silent_wards(areas, profile, start, end, log=log)
+    stop_search = _steps.run_stop_search(areas, searches, start, end, log=log)
 
     report(1)
     candidates = _steps.candidate_themes(incidents, info, themes)
@@ -589,6 +613,8 @@ def tasking_assessment(
         problem_solving=problem_solving,
         exceptions=exceptions,
         emerging=MappingProxyType(emerging),
+        silent_wards=silent_wards,
+        stop_search=stop_search,
     )
     report(len(TASKING_STEPS))
     return assessment
