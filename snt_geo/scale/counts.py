@@ -1,0 +1,176 @@
+"""Counts whose cost grows with the rows, for a frame in memory or a dask GeoDataFrame.
+
+Each function takes incidents either as a GeoDataFrame (counted here) or as a dask GeoDataFrame
+(e.g. :func:`~snt_geo.scale.read_archive_dask`): every partition is counted where it lies and only
+the small count tables travel, then they are summed. Both paths run the same partition function,
+so they give the same table row for row. The statistics on the aggregated grids (Gi*, KDE) then
+run in memory on the counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from snt_geo._locations import group_locations
+from snt_geo.crs import to_working_crs
+from snt_geo.errors import SchemaError
+from snt_geo.linkage.grid import GridSpec
+from snt_geo.profile.assignment import assign_wards
+from snt_geo.scale._backend import is_dask_collection
+
+__all__ = ["count_by_ward", "count_by_cell", "count_locations"]
+
+
+def _keys(part: pd.DataFrame, by: Sequence[str]) -> dict[str, object]:
+    missing = [c for c in by if c not in part.columns]
+    if missing:
+        raise SchemaError(
+            f"`by` names {missing}, which `incidents` does not have; choose from its columns "
+            f"(e.g. 'month', 'theme', 'crime_type', 'force')."
+        )
+    out: dict[str, object] = {}
+    for c in by:
+        values = part[c]
+        if isinstance(values.dtype, pd.PeriodDtype):
+            out[c] = values.to_numpy()
+        else:
+            out[c] = values.astype("string[pyarrow]").to_numpy(dtype=object, na_value=None)
+    return out
+
+
+def _grouped(columns: dict[str, object], keys: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    if len(frame) == 0:
+        return frame.assign(incidents=np.zeros(0, dtype=np.int64))[[*keys, "incidents"]]
+    counts = frame.groupby(keys, dropna=False, sort=False, observed=True).size()
+    return counts.rename("incidents").reset_index()
+
+
+def _xy(part: gpd.GeoDataFrame) -> np.ndarray:
+    geoms = to_working_crs(part, argument="incidents", check_bounds=False).geometry.to_numpy()
+    xy = np.full((len(geoms), 2), np.nan)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    xy[ok] = shapely.get_coordinates(geoms[ok])
+    return xy
+
+
+def _ward_part(part: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, by: Sequence[str]):
+    columns = {"ward_code": assign_wards(part, wards).to_numpy(dtype=object, na_value=None)}
+    columns.update(_keys(part, by))
+    return _grouped(columns, ["ward_code", *by])
+
+
+def _cell_part(part: gpd.GeoDataFrame, grid: GridSpec, by: Sequence[str]):
+    xy = _xy(part)
+    row, col = grid.locate(xy[:, 0], xy[:, 1])
+    cell = np.where(row >= 0, row * grid.n_cols + col, -1)
+    columns: dict[str, object] = {"cell_id": cell}
+    columns.update(_keys(part, by))
+    return _grouped(columns, ["cell_id", *by])
+
+
+def _location_part(part: gpd.GeoDataFrame, by: Sequence[str]):
+    xy = _xy(part)
+    ok = ~np.isnan(xy[:, 0])
+    codes, uniq, counts = group_locations(xy[ok, 0], xy[ok, 1])
+    if not by:
+        return pd.DataFrame({"x": uniq[:, 0], "y": uniq[:, 1], "incidents": counts})
+    columns = {"x": xy[ok, 0], "y": xy[ok, 1]}
+    columns.update({k: np.asarray(v, dtype=object)[ok] for k, v in _keys(part, by).items()})
+    return _grouped(columns, ["x", "y", *by])
+
+
+def _run(incidents, fn, args: tuple, keys: list[str]) -> pd.DataFrame:
+    """``fn`` on every partition (or the one frame), then the partial counts summed by key."""
+    if is_dask_collection(incidents):
+        meta = fn(incidents._meta, *args)
+        parts = incidents.map_partitions(fn, *args, meta=meta).compute()
+    else:
+        if not isinstance(incidents, gpd.GeoDataFrame):
+            raise TypeError(
+                "`incidents` must be a GeoDataFrame or a dask GeoDataFrame (snt_geo.scale."
+                f"read_archive_dask); got {type(incidents).__name__}."
+            )
+        parts = fn(incidents, *args)
+    total = parts.groupby(keys, dropna=False, sort=False, observed=True)["incidents"].sum()
+    out = total.reset_index()
+    out["incidents"] = out["incidents"].astype(np.int64)
+    order = np.lexsort([_sortable(out[k]) for k in reversed(keys)])
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _sortable(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.array.asi8
+    if values.dtype.kind in "if":
+        return values.to_numpy()
+    return values.astype("string").fillna("\uffff").to_numpy(dtype=object)
+
+
+def count_by_ward(
+    incidents, wards: gpd.GeoDataFrame, *, by: Sequence[str] = ("month", "theme")
+) -> pd.DataFrame:
+    """Incidents per ward (and per ``by`` keys), from a frame in memory or a dask GeoDataFrame.
+
+    Parameters
+    ----------
+    incidents
+        Incident points with a CRS: a GeoDataFrame, or a dask GeoDataFrame whose partitions are
+        counted where they lie.
+    wards
+        Ward polygons indexed by ward code (as for :func:`snt_geo.profile.assign_wards`).
+    by
+        Further columns to count by (default ``("month", "theme")``); ``()`` for totals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``RangeIndex``; columns ``ward_code`` (None for incidents outside every ward or without a
+        location), the ``by`` columns (month as Period, others as text) and ``incidents`` (int64),
+        one row per combination that occurs, sorted by those keys. The counts sum to the number of
+        incidents.
+    """
+    by = list(by)
+    return _run(incidents, _ward_part, (wards, by), ["ward_code", *by])
+
+
+def count_by_cell(
+    incidents, grid: GridSpec, *, by: Sequence[str] = ("month", "theme")
+) -> pd.DataFrame:
+    """Incidents per grid cell (and per ``by`` keys), in memory or on dask.
+
+    Parameters
+    ----------
+    incidents
+        As for :func:`count_by_ward`.
+    grid
+        The grid (:class:`~snt_geo.linkage.GridSpec`, e.g. ``hotspot_grid(...).grid``).
+    by
+        Further columns to count by; ``()`` for totals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``RangeIndex``; ``cell_id`` (``row * n_cols + col``; -1 for incidents outside the grid's
+        rectangle or without a location), the ``by`` columns and ``incidents`` (int64), sorted.
+    """
+    by = list(by)
+    return _run(incidents, _cell_part, (grid, by), ["cell_id", *by])
+
+
+def count_locations(incidents, *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Distinct incident locations (police.uk snap points) and the incidents at each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``RangeIndex``; ``x``, ``y`` (EPSG:27700 metres), the ``by`` columns and ``incidents``
+        (int64), sorted by x, y and the keys. Incidents without a location are not counted.
+    """
+    by = list(by)
+    return _run(incidents, _location_part, (by,), ["x", "y", *by])
