@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from snt_geo._format import format_count
 from snt_geo._method import MethodRecord
 
 __all__ = ["ReadReport", "read_report"]
@@ -83,17 +84,19 @@ class ReadReport(MethodRecord):
         """One sentence with the totals."""
         dropped = {r: n for r, n in self.dropped.items() if n}
         text = (
-            f"{self.reader}: read {self.rows_read:,} rows from {len(self.files)} file(s), "
-            f"kept {self.rows_kept:,}"
+            f"{self.reader}: read {format_count(self.rows_read)} rows from {len(self.files)} "
+            f"file(s), kept {format_count(self.rows_kept)}"
         )
         if dropped:
-            parts = ", ".join(f"{r.replace('_', ' ')} {n:,}" for r, n in dropped.items())
-            text += f"; dropped {sum(dropped.values()):,} ({parts})"
+            parts = ", ".join(
+                f"{r.replace('_', ' ')} {format_count(n)}" for r, n in dropped.items()
+            )
+            text += f"; dropped {format_count(sum(dropped.values()))} ({parts})"
         notes = {k: self.note(k) for k in sorted({k for n in self.notes.values() for k in n})}
         notes = {k: v for k, v in notes.items() if v}
         if notes:
             text += "; kept but noted: " + ", ".join(
-                f"{k.replace('_', ' ')} {v:,}" for k, v in notes.items()
+                f"{k.replace('_', ' ')} {format_count(v)}" for k, v in notes.items()
             )
         return text + "."
 

@@ -397,11 +397,11 @@ def _explain(ordered, bshares, w_in, b_in, names, bnames, basis, count, min_shar
 
     def ward(c):
         n = names.get(c)
-        return f"{n if isinstance(n, str) else c} ({ordered[c]:.0%})"
+        return f"{n if isinstance(n, str) else c} ({format_percent(ordered[c])})"
 
     def boro(b):
         n = bnames.get(b)
-        return f"{n if isinstance(n, str) else b} ({bshares[b]:.0%})"
+        return f"{n if isinstance(n, str) else b} ({format_percent(bshares[b])})"
 
     what = "of its area" if basis == "area" else f"of its {count} incidents"
     if len(w_in) <= 1:

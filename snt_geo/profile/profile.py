@@ -231,7 +231,8 @@ class WardProfile:
         return (
             f"WardProfile({len(self.wards)} wards x {self.wards.shape[1]} columns, "
             f"{m.period_start}..{m.period_end}, {len(m.themes)} themes; .wards, .monthly "
-            f"({len(self.monthly):,} rows), .key_locations ({len(self.key_locations):,} rows), "
+            f"({format_count(len(self.monthly))} rows), .key_locations "
+            f"({format_count(len(self.key_locations))} rows), "
             ".method)"
         )
 
@@ -255,6 +256,8 @@ def _is_mask(values, n: int) -> bool:
 def theme_columns(theme: str, baselines: Sequence[str] = tuple(BASELINES)) -> list[str]:
     """Profile column names for one theme key, in the order :func:`ward_profile` writes them.
 
+    Examples
+    --------
     >>> theme_columns("asb", ["previous"])[:5]
     ['asb_count', 'asb_rate_per_1000', 'asb_eb_rate_per_1000', 'asb_seb_rate_per_1000', 'asb_lq']
     """
