@@ -46,7 +46,8 @@ def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
         ``incident_count``, ``incident_rate_per_1000``, then for every theme key ``t`` of the
         profile: ``t_count``, ``t_rate_per_1000``, ``t_lq`` (the borough's crime mix against all
         wards in ``profile``; 1 for TOTAL), and per baseline ``b``: ``t_count_b``,
-        ``t_change_pct_b``, ``t_p_b``; then ``t_small_number``.
+        ``t_change_pct_b``, ``t_p_b``; then ``t_small_number``. ``attrs["method"]`` is the
+        profile's :class:`~snt_geo.profile.profile.ProfileMethod`.
 
     Notes
     -----
@@ -112,6 +113,7 @@ def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
                 out[f"{t}_change_pct_{b}"] = percent_change(c, bc)
                 out[f"{t}_p_{b}"] = poisson_change_test(c, bc)
             out[f"{t}_small_number"] = small
+    out.attrs["method"] = info
     return out
 
 
@@ -141,7 +143,8 @@ def monthly_report(profile: WardProfile) -> pd.DataFrame:
           ``min_population``).
 
         Months are those of the profile's monthly series: the period and the covered baselines,
-        zeros included.
+        zeros included. ``attrs["method"]`` is the profile's
+        :class:`~snt_geo.profile.profile.ProfileMethod`.
 
     Notes
     -----
@@ -218,4 +221,5 @@ def monthly_report(profile: WardProfile) -> pd.DataFrame:
         pop = report["population"].to_numpy(dtype=float)
         report["rate_per_1000"] = np.where(pop > 0, report["count"] / pop * 1000.0, np.nan)
     report = report[[*cols, "count", "count_year_earlier", "population", "rate_per_1000"]]
+    report.attrs["method"] = info
     return report

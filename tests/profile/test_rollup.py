@@ -67,6 +67,8 @@ def grid_profile(grid):
 
 def test_borough_summary_known_answers(grid_profile):
     summary = borough_summary(grid_profile)
+    assert summary.attrs["method"] is grid_profile.method
+    assert monthly_report(grid_profile).attrs["method"] is grid_profile.method
     assert list(summary.index) == ["B1", "B2", TOTAL]
     assert summary.index.name == "borough_code"
     assert summary.loc["B1", "n_wards"] == 2 and summary.loc[TOTAL, "n_wards"] == 4
