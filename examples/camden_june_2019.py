@@ -59,15 +59,23 @@ print(read_report(wards).summary())  # one invalid polygon (Kilburn) repaired
 # %% [markdown]
 # ## The Camden layout through `incidents_from_frame`, in one call
 #
-# `x`/`y` take the British National Grid columns (`crs="EPSG:27700"`); `date="Epoch"` with
-# `dayfirst=False` reads the US month-first dates; `crime_type="Category"` holds police.uk's
-# names. Every other column (`Service`, `Ward Code`, `Persistent ID`, `Outcome Category`...) is
-# kept as it is.
+# The four Camden columns that are incidents-schema fields are renamed onto it (`Persistent ID`
+# is police.uk's Crime ID, `Street Name` its snap-point location, `Outcome Category` the last
+# outcome, `Service` the force: Met or British Transport Police). Then `x`/`y` take the British
+# National Grid columns (`crs="EPSG:27700"`), `date="Epoch"` with `dayfirst=False` reads the US
+# month-first dates, `crime_type="Category"` holds police.uk's names. Every other column
+# (`Ward Code`, `ID`, `Outcome Date`...) is kept as it is.
 
 # %%
+CAMDEN_COLUMNS = {
+    "Persistent ID": "crime_id",
+    "Street Name": "location",
+    "Outcome Category": "outcome",
+    "Service": "reported_by",
+}
 raw = pd.read_csv(DATA / "camden-street-crime-2019-06/Police_API_Sample_July_2019.csv.gz")
 incidents = incidents_from_frame(
-    raw,
+    raw.rename(columns=CAMDEN_COLUMNS),
     x="Easting",
     y="Northing",
     crs="EPSG:27700",
@@ -77,7 +85,7 @@ incidents = incidents_from_frame(
 )
 print(read_report(incidents).summary())
 print(incidents["month"].value_counts().to_string())
-print(incidents.groupby("Service", observed=True).size().to_string())
+print(incidents.groupby("reported_by", observed=True).size().to_string())
 
 # %% [markdown]
 # ## Ward profile for June 2019

@@ -24,6 +24,12 @@ from snt_geo.profile import suggest_priorities, ward_profile
 
 CAMDEN = "camden-street-crime-2019-06/Police_API_Sample_July_2019.csv.gz"
 WARDS = "london-wards-2022-camden-lewisham/Wards_May_2022_UK_BFC_V2_Camden.zip"
+CAMDEN_COLUMNS = {
+    "Persistent ID": "crime_id",
+    "Street Name": "location",
+    "Outcome Category": "outcome",
+    "Service": "reported_by",
+}
 GROUP = {"robbery": "street_crime", "theft_from_the_person": "street_crime"}
 GROUP["anti_social_behaviour"] = "asb"
 
@@ -46,16 +52,17 @@ def wards(shared_data):
 
 @pytest.fixture(scope="module")
 def incidents(raw):
-    # The one documented call (examples/camden_june_2019.py).
-    return incidents_from_frame(
-        raw,
-        x="Easting",
-        y="Northing",
-        crs="EPSG:27700",
-        date="Epoch",
-        dayfirst=False,
-        crime_type="Category",
-    )
+    # The one documented call (examples/camden_june_2019.py); 109 Crime IDs repeat (kept, noted).
+    with pytest.warns(UserWarning, match="duplicate crime ids 109"):
+        return incidents_from_frame(
+            raw.rename(columns=CAMDEN_COLUMNS),
+            x="Easting",
+            y="Northing",
+            crs="EPSG:27700",
+            date="Epoch",
+            dayfirst=False,
+            crime_type="Category",
+        )
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +89,10 @@ def test_camden_layout_in_one_call(raw, incidents):
     assert incidents["crime_type"].astype(str).value_counts().to_dict() == (
         raw["Category"].value_counts().to_dict()
     )
-    assert (incidents["Service"] == "British Transport Police").sum() == 309
+    assert (incidents["reported_by"] == "British Transport Police").sum() == 309
+    assert incidents["crime_id"].notna().sum() == 4075 - 1161  # ASB and BTP rows have none
+    assert (incidents["location"] == raw["Street Name"]).all()
+    assert incidents["Ward Code"].nunique() == 18  # police neighbourhood ids, kept, not used
     assert incidents["theme"].notna().all()
     # Easting/Northing used as given (EPSG:27700): no coordinate moves
     np.testing.assert_allclose(incidents.geometry.x, raw["Easting"], atol=1e-6)
