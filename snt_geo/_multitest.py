@@ -1,6 +1,6 @@
 """Multiple-testing adjustments, written once: Benjamini-Hochberg (scipy's) and Holm.
 
-Both take any array of p-values and return adjusted p-values of the same shape. Non-finite
+Both take any array of p-values in [0, 1] and return adjusted p-values of the same shape. Non-finite
 entries (NaN: no test was possible) are left out of the family and stay NaN, so a cell or link
 that could not be tested neither counts towards ``m`` nor gets a q-value.
 """
@@ -33,34 +33,12 @@ def _holm(pv: np.ndarray) -> np.ndarray:
 
 
 def bh_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg (1995) adjusted p-values (q-values) over the finite entries.
-
-    Parameters
-    ----------
-    p
-        P-values in [0, 1]; NaN marks an entry with no test.
-
-    Returns
-    -------
-    numpy.ndarray
-        Float array shaped like ``p``: ``scipy.stats.false_discovery_control`` of the finite
-        entries, NaN elsewhere.
-    """
+    """Benjamini-Hochberg (1995) q-values: ``scipy.stats.false_discovery_control`` of the finite
+    entries of ``p``, as a float array shaped like ``p`` (NaN where ``p`` is NaN)."""
     return _over_finite(p, false_discovery_control)
 
 
 def holm_adjust(p: np.ndarray) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values over the finite entries (NaN stays NaN).
-
-    Parameters
-    ----------
-    p
-        P-values in [0, 1]; NaN marks an entry with no test.
-
-    Returns
-    -------
-    numpy.ndarray
-        Float array shaped like ``p``: ``min(1, max_{j <= i} (m - j + 1) p_(j))`` for the i-th
-        smallest finite p-value (ties keep input order), NaN elsewhere.
-    """
+    """Holm (1979) step-down adjusted p-values, ``min(1, max_{j <= i} (m - j + 1) p_(j))`` for the
+    i-th smallest finite entry of ``p`` (ties keep input order), shaped like ``p``; NaN stays."""
     return _over_finite(p, _holm)
