@@ -129,6 +129,14 @@ def _hotspot_layers(a, names, layers) -> None:
         layers.append(
             draw_hotspot_cells(cells, name=f"Gi* hotspots: {theme_label(t, themes)}", show=i == 0)
         )
+    from snt_geo.maps.emerging_layer import draw_emerging_cells
+
+    for t, result in getattr(a, "emerging", {}).items():
+        if not (result.cells["emerging_class"].astype(str) != "no_pattern").any():
+            continue  # nothing to draw; the briefing's table says there is no pattern
+        layers.append(
+            draw_emerging_cells(result, name=f"Emerging hot spots: {theme_label(t, themes)}")
+        )
     cross = a.cross_border
     crossing = cross[cross["cross_ward"].fillna(False).astype(bool)] if len(cross) else cross
     if len(crossing):

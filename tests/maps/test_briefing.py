@@ -344,7 +344,7 @@ def test_leaflet_draws_every_layer(loaded):
         counts[layer.title] = (in_dom, expected)
         assert in_dom == expected > 0, layer.title
     titles = [layer.title for layer in briefing.map_layers]
-    assert any(t.startswith("Gi* hotspots: street crime") for t in titles)
+    assert any(t.startswith("Gi* hotspots: Street crime (robbery") for t in titles)
     for needed in ("Ward and borough outlines", "Cross-border hotspots", "Estates"):
         assert needed in titles
     assert "ASB to street-crime links" in titles
@@ -519,3 +519,49 @@ def test_screenshot_shows_the_whole_map_painted(built, painting_browser, png_rea
         "return Array.from(document.querySelectorAll('.snt-legend-title')).map(e => e.textContent)"
     )
     assert len(titles) == n_before - 1 and "Shared priority: street crime" not in titles
+
+
+# ------------------------------------------------------------------------------ meeting paper
+
+
+def test_reads_like_a_meeting_paper(built, page):
+    briefing, path, _ = built
+    text = path.read_text(encoding="utf-8")
+    a = briefing.assessment
+    # "For decision" first, then the background.
+    assert text.index('id="for-decision"') < text.index('id="at-a-glance"')
+    assert text.index('id="at-a-glance"') < text.index('id="ward-problem-solving"')
+    for block in ("decision-changes", "decision-exceptions", "decision-no-evidence"):
+        assert block in page.ids, block
+    flagged = a.exceptions.flagged
+    assert page.rows.get("decision-exceptions", 0) == (len(flagged) + 1 if len(flagged) else 0)
+    # The full register and the raw provenance are folded below.
+    assert re.search(
+        r'<details><summary>Full priority register[^<]*</summary><table id="priorities"', text
+    )
+    assert re.search(r'<details><summary>Raw provenance[^<]*</summary><table id="parameters"', text)
+    # One row per estate, its street-crime clusters listed in it.
+    assert page.rows["links"] == len(a.link_estates) + 1
+    assert page.rows["link-candidates"] == len(a.links) + 1
+    # Themes in words wherever a person reads a table cell.
+    for key in ("street_crime", "criminal_damage_arson", "other_theft", "asb"):
+        assert f"<td>{key}</td>" not in text, key
+    # Trend words never stronger than the test: "rising"/"falling" only after BH.
+    ch = a.changes
+    confirmed = {
+        (str(r.ward_code), str(r.theme))
+        for r in ch.itertuples()
+        if r.significant and not r.small_number
+    }
+    strong = sum(
+        1
+        for r in a.priorities.itertuples()
+        if r.trend in ("rising", "falling")
+        and not r.small_number
+        and (str(r.ward_code), str(r.theme)) in confirmed
+    )
+    assert len(re.findall(r"<td>(?:rising|falling) \(", text)) == strong
+    assert "<td>rising</td>" not in text and "<td>falling</td>" not in text
+    # Emerging hot spots: a table and a map layer.
+    assert "emerging" in page.ids
+    assert any(layer.title.startswith("Emerging hot spots") for layer in briefing.map_layers)
