@@ -358,10 +358,12 @@ def headlines(a: TaskingAssessment) -> list[str]:
             f"{int(ps.evaluations['declined'].fillna(False).astype(bool).sum())} with a decline."
         )
     flagged = a.shared.flagged
+    shared_keys = sorted(set(flagged["theme"].astype(str)))
     n_cross = int(a.cross_border["cross_ward"].sum()) if len(a.cross_border) else 0
     two = (
         f"2. Cross-border and strategic themes: {len(flagged)} shared priority themes "
-        f"({', '.join(sorted(set(flagged['theme'].astype(str)))) or 'none'}); {n_cross} hotspots "
+        f"({'; '.join(_steps.theme_label(t, a.themes) for t in shared_keys) or 'none'}); "
+        f"{n_cross} hotspots "
         "cross a ward boundary."
     )
     if a.links is None:
