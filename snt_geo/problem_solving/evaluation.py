@@ -30,18 +30,17 @@ import pandas as pd
 import shapely
 from scipy import stats
 
-from snt_geo._dates import NO_MONTH, month_ordinals, parse_month
+from snt_geo._dates import parse_month
 from snt_geo._format import format_change, format_pvalue
 from snt_geo._method import MethodRecord
 from snt_geo._validate import check_fraction, check_positive, check_whole
 from snt_geo.crs import to_working_crs
 from snt_geo.errors import SchemaError
+from snt_geo.problem_solving import _evaluation as _engine
 from snt_geo.problem_solving import _placebo
 from snt_geo.problem_solving.displacement import (
     DisplacementQuotient,
     WDDResult,
-    contrast,
-    displacement_quotient,
 )
 
 __all__ = [
@@ -112,7 +111,8 @@ class EvaluationMethod(MethodRecord):
     implemented_as_planned
         As given (None: not recorded).
     n_incidents
-        Incidents counted (in the themes, with a location, in either period).
+        Incidents counted: in the themes, with a location, in either period, in the treated
+        area, buffer or control.
     n_incidents_no_location
         Incidents in the themes and periods left out for a missing or empty geometry.
     """
@@ -461,199 +461,51 @@ def evaluate_intervention(
     area_geom = None if area is None else _geometry("area", area)
 
     chosen, weight = _incident_weights(incidents, themes, harm_weights)
-    ords = month_ordinals(incidents["month"], argument="incidents['month']")
-    period = np.full(len(incidents), -1, dtype=np.int64)
-    period[(ords >= b0) & (ords <= b1) & (ords != NO_MONTH)] = 0
-    period[(ords >= a0) & (ords <= a1)] = 1
-    geoms = incidents.geometry.to_numpy()
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    # Months between the periods (the response starting) are kept for the monthly chart only.
-    in_range = (ords >= min(b0, a0)) & (ords <= max(b1, a1)) & (ords != NO_MONTH)
-    n_no_location = int((chosen & (period >= 0) & ~located).sum())
-    use = chosen & in_range & located
-    x = shapely.get_x(geoms[use])
-    y = shapely.get_y(geoms[use])
-    weight, period, ords = weight[use], period[use], ords[use]
-    if n_no_location:
+    points = _engine.located_points(incidents, chosen, weight, (b0, b1), (a0, a1))
+    if points.n_no_location:
         warnings.warn(
-            f"{n_no_location} incidents in the periods have no location and are not counted.",
+            f"{points.n_no_location} incidents in the periods have no location and are not "
+            "counted.",
             UserWarning,
             stacklevel=2,
         )
-
-    in_t = shapely.contains_xy(treated_geom, x, y)
-    in_b = shapely.contains_xy(buffer_geom, x, y) & ~in_t
-    outside = ~(in_t | in_b)
-    if area_geom is not None:
-        outside &= shapely.contains_xy(area_geom, x, y)
-
-    def pair(mask):
-        return np.array([weight[mask & (period == p)].sum() for p in (0, 1)])
-
-    def sq_pair(mask):
-        return np.array([(weight[mask & (period == p)] ** 2).sum() for p in (0, 1)])
-
-    a_counts = pair(in_t)
-    control_codes: tuple[str, ...] = ()
-    if isinstance(control, str) and control == "rest":
-        in_c = outside
-        control_geom = (
-            None
-            if area_geom is None
-            else area_geom.difference(shapely.union(treated_geom, buffer_geom))
-        )
-        control_rule = "every incident outside the treated area and buffer" + (
-            "" if area_geom is None else " within the study area"
-        )
-    elif isinstance(control, str) and control == "similar_wards":
-        if wards is None:
-            raise ValueError('`control="similar_wards"` needs `wards` (a wards GeoDataFrame).')
-        n_control_wards = check_whole("n_control_wards", n_control_wards, minimum=1)
-        control_geom, control_codes = _similar_wards(
-            wards,
-            x,
-            y,
-            weight,
-            period,
-            exclude=shapely.union(treated_geom, buffer_geom),
-            target=a_counts[0],
-            n=n_control_wards,
-        )
-        in_c = shapely.contains_xy(control_geom, x, y) & outside
-        control_rule = (
-            f"the {n_control_wards} wards clear of the treated area and buffer with the before "
-            f"count closest to the treated area's ({', '.join(control_codes)})"
-        )
-    elif isinstance(control, str):
-        raise ValueError(f'`control` must be "rest", "similar_wards" or polygons; got {control!r}.')
-    else:
-        control_geom = _geometry("control", control).difference(
-            shapely.union(treated_geom, buffer_geom)
-        )
-        in_c = shapely.contains_xy(control_geom, x, y)
-        control_rule = "given (the treated area and buffer cut out)"
-
-    masks = {"treated": in_t, "buffer": in_b, "control": in_c}
-    counts = {k: pair(m) for k, m in masks.items()}
-    counts_sq = {k: sq_pair(m) for k, m in masks.items()}
+    areas = _choose_areas(
+        points,
+        treated_geom,
+        buffer_geom,
+        area_geom,
+        control=control,
+        wards=wards,
+        n_control_wards=n_control_wards,
+    )
+    counts = {k: points.pair(m) for k, m in areas.masks.items()}
+    counts_sq = {k: points.pair(m, squared=True) for k, m in areas.masks.items()}
     if counts["control"].min() <= 0:
         raise ValueError(
             f"the control area has counts {tuple(counts['control'])} (before, after); it needs "
             "incidents in both periods. Choose a larger `control` or `area`."
         )
-
-    # Poisson figures.
-    wdq = displacement_quotient(counts["treated"], counts["buffer"], counts["control"])
-    c_before = counts["control"][0]
-    w_t = c_before / max(counts["treated"][0], 1.0)
-    w_b = c_before / max(counts["buffer"][0], 1.0)
-    wdd = contrast(
-        [
-            (1.0, counts["treated"], counts_sq["treated"]),
-            (1.0, counts["buffer"], counts_sq["buffer"]),
-            (-(1 / w_t + 1 / w_b), counts["control"], counts_sq["control"]),
-        ],
-        (float(months[0]), float(months[1])),
-        alpha,
-        (1.0, w_t, 1.0, w_b),
+    wdq, wdd, e_p, control_weights = _engine.poisson_figures(
+        counts, counts_sq, months, alpha, weighted=harm_weights is not None
     )
-    if harm_weights is None:
-        etest = stats.poisson_means_test(
-            int(counts["treated"][1]), months[1], int(counts["treated"][0]), months[0]
-        )
-        e_p = float(etest.pvalue)
-    else:
-        e_p = math.nan
-
-    # Calibrated figures: placebo copies of the footprint.
-    tiles = _placebo.count_tiles(
-        x, y, weight, period, treated=treated_geom, buffer=buffer_geom, within=area_geom
+    placebo = _engine.placebo_figures(
+        points, treated_geom, buffer_geom, area_geom, counts, counts_sq, months, n_placebo
     )
-    pool = (np.abs(tiles.col) > 1) | (np.abs(tiles.row) > 1)
-    pool_idx = np.flatnonzero(pool)
-    ref_t = pool_idx[
-        _placebo.nearest_by_count(tiles.treated[pool, 0], counts["treated"][0], n_placebo)
-    ]
-    ref_b = pool_idx[
-        _placebo.nearest_by_count(tiles.buffer[pool, 0], counts["buffer"][0], n_placebo)
-    ]
-    if min(len(ref_t), len(ref_b)) < MIN_PLACEBO:
+    if min(placebo.n_treated, placebo.n_buffer) < MIN_PLACEBO:
         warnings.warn(
-            f"only {min(len(ref_t), len(ref_b))} comparable untouched areas were found (fewer "
-            f"than {MIN_PLACEBO}), so the placebo spread is poorly estimated; give a larger "
-            "`area`, or read the placebo figures with care.",
+            f"only {min(placebo.n_treated, placebo.n_buffer)} comparable untouched areas were "
+            f"found (fewer than {MIN_PLACEBO}), so the placebo spread is poorly estimated; give "
+            "a larger `area`, or read the placebo figures with care.",
             UserWarning,
             stacklevel=2,
         )
-    log_t = _placebo.log_change(tiles.treated, months)
-    log_b = _placebo.log_change(tiles.buffer, months)
-    var_t = _placebo.log_change_variance(tiles.treated, tiles.treated_sq)
-    var_b = _placebo.log_change_variance(tiles.buffer, tiles.buffer_sq)
-    placebo_t = _placebo.placebo_test(
-        float(_placebo.log_change(counts["treated"], months)[0]),
-        float(_placebo.log_change_variance(counts["treated"], counts_sq["treated"])[0]),
-        log_t[ref_t],
-        var_t[ref_t],
-    )
-    placebo_b = _placebo.placebo_test(
-        float(_placebo.log_change(counts["buffer"], months)[0]),
-        float(_placebo.log_change_variance(counts["buffer"], counts_sq["buffer"])[0]),
-        log_b[ref_b],
-        var_b[ref_b],
-    )
-    declined = bool(placebo_t.p_value < alpha and placebo_t.z < 0)
-    displaced = bool(placebo_b.p_value < alpha and placebo_b.z > 0)
-    diffused = bool(placebo_b.p_value < alpha and placebo_b.z < 0)
+    t, b = placebo.treated, placebo.buffer
+    declined = bool(t.p_value < alpha and t.z < 0)
+    displaced = bool(b.p_value < alpha and b.z > 0)
+    diffused = bool(b.p_value < alpha and b.z < 0)
 
-    per_month = pd.DataFrame(
-        {k: v for k, v in counts.items()}, index=["before", "after"]
-    ).T.rename_axis("area")
-    per_month["before_per_month"] = per_month["before"] / months[0]
-    per_month["after_per_month"] = per_month["after"] / months[1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_month["change_pct"] = 100 * (
-            per_month["after_per_month"] / per_month["before_per_month"] - 1
-        )
-
-    tests = _tests_table(counts, months, e_p, wdd, placebo_t, placebo_b, alpha)
-    placebo = pd.DataFrame(
-        {
-            "col": tiles.col[pool_idx],
-            "row": tiles.row[pool_idx],
-            "treated_before": tiles.treated[pool_idx, 0],
-            "treated_after": tiles.treated[pool_idx, 1],
-            "buffer_before": tiles.buffer[pool_idx, 0],
-            "buffer_after": tiles.buffer[pool_idx, 1],
-            "log_change": log_t[pool_idx],
-            "buffer_log_change": log_b[pool_idx],
-            "in_treated_reference": np.isin(pool_idx, ref_t),
-            "in_buffer_reference": np.isin(pool_idx, ref_b),
-        }
-    )
-    placebo = placebo[placebo["in_treated_reference"] | placebo["in_buffer_reference"]]
-    placebo = placebo.reset_index(drop=True)
-
-    month_index = pd.period_range(
-        pd.Period(ordinal=min(b0, a0), freq="M"), pd.Period(ordinal=max(b1, a1), freq="M")
-    )
-    monthly = (
-        pd.DataFrame(
-            {
-                k: pd.Series(weight[m], index=ords[m]).groupby(level=0).sum()
-                for k, m in masks.items()
-            }
-        )
-        .reindex(month_index.asi8, fill_value=0.0)
-        .fillna(0.0)
-    )
-    monthly.index = month_index.rename("month")
-
-    areas = gpd.GeoDataFrame(
-        {"area": ["treated", "buffer", "control"]},
-        geometry=[treated_geom, buffer_geom, control_geom],
-        crs="EPSG:27700",
-    ).set_index("area")
-
+    per_month = _engine.counts_table(counts, months)
+    tests = _tests_table(counts, months, e_p, wdd, t, b, alpha)
     method = EvaluationMethod(
         before=before_text,
         after=after_text,
@@ -666,38 +518,92 @@ def evaluate_intervention(
         treated_area_km2=treated_geom.area / 1e6,
         buffer_area_km2=buffer_geom.area / 1e6,
         buffer_rule=buffer_rule,
-        control_rule=control_rule,
-        control_wards=control_codes,
-        control_weights=(float(w_t), float(w_b)),
+        control_rule=areas.control_rule,
+        control_wards=areas.control_codes,
+        control_weights=control_weights,
         placebo_rule=(
-            f"copies of the {tiles.tile_width_m:,.0f} x {tiles.tile_height_m:,.0f} m footprint "
-            "tiled over the data, clear of the treated footprint"
+            f"copies of the {placebo.tile_width_m:,.0f} x {placebo.tile_height_m:,.0f} m "
+            "footprint tiled over the data, clear of the treated footprint"
             + ("" if area_geom is None else ", centre inside the study area")
             + ", closest in before count"
         ),
-        n_placebo=len(ref_t),
-        n_placebo_buffer=len(ref_b),
+        n_placebo=placebo.n_treated,
+        n_placebo_buffer=placebo.n_buffer,
         alpha=alpha,
         implemented_as_planned=implemented_as_planned,
         n_incidents=int(
-            ((period >= 0) & (True if area_geom is None else (in_t | in_b | in_c))).sum()
+            ((points.period >= 0) & np.logical_or.reduce(list(areas.masks.values()))).sum()
         ),
-        n_incidents_no_location=n_no_location,
+        n_incidents_no_location=points.n_no_location,
     )
-    verdict = _verdict(per_month, tests, wdq, declined, displaced, diffused, method)
     return InterventionEvaluation(
         counts=per_month,
         tests=tests,
         wdd=wdd,
         wdq=wdq,
-        placebo=placebo,
-        monthly=monthly,
-        areas=areas,
+        placebo=placebo.table,
+        monthly=_engine.monthly_counts(points, areas.masks, (b0, b1), (a0, a1)),
+        areas=gpd.GeoDataFrame(
+            {"area": ["treated", "buffer", "control"]},
+            geometry=[treated_geom, buffer_geom, areas.control_geom],
+            crs="EPSG:27700",
+        ).set_index("area"),
         declined=declined,
         displaced=displaced,
         diffused=diffused,
-        verdict=verdict,
+        verdict=_verdict(per_month, tests, wdq, declined, displaced, diffused, method),
         method=method,
+    )
+
+
+def _choose_areas(
+    points, treated_geom, buffer_geom, area_geom, *, control, wards, n_control_wards
+) -> _engine.Areas:
+    """The treated, buffer and control masks over ``points``, and the control's rule."""
+    x, y = points.x, points.y
+    in_t = shapely.contains_xy(treated_geom, x, y)
+    in_b = shapely.contains_xy(buffer_geom, x, y) & ~in_t
+    outside = ~(in_t | in_b)
+    if area_geom is not None:
+        outside &= shapely.contains_xy(area_geom, x, y)
+    footprint = shapely.union(treated_geom, buffer_geom)
+    codes: tuple[str, ...] = ()
+    if isinstance(control, str) and control == "rest":
+        in_c = outside
+        control_geom = None if area_geom is None else area_geom.difference(footprint)
+        rule = "every incident outside the treated area and buffer" + (
+            "" if area_geom is None else " within the study area"
+        )
+    elif isinstance(control, str) and control == "similar_wards":
+        if wards is None:
+            raise ValueError('`control="similar_wards"` needs `wards` (a wards GeoDataFrame).')
+        n_control_wards = check_whole("n_control_wards", n_control_wards, minimum=1)
+        control_geom, codes = _similar_wards(
+            wards,
+            x,
+            y,
+            points.weight,
+            points.period,
+            exclude=footprint,
+            target=points.pair(in_t)[0],
+            n=n_control_wards,
+        )
+        in_c = shapely.contains_xy(control_geom, x, y) & outside
+        rule = (
+            f"the {n_control_wards} wards clear of the treated area and buffer with the before "
+            f"count closest to the treated area's ({', '.join(codes)})"
+        )
+    elif isinstance(control, str):
+        raise ValueError(f'`control` must be "rest", "similar_wards" or polygons; got {control!r}.')
+    else:
+        control_geom = _geometry("control", control).difference(footprint)
+        in_c = shapely.contains_xy(control_geom, x, y)
+        rule = "given (the treated area and buffer cut out)"
+    return _engine.Areas(
+        masks={"treated": in_t, "buffer": in_b, "control": in_c},
+        control_geom=control_geom,
+        control_rule=rule,
+        control_codes=codes,
     )
 
 
