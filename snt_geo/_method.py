@@ -38,7 +38,7 @@ class MethodRecord:
     """
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as plain values (nested records and dataclasses as dicts)."""
+        """Return the fields as plain values (nested records and dataclasses as dicts)."""
         return asdict(self)
 
     def describe(self) -> str:
@@ -81,14 +81,14 @@ class CombinedMethod(MethodRecord):
     parts: tuple[Any, ...]
 
     def describe(self) -> str:
-        """The parts' descriptions, numbered (one when every input ran the same method)."""
+        """Return the parts' descriptions, numbered (one when every input ran the same method)."""
         if len(self.parts) == 1:
             return self.parts[0].describe()
         return " ".join(f"({i}) {p.describe()}" for i, p in enumerate(self.parts, start=1))
 
 
 def method_of(result: pd.DataFrame | pd.Series, *, argument: str = "result") -> Any:
-    """The method record of a frame result (``result.attrs["method"]``).
+    """Return the method record of a frame result (``result.attrs["method"]``).
 
     Raises
     ------

@@ -33,12 +33,17 @@ def _holm(pv: np.ndarray) -> np.ndarray:
 
 
 def bh_adjust(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg (1995) q-values: ``scipy.stats.false_discovery_control`` of the finite
-    entries of ``p``, as a float array shaped like ``p`` (NaN where ``p`` is NaN)."""
+    """Return Benjamini-Hochberg (1995) q-values of the finite entries of ``p``.
+
+    ``scipy.stats.false_discovery_control``, as a float array shaped like ``p`` (NaN stays NaN).
+    """
     return _over_finite(p, false_discovery_control)
 
 
 def holm_adjust(p: np.ndarray) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values, ``min(1, max_{j <= i} (m - j + 1) p_(j))`` for the
-    i-th smallest finite entry of ``p`` (ties keep input order), shaped like ``p``; NaN stays."""
+    """Return Holm (1979) step-down adjusted p-values of the finite entries of ``p``.
+
+    ``min(1, max_{j <= i} (m - j + 1) p_(j))`` for the i-th smallest (ties keep input order), as
+    a float array shaped like ``p`` (NaN stays NaN).
+    """
     return _over_finite(p, _holm)

@@ -28,7 +28,7 @@ def _fail(name: str, what: str, value: object, hint: str) -> ValueError:
 
 
 def _as_real(value: object) -> float | None:
-    """The value as a float, or None when it is not a real number (bools are not numbers)."""
+    """Return the value as a float, or None when it is not a real number (bools are not numbers)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(
         value, (int, float, np.integer, np.floating)
     ):

@@ -67,8 +67,10 @@ class ReadReport(MethodRecord):
         return sum(n.get(name, 0) for n in self.notes.values())
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per file plus a ``TOTAL`` row; columns ``rows_read``, ``rows_kept``, one per
-        reason, then one per note."""
+        """Return one row per file plus a ``TOTAL`` row.
+
+        Columns ``rows_read``, ``rows_kept``, one per reason, then one per note.
+        """
         note_names = sorted({k for n in self.notes.values() for k in n})
         cols = ["rows_read", "rows_kept", *self.reasons, *note_names]
         rows = {
@@ -123,7 +125,7 @@ def _escape(text: str) -> str:
 
 
 def read_report(frame: pd.DataFrame) -> ReadReport:
-    """The :class:`ReadReport` a snt_geo reader attached to ``frame`` (``frame.attrs``).
+    """Return the :class:`ReadReport` a snt_geo reader attached to ``frame`` (``frame.attrs``).
 
     Raises
     ------

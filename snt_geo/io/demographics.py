@@ -185,7 +185,7 @@ def _standard_values(
     year: int | None,
     problems: list[str],
 ) -> tuple[pd.DataFrame, int | None, str | None, int]:
-    """Schema value columns from a source table: (values, year found, youth ages, bad cells)."""
+    """Return the schema value columns of a source table, the year, youth ages and bad cells."""
     columns = [str(c) for c in frame.columns]
     frame = frame.set_axis(columns, axis=1)
     out = pd.DataFrame(index=frame.index)
@@ -617,7 +617,7 @@ class ApportionmentMethod(MethodRecord):
 
 
 def _source_name(lsoa_population: pd.DataFrame) -> str:
-    """The LSOA file's name from its read report, or a generic label."""
+    """Return the LSOA file's name from its read report, or a generic label."""
     report = lsoa_population.attrs.get("read_report")
     if isinstance(report, ReadReport) and len(report.files) == 1:
         return next(iter(report.files))
@@ -823,8 +823,10 @@ def _lsoa_polygons(polys: gpd.GeoDataFrame, lsoa_code_column: str | None) -> pd.
 def _areal_weights(
     geoms: np.ndarray, areas: gpd.GeoDataFrame, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts placed per ward (area-share weighting), each ward's LSOA coverage, and the share
-    of each LSOA placed in some ward (above 1 where wards overlap)."""
+    """Return counts per ward by area-share weighting, ward coverage and LSOA shares placed.
+
+    The share of an LSOA placed in some ward exceeds 1 where the wards overlap.
+    """
     lsoa_area = shapely.area(geoms)
     ward_geoms = areas.geometry.to_numpy()
     tree = shapely.STRtree(ward_geoms)
@@ -849,7 +851,7 @@ def _apportioned_table(
     count_cols: list[str],
     source: str,
 ) -> pd.DataFrame:
-    """The demographics schema per ward from the apportioned counts (NA where no LSOA covers)."""
+    """Return the demographics schema per ward from apportioned counts (NA where no LSOA is)."""
     result = pd.DataFrame(
         in_wards, index=pd.Index(areas.index.astype("string"), name="ward_code"), columns=count_cols
     )

@@ -169,7 +169,7 @@ def estates_from_frame(
 
 
 def _geometry_problems(geom: np.ndarray) -> list[str]:
-    """A problem line when any geometry is not a point or polygon (lines must be buffered)."""
+    """Return a problem line when a geometry is not a point or polygon (buffer lines first)."""
     allowed_ids = {
         shapely.GeometryType.POINT,
         shapely.GeometryType.POLYGON,
@@ -189,7 +189,7 @@ def _geometry_problems(geom: np.ndarray) -> list[str]:
 
 
 def _id_problems(located: pd.DataFrame, id_col: str | None) -> list[str]:
-    """A problem line when the id column repeats or has blanks (rows with a geometry)."""
+    """Return a problem line when the id column repeats or has blanks (rows with a geometry)."""
     if id_col is None:
         return []
     ids = located[id_col].astype("string")

@@ -72,8 +72,11 @@ def _bbox(x: np.ndarray, y: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 class _CellPairs:
-    """Pairs of cells (query cell, target cell) at given grid offsets that may hold points within
-    eps of each other, produced one offset at a time so memory stays bounded."""
+    """Pairs of cells (query cell, target cell) at given grid offsets.
+
+    The pairs may hold points within eps of each other; they are produced one offset at a time,
+    so memory stays bounded.
+    """
 
     def __init__(self, t_keys: np.ndarray, t_box: np.ndarray, grid_size: int) -> None:
         self.t_keys, self.t_box = t_keys, t_box
@@ -85,8 +88,10 @@ class _CellPairs:
             self.lookup[t_keys] = np.arange(len(t_keys), dtype=np.int32)
 
     def at(self, q_keys, q_box, off, eps2):
-        """(qc, tc, surely): candidate cell pairs at offset ``off``; ``surely`` marks pairs whose
-        every point pair is within eps."""
+        """Return (qc, tc, surely): candidate cell pairs at offset ``off``.
+
+        ``surely`` marks pairs whose every point pair is within eps.
+        """
         t_keys = self.t_keys
         if self.lookup is not None:
             pos = self.lookup[q_keys + off]
@@ -326,8 +331,11 @@ def _dbscan_weighted(
 
 
 class _Edges:
-    """Edges between cells, compacted to one edge per cell (to its component's first cell)
-    whenever they pile up, so memory stays near the number of cells."""
+    """Edges between cells, compacted to one edge per cell whenever they pile up.
+
+    Each cell keeps one edge, to its component's first cell, so memory stays near the number of
+    cells.
+    """
 
     def __init__(self, n: int) -> None:
         self.n = n

@@ -288,8 +288,7 @@ def prepare(
 
 
 def asb_near_estates(prep: Prepared, *, near_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Focal ASB: (incident position, estate position) pairs within ``near_m``, and per-estate
-    counts."""
+    """Return focal ASB (incident, estate) position pairs within ``near_m`` and estate counts."""
     places = prep.places
     if prep.focal_asb.any() and len(places):
         tree = shapely.STRtree(places.geometry.to_numpy())

@@ -371,7 +371,7 @@ def _check_options(
     window_months: float | None,
     min_cluster_size: object,
 ) -> tuple[str, float | None, int, int | None]:
-    """The options of :func:`cluster_incidents`, checked: method, distance, counts."""
+    """Return the options of :func:`cluster_incidents`, checked: method, distance, counts."""
     check_choice("method", method, _METHODS)
     min_incidents = int(check_positive("min_incidents", min_incidents, integer=True))
     if method == "dbscan":
@@ -559,8 +559,10 @@ def summarise_clusters(
 def _hulls(
     pts: np.ndarray, pos: np.ndarray, n: int, min_hull_radius_m: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each cluster's convex hull of its distinct points (buffered when thin), whether it was
-    buffered, and its number of distinct points."""
+    """Return each cluster's hull, whether it was buffered, and its distinct points.
+
+    The hull is the convex hull of the cluster's distinct points, buffered when it is thin.
+    """
     key = pd.DataFrame({"c": pos, "x": pts[:, 0], "y": pts[:, 1]}).drop_duplicates()
     n_loc = np.bincount(key["c"].to_numpy(), minlength=n)
     key = key.sort_values("c", kind="stable")

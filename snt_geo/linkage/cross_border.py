@@ -239,7 +239,7 @@ def flag_cross_border_hotspots(
 def _input_polygons(
     clusters_or_cells: gpd.GeoDataFrame, hot_classes: tuple[str, ...]
 ) -> tuple[gpd.GeoDataFrame, str, int]:
-    """The polygons to share out (Gi* hot cells merged), their kind and the rows given."""
+    """Return the polygons to share out (Gi* hot cells merged), their kind and the rows given."""
     polys = to_working_crs(clusters_or_cells, argument="clusters_or_cells", check_bounds=False)
     n_input = len(polys)
     kind = "polygons"
@@ -316,7 +316,7 @@ def _share_columns(
     basis: str,
     min_share: float,
 ) -> dict[str, list]:
-    """The :data:`CROSS_BORDER_COLUMNS` values of every polygon, from its ward shares."""
+    """Return the :data:`CROSS_BORDER_COLUMNS` values of every polygon, from its ward shares."""
     ward_codes = areas.index.astype(str).to_numpy()
     borough = areas["borough_code"].astype("string").to_numpy(dtype=object, na_value=None)
     borough_of = dict(zip(ward_codes, borough, strict=True))
@@ -365,7 +365,7 @@ def _share_columns(
 
 
 def _result_frame(polys: gpd.GeoDataFrame, added: dict[str, list]) -> gpd.GeoDataFrame:
-    """The input's own columns, then the added ones (typed), then the geometry."""
+    """Return the input's own columns, then the added ones (typed), then the geometry."""
     keep = [c for c in polys.columns if c not in CROSS_BORDER_COLUMNS and c != "geometry"]
     out = pd.DataFrame(polys[keep])
     for c in CROSS_BORDER_COLUMNS:

@@ -168,10 +168,11 @@ class Links:
     method: LinkMethod
 
     def to_frame(self) -> gpd.GeoDataFrame:
-        """The links GeoDataFrame (with ``attrs["method"]``)."""
+        """Return the links GeoDataFrame (with ``attrs["method"]``)."""
         return self.links
 
     def __repr__(self) -> str:
+        """Return one line with the link, estate and cluster counts."""
         n_sig = int(self.links["significant"].sum()) if len(self.links) else 0
         return (
             f"Links({len(self.links)} candidate links, {n_sig} significant, over "
@@ -508,7 +509,7 @@ def link_asb_to_street_crime(
 
 
 def _counts(prep: _engine.Prepared, co: _engine.Colocation, clusters: dict) -> dict[str, Any]:
-    """The automatic counts of a run, as :class:`LinkMethod` fields."""
+    """Return the automatic counts of a run, as :class:`LinkMethod` fields."""
     return {
         "n_incidents_without_location": prep.n_unlocated,
         "n_incidents_without_month": prep.n_without_month,
@@ -525,7 +526,7 @@ def _counts(prep: _engine.Prepared, co: _engine.Colocation, clusters: dict) -> d
 
 
 def _links_frame(rows: list[dict[str, Any]], method: LinkMethod) -> gpd.GeoDataFrame:
-    """The link rows as a typed GeoDataFrame in :data:`LINK_COLUMNS` order, explained."""
+    """Return the link rows as a typed GeoDataFrame in :data:`LINK_COLUMNS` order, explained."""
     out = gpd.GeoDataFrame(
         rows, columns=list(LINK_COLUMNS[:-2]) + ["geometry"], geometry="geometry", crs=WORKING_CRS
     )

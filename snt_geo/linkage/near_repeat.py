@@ -97,7 +97,7 @@ class KnoxResult:
     permuted: np.ndarray = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """The banded table (a copy, with ``attrs["method"]``)."""
+        """Return the banded table (a copy, with ``attrs["method"]``)."""
         return self.table.copy()
 
     def knox_ratios(self) -> pd.DataFrame:

@@ -104,7 +104,7 @@ class SharedPrioritiesMethod(MethodRecord):
     n_member_rows: int = 0
 
     def flag_rule(self) -> str:
-        """The flag rule in words ("at least 3 wards or at least 25% of a borough's wards")."""
+        """Return the flag rule in words, e.g. "at least 3 wards"."""
         rule = f"at least {self.min_wards} wards" if self.min_wards is not None else ""
         if self.min_share is not None:
             rule += (" or " if rule else "") + (
@@ -171,10 +171,11 @@ class SharedPriorities:
         return self.themes[self.themes["flagged"]]
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-(borough, theme) table, :attr:`themes` (a copy, with ``attrs["method"]``)."""
+        """Return the per-(borough, theme) table :attr:`themes` (a copy, with its method)."""
         return self.themes.copy()
 
     def __repr__(self) -> str:
+        """Return one line with the flagged pairs and groups."""
         return (
             f"SharedPriorities({int(self.themes['flagged'].sum())} flagged (borough, theme) pairs "
             f"of {len(self.themes)}, {len(self.groups)} contiguous groups, "
@@ -345,6 +346,7 @@ def flag_shared_priorities(
         parent's group (``robbery`` and ``theft_from_the_person`` in ``street_crime``,
         ``anti_social_behaviour`` in ``asb``); a ward holding several themes of one group counts
         once. ``make_themes(replace_defaults=True)`` compares exact keys only.
+
     Returns
     -------
     SharedPriorities
@@ -464,7 +466,7 @@ def _warn_no_status(info: dict[str, Any], statuses: tuple[str, ...]) -> None:
 
 
 def _known_wards(register: pd.DataFrame, areas: gpd.GeoDataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The register rows whose ward is in ``areas`` (the others counted and warned about)."""
+    """Return the register rows whose ward is in ``areas`` (the others counted and warned about)."""
     codes = pd.Index(areas.index.astype(str))
     known = register["ward_code"].isin(codes)
     unknown = sorted(register.loc[~known, "ward_code"].unique().tolist())
@@ -543,7 +545,7 @@ def _theme_and_group_rows(
 
 
 def _themes_frame(theme_rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """The (borough, theme) rows as a typed table sorted by borough then theme."""
+    """Return the (borough, theme) rows as a typed table sorted by borough then theme."""
     themes = pd.DataFrame(theme_rows, columns=list(THEME_COLUMNS))
     themes = themes.sort_values(["borough", "theme"], kind="stable").reset_index(drop=True)
     return themes.astype(
@@ -558,7 +560,7 @@ def _themes_frame(theme_rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _groups_frame(group_rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    """The contiguous groups as a GeoDataFrame indexed by ``group``, largest first per theme."""
+    """Return the contiguous groups indexed by ``group``, largest first within a theme."""
     if group_rows:
         groups = gpd.GeoDataFrame(group_rows, geometry="geometry", crs=WORKING_CRS)
     else:

@@ -57,7 +57,7 @@ class Window:
 def choose_window(
     months: np.ndarray, period, baselines: Sequence[str], incidents: pd.DataFrame
 ) -> Window:
-    """The period, each baseline's months and whether the data cover them, and the window."""
+    """Return the period, each baseline's months and whether the data cover them, and the window."""
     start, n_months, rule = _choose_period(period, months, incidents)
     end = start + n_months - 1
     offsets = {"previous": n_months, "year_earlier": 12}
@@ -185,7 +185,7 @@ def place_incidents(
 def count_cube(
     places: Places, months: np.ndarray, window: Window, themes: Themes, n_wards: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Counts per (ward incl. outside / no location, month of the window): per theme and all."""
+    """Return counts per (ward or outside / no location, window month): per theme, and all."""
     n_cat = len(themes.categories) + 1
     m_idx = months[window.in_window] - window.win_start
     ct_win = themes.codes[window.in_window]

@@ -137,7 +137,7 @@ class ProfileMethod(MethodRecord):
         return " ".join(parts)
 
     def to_frame(self) -> pd.DataFrame:
-        """The recorded choices and counts as a two-column table (``item``, ``value``)."""
+        """Return the recorded choices and counts as a two-column table (``item``, ``value``)."""
         rows = [
             ("period_start", str(self.period_start)),
             ("period_end", str(self.period_end)),
@@ -200,11 +200,11 @@ class WardProfile:
     method: ProfileMethod
 
     def to_frame(self) -> gpd.GeoDataFrame:
-        """The one-row-per-ward GeoDataFrame (:attr:`wards`, with ``attrs["method"]``)."""
+        """Return the one-row-per-ward GeoDataFrame (:attr:`wards`, with ``attrs["method"]``)."""
         return self.wards
 
     def select(self, ward_codes: Iterable[str] | pd.Series | np.ndarray) -> WardProfile:
-        """The profile of some wards only (e.g. one BCU's): every table restricted to them.
+        """Return the profile of some wards only (e.g. one BCU's): every table restricted to them.
 
         ``ward_codes`` is a list of ward codes or a boolean mask aligned with :attr:`wards`.
         """
@@ -227,6 +227,7 @@ class WardProfile:
         )
 
     def __repr__(self) -> str:
+        """Return one line with the shape, period and tables of the profile."""
         m = self.method
         return (
             f"WardProfile({len(self.wards)} wards x {self.wards.shape[1]} columns, "
@@ -507,7 +508,7 @@ def _add_smoothed_rates(
 
 
 def _check_inputs(wards, incidents) -> tuple[gpd.GeoDataFrame, pd.Index]:
-    """The wards (schema columns filled with NA when absent) and their ward-code index."""
+    """Return the wards (schema columns filled with NA when absent) and their ward-code index."""
     if not isinstance(incidents, gpd.GeoDataFrame):
         raise TypeError(
             f"`incidents` must be a GeoDataFrame; got {type(incidents).__name__}. Read it with "
@@ -564,7 +565,7 @@ def _profile_method(
 
 
 def profile_info(profile: WardProfile | pd.DataFrame) -> ProfileMethod:
-    """The :class:`ProfileMethod` of a :class:`WardProfile` or of its ``wards`` frame.
+    """Return the :class:`ProfileMethod` of a :class:`WardProfile` or of its ``wards`` frame.
 
     Raises
     ------

@@ -20,7 +20,7 @@ TOTAL = "TOTAL"
 
 
 def _population(profile: pd.DataFrame, groups: pd.Series) -> pd.Series:
-    """Summed population per group; NaN where any ward of the group has none."""
+    """Return the summed population per group; NaN where any ward of the group has none."""
     pop = profile["population"]
     total = pop.groupby(groups, dropna=False).sum(min_count=1)
     incomplete = pop.isna().groupby(groups, dropna=False).any()
@@ -28,7 +28,7 @@ def _population(profile: pd.DataFrame, groups: pd.Series) -> pd.Series:
 
 
 def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
-    """The profile measures rolled up per borough (BCU) and for all wards.
+    """Return the profile measures rolled up per borough (BCU) and for all wards.
 
     Parameters
     ----------
