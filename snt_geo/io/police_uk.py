@@ -375,6 +375,8 @@ def _duplicate_ids(crime_id: pd.Series, month: np.ndarray) -> np.ndarray:
         ids = pa.array(crime_id.array, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # IDs that are not text (a BIU extract)
         ids = pa.array(crime_id.astype("string").array, type=pa.string(), from_pandas=True)
+    if isinstance(ids, pa.ChunkedArray):  # a frame built from several files' tables
+        ids = ids.combine_chunks()
     codes = pc.fill_null(pc.dictionary_encode(ids).indices, -1).to_numpy().astype(np.int64)
     low = int(month.min())
     key = codes * (int(month.max()) - low + 1) + (month - low)

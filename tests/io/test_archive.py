@@ -206,3 +206,17 @@ def test_cache_month_is_reread_when_its_files_change(archive, tmp_path):
     after = read_archive(src, cache=cache, outcomes=False)
     assert read_report(after).rows_read == read_report(before).rows_read - 10
     assert len(after) == len(before) - 10
+
+
+def test_duplicate_ids_over_several_arrow_chunks():
+    import pyarrow as pa
+
+    from snt_geo.io.police_uk import _duplicate_ids
+
+    chunks = pa.chunked_array([pa.array(["a", "b", None, None]), pa.array(["a", "c", "a"])])
+    ids = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    month = np.array([5, 5, 5, 5, 5, 5, 6])
+    got = _duplicate_ids(ids, month)
+    want = pd.DataFrame({"id": ids.astype(object), "m": month}).duplicated().to_numpy()
+    np.testing.assert_array_equal(got, want & ids.notna().to_numpy())
+    assert got.tolist() == [False, False, False, False, True, False, False]
