@@ -17,7 +17,6 @@ import pandas as pd
 from snt_geo import load_sample
 from snt_geo.profile import (
     borough_summary,
-    profile_info,
     profile_locations,
     suggest_priorities,
     ward_profile,
@@ -44,8 +43,8 @@ profile = ward_profile(
     demographics=sample.demographics,
     period=("2023-01", "2023-06"),
 )
-info = profile_info(profile)
-print(info.summary())
+print(profile)  # a WardProfile: .wards (one row per ward), .monthly, .key_locations, .method
+print(profile.method.describe())
 columns = [
     "ward_name",
     "population",
@@ -56,14 +55,14 @@ columns = [
     "street_crime_p_previous",
     "street_crime_small_number",
 ]
-print(profile[columns].sort_values("street_crime_count", ascending=False).head(10))
+print(profile.wards[columns].sort_values("street_crime_count", ascending=False).head(10))
 
 # %% [markdown]
 # Rates per 1,000 residents are NaN (and flagged) for wards with fewer than 1,000 residents:
 # most City wards are offices. Location quotients describe the crime mix, so they still work.
 
 # %%
-print(profile["population_flag"].value_counts(dropna=False))
+print(profile.wards["population_flag"].value_counts(dropna=False))
 print(profile_locations(profile).head(8)[["ward_code", "rank", "location", "count", "share"]])
 
 # %% [markdown]

@@ -18,7 +18,8 @@ def test_readme_python_example_runs(shared_data, tmp_path, monkeypatch):
         warnings.simplefilter("ignore", UserWarning)
         exec(compile(code, str(README), "exec"), namespace)
     assert (tmp_path / "briefing.html").stat().st_size > 10_000
-    assert len(namespace["profile"]) == 25
+    profile = namespace["profile"]
+    assert len(getattr(profile, "wards", profile)) == 25  # a WardProfile: one row per ward
     assert namespace["labels"].index.equals(namespace["incidents"].index)
 
 
