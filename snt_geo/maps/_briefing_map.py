@@ -41,6 +41,7 @@ def briefing_layers(a) -> tuple[list, list[tuple[str, str, str]]]:
     params: list[tuple[str, str, str]] = []
     names = ward_names(a.wards)
     _ward_layers(a, layers, params)
+    _ward_cluster_layers(a, layers)
     _shared_priority_layers(a, names, layers, params)
     _hotspot_layers(a, names, layers)
     if a.estates is not None and len(a.estates):
@@ -87,6 +88,25 @@ def _ward_layers(a, layers, params) -> None:
             "usable population, else counts)",
         )
     )
+
+
+def _ward_cluster_layers(a, layers) -> None:
+    """One local Moran's I class layer per theme (off when the map opens)."""
+    clusters = getattr(a, "ward_clusters", None)
+    if clusters is None or not len(clusters):
+        return
+    from snt_geo.maps.lisa_layer import draw_ward_clusters
+
+    names = ward_names(a.wards)
+    for theme, part in clusters.groupby("theme", sort=False):
+        part = part.assign(ward_name=[names.get(str(c), str(c)) for c in part["ward_code"]])
+        layers.append(
+            draw_ward_clusters(
+                part,
+                name=f"Ward clusters: {theme_label(str(theme), a.themes)}",
+                show=False,
+            )
+        )
 
 
 def _shared_priority_layers(a, names, layers, params) -> None:

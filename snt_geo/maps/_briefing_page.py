@@ -383,6 +383,7 @@ def _section_two(b) -> str:
             '<section id="cross-border"><h2>2. Cross-border issues and strategic themes</h2>',
             _shared_blocks(b, names),
             _cross_border_block(b, names),
+            _ward_clusters_block(b, names),
             _clusters_block(b, names),
             _emerging_block(b),
             "</section>",
@@ -460,6 +461,57 @@ def _cross_border_block(b, names) -> str:
             table_id="cross-border-hotspots",
             empty="No hotspot crosses a ward boundary.",
             formats={"theme": _theme_words(b)},
+        )
+    )
+
+
+def _ward_clusters_block(b, names) -> str:
+    """Wards whose rate clusters with their neighbours' (local Moran's I), significant first."""
+    if not hasattr(b.assessment, "ward_clusters"):
+        return ""
+    clusters = b.assessment.ward_clusters
+    head = "<h3>Wards whose rates cluster with their neighbours'</h3>"
+    if clusters is None:
+        return head + (
+            '<p class="empty" id="ward-clusters">Not run: no ward has a population, so there '
+            "are no rates to compare (pass demographics).</p>"
+        )
+    from snt_geo.maps.lisa_layer import WARD_CLUSTER_LABELS
+
+    sig = clusters[clusters["cluster_class"].astype(str) != "not_significant"]
+    order = {c: i for i, c in enumerate(WARD_CLUSTER_LABELS)}
+    sig = sig.assign(
+        ward_name=[names.get(str(c), str(c)) for c in sig["ward_code"]],
+        order=sig["cluster_class"].astype(str).map(order),
+    ).sort_values(["theme", "order", "p_value_fdr"])
+    counts = clusters["cluster_class"].astype(str).value_counts()
+    note = (
+        f'<p class="note">{int(counts.get("high_high", 0))} wards in high-high clusters, '
+        f"{int(counts.get('low_low', 0))} in low-low clusters, "
+        f"{int(counts.get('high_low', 0) + counts.get('low_high', 0))} out of line with their "
+        "neighbours (local Moran's I of the smoothed rate, FDR-controlled; one row per ward "
+        "and theme).</p>"
+    )
+    return (
+        head
+        + note
+        + table(
+            sig,
+            {
+                "theme": "Theme",
+                "ward_name": "Ward",
+                "cluster_class": "Pattern",
+                "value": "Smoothed rate per 1,000",
+                "p_value_fdr": "q-value",
+            },
+            table_id="ward-clusters",
+            empty="No ward's rate clusters significantly with its neighbours'.",
+            formats={
+                "theme": _theme_words(b),
+                "cluster_class": lambda v: WARD_CLUSTER_LABELS.get(str(v), str(v)),
+                "value": format_rate,
+                "p_value_fdr": format_pvalue,
+            },
         )
     )
 

@@ -653,3 +653,57 @@ def working_estates(estates) -> gpd.GeoDataFrame | None:
     if estates is None:
         return None
     return to_working_crs(estates, argument="estates", check_bounds=False)
+
+
+# --------------------------------------------------------------------------------------------
+# 8. ward clusters (strategic themes: high-rate wards among high-rate neighbours)
+
+
+def ward_clusters_reason(profile) -> str | None:
+    """Why the ward clusters cannot run (no ward has residents), or None."""
+    population = profile.wards["population"]
+    if not (pd.to_numeric(population, errors="coerce") > 0).any():
+        return "no ward has a population (pass `demographics`), so there are no rates to compare"
+    return None
+
+
+def run_ward_clusters(profile, areas, used, *, permutations, alpha, rng, log: StepLog):
+    """Local Moran's I of each hotspot theme's empirical Bayes rate over the wards.
+
+    Runs after the links so that a shared ``rng`` gives the links the numbers it gave before.
+    Returns one GeoDataFrame (``theme`` column; index ``<theme>-<ward_code>``) or None.
+    """
+    from snt_geo.linkage.ward_clusters import find_ward_clusters
+
+    wards = profile.wards
+    frames = []
+    for theme in used:
+        key = "incident" if theme == "all" else theme
+        column = f"{key}_eb_rate_per_1000"
+        if column not in wards.columns or wards[column].notna().sum() < 3:
+            log.add("ward clusters", theme, f"not run: no {column} for 3 or more wards")
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            out = find_ward_clusters(
+                areas,
+                values=wards[column].set_axis(areas.index),
+                permutations=permutations,
+                alpha=alpha,
+                rng=rng,
+            )
+        log.record(f"ward clusters: {theme}", out)
+        log.add_dict(f"ward clusters: {theme}", record_dict(out))
+        log.add_warnings("ward clusters", caught)
+        frames.append(out.assign(theme=theme, ward_code=areas.index.astype(str)))
+    if not frames:
+        return None
+    log.notes.append(
+        "Ward clusters: local Moran's I (Anselin 1995) of each theme's empirical Bayes rate per "
+        "1,000 residents (Marshall 1991: small populations shrunk towards the all-wards rate; "
+        f"the raw rate would let them dominate) over queen-contiguous wards; {permutations} "
+        "conditional permutations, Benjamini-Hochberg FDR across wards, significant at "
+        f"{alpha:g}. High-high: a high-rate ward among high-rate neighbours (a strategic, "
+        "cross-ward theme); high-low / low-high: a ward out of line with its neighbours."
+    )
+    return concat_by_theme(frames, key="ward_cluster")
