@@ -12,6 +12,17 @@ from snt_geo.maps.briefing import (
     tasking_briefing,
 )
 from snt_geo.maps.compose import LONDON_CENTRE, make_map
+from snt_geo.maps.emerging_layer import EMERGING_LABELS, EMERGING_PALETTE, draw_emerging_cells
+from snt_geo.maps.figures import (
+    A4_CONTENT_WIDTH_MM,
+    plot_assessment_map,
+    plot_cluster_map,
+    plot_hotspot_map,
+    plot_monthly_trend,
+    plot_time_of_day,
+    plot_ward_choropleth,
+    save_figure,
+)
 from snt_geo.maps.layers import (
     CANVAS_THRESHOLD,
     CLASSIFICATION_SCHEMES,
@@ -43,9 +54,27 @@ from snt_geo.maps.offline import (
     map_fragment,
     save_offline_html,
 )
+from snt_geo.maps.report_docx import DOCX_TABLES, docx_tables, save_docx
+from snt_geo.maps.report_pdf import find_chromium, save_pdf
 from snt_geo.maps.ward_page import DEFAULT_ATTRIBUTION, WardPage, render_ward_page
 
 __all__ = [
+    "A4_CONTENT_WIDTH_MM",
+    "DOCX_TABLES",
+    "EMERGING_LABELS",
+    "EMERGING_PALETTE",
+    "docx_tables",
+    "draw_emerging_cells",
+    "find_chromium",
+    "plot_assessment_map",
+    "plot_cluster_map",
+    "plot_hotspot_map",
+    "plot_monthly_trend",
+    "plot_time_of_day",
+    "plot_ward_choropleth",
+    "save_docx",
+    "save_figure",
+    "save_pdf",
     "ATTRIBUTION",
     "BRIEFING_STEPS",
     "CANVAS_THRESHOLD",

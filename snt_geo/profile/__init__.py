@@ -1,6 +1,12 @@
 """Ward-level descriptors: areas + incidents (+ demographics) -> one row per area."""
 
 from snt_geo.profile.assignment import assign_wards
+from snt_geo.profile.exceptions import (
+    EXCEPTION_CLASSES,
+    ExceptionsMethod,
+    WardExceptions,
+    find_exceptions,
+)
 from snt_geo.profile.priorities import (
     PRIORITY_COLUMNS,
     PRIORITY_STATUSES,
@@ -21,6 +27,7 @@ from snt_geo.profile.profile import (
     theme_columns,
     ward_profile,
 )
+from snt_geo.profile.repeats import REPEAT_COLUMNS, RepeatsMethod, find_repeat_locations
 from snt_geo.profile.rollup import TOTAL, borough_summary, monthly_report
 from snt_geo.profile.silent_wards import (
     SILENT_WARD_COLUMNS,
@@ -44,6 +51,13 @@ from snt_geo.profile.trends import percent_change, poisson_change_test
 
 __all__ = [
     "BASELINES",
+    "EXCEPTION_CLASSES",
+    "ExceptionsMethod",
+    "REPEAT_COLUMNS",
+    "RepeatsMethod",
+    "WardExceptions",
+    "find_exceptions",
+    "find_repeat_locations",
     "RateSmoothingMethod",
     "SMOOTHED_RATE_COLUMNS",
     "smooth_ward_rate_columns",
