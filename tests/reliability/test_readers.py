@@ -24,7 +24,7 @@ from snt_geo.io import (
 )
 from snt_geo.profile import read_priorities
 
-# --- read_police_uk: one file, one defect each ---------------------------------------------
+# --- read_police_uk: one file, one defect each ---
 # (id, file content, rows in, expected non-zero drops)
 
 GOOD = row(1) + row(2, ctype="Anti-social behaviour")
@@ -197,7 +197,7 @@ def test_filters_are_counted_drops(street_file):
     assert assert_accounted(got, rows_in=3) == {"filtered_months": 1, "filtered_crime_types": 1}
 
 
-# --- incidents_from_frame ----------------------------------------------------------------------
+# --- incidents_from_frame ---
 
 
 def _extract(**columns) -> pd.DataFrame:
@@ -322,7 +322,7 @@ def test_us_extract_with_dayfirst_false():
     assert got["date"].dt.day.tolist() == [13, 1, 2]
 
 
-# --- boundaries, estates, demographics, priorities -----------------------------------------------
+# --- boundaries, estates, demographics, priorities ---
 
 
 def _square(x0=530000.0, y0=180000.0, side=500.0):
