@@ -49,6 +49,7 @@ from snt_geo._dates import (
     parse_dates,
     parse_month,
 )
+from snt_geo._locations import group_locations
 from snt_geo.crs import (
     GB_BOUNDS_27700,
     WORKING_CRS,
@@ -346,13 +347,9 @@ def _project_locations(
 
 
 def _unique_xy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (x, y) pairs and, for every input, the position of its pair.
-
-    One complex number per location: pandas hashes complex128 natively, far faster than
-    ``np.unique(axis=0)`` on coordinate pairs.
-    """
-    inverse, uniq = pd.factorize(x + 1j * y)
-    return inverse, np.ascontiguousarray(uniq.real), np.ascontiguousarray(uniq.imag)
+    """Distinct (x, y) pairs and, for every input, the position of its pair."""
+    codes, xy, _ = group_locations(x, y)
+    return codes, np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
