@@ -489,137 +489,210 @@ def tasking_assessment(
     quotient (Leslie & Kronenfeld 2011) with a permutation test and Holm correction.
     """
     themes = themes or DEFAULT_THEMES
-    hotspot_themes = _check_options(
-        themes, hotspot_themes, cluster_distance_m, near_m, alpha, priorities
+    opts = _Options(
+        themes=themes,
+        hotspot_themes=_check_options(
+            themes, hotspot_themes, cluster_distance_m, near_m, alpha, priorities
+        ),
+        cell_size_m=cell_size_m,
+        cluster_distance_m=float(cluster_distance_m),
+        cluster_min_incidents=cluster_min_incidents,
+        min_wards=min_wards,
+        n_suggested=n_suggested,
+        near_m=float(near_m),
+        link_m=float(link_m),
+        permutations=permutations,
+        alpha=alpha,
+        rng=rng,
     )
-    report = _reporter(progress)
-    log = _steps.StepLog()
+    report, log = _reporter(progress), _steps.StepLog()
     areas = to_working_crs(wards, argument="wards", check_bounds=False)
-    names = _steps.ward_names(areas)
+    parts: dict[str, Any] = {"wards": areas, "themes": themes}
+    run = _Run()
+    inputs = {"demographics": demographics, "period": period, "searches": searches}
+    _ward_steps(parts, run, incidents, inputs, priorities, opts, log, report)
+    _hotspot_steps(parts, run, incidents, opts, log, report)
+    _borough_steps(parts, run, incidents, estates, opts, log, report)
+    parts["problem_solving"] = _review_plans(register, incidents, areas, *run.period, log)
+    parts["estates"] = None if estates is None else to_working_crs(estates, argument="estates")
+    assessment = TaskingAssessment(**parts, method=_method(run, opts, log))
+    report(len(TASKING_STEPS))
+    return assessment
 
+
+@dataclass(frozen=True)
+class _Options:
+    """The options of one :func:`tasking_assessment` call, checked."""
+
+    themes: ThemeTable
+    hotspot_themes: tuple[str, ...]
+    cell_size_m: float | None
+    cluster_distance_m: float
+    cluster_min_incidents: int | None
+    min_wards: int
+    n_suggested: int
+    near_m: float
+    link_m: float
+    permutations: int
+    alpha: float
+    rng: Any
+
+
+@dataclass
+class _Run:
+    """What the steps chose along the way, for the method record (private, filled in order)."""
+
+    period: tuple[pd.Period, pd.Period] = (pd.Period("1970-01", "M"), pd.Period("1970-01", "M"))
+    candidates: list[str] = field(default_factory=list)
+    source: str = "suggested"
+    statuses: tuple[str, ...] = ()
+    comparison: str | None = None
+    used: list[str] = field(default_factory=list)
+    chosen: dict[str, tuple[int, str]] = field(default_factory=dict)
+    links_not_run: str | None = None
+    months: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def _ward_steps(parts, run, incidents, inputs, priorities, opts, log, report) -> None:
+    """Steps 1-2: the ward profile, silent wards, stop and search, priorities, changes."""
+    themes, areas = opts.themes, parts["wards"]
     report(0)
     profile, info = _steps.run_profile(
-        areas, incidents, demographics=demographics, period=period, themes=themes, log=log
+        areas,
+        incidents,
+        demographics=inputs["demographics"],
+        period=inputs["period"],
+        themes=themes,
+        log=log,
     )
-    start, end = info.period_start, info.period_end
-    silent_wards = _steps.run_silent_wards(areas, profile, start, end, log=log)
-    stop_search = _steps.run_stop_search(areas, searches, start, end, log=log)
+    start, end = run.period = (info.period_start, info.period_end)
+    parts["profile"] = profile
+    parts["silent_wards"] = _steps.run_silent_wards(areas, profile, start, end, log=log)
+    parts["stop_search"] = _steps.run_stop_search(areas, inputs["searches"], start, end, log=log)
 
     report(1)
-    candidates = _steps.candidate_themes(incidents, info, themes)
-    evidence, shown, counted, source, statuses = _steps.run_priorities(
+    run.candidates = _steps.candidate_themes(incidents, info, themes)
+    evidence, shown, counted, run.source, run.statuses = _steps.run_priorities(
         profile,
         areas,
-        candidates,
+        run.candidates,
         priorities=priorities,
-        n_suggested=n_suggested,
+        n_suggested=opts.n_suggested,
         themes=themes,
         log=log,
     )
-    changes, comparison = _steps.run_changes(profile, info, candidates, names, alpha=alpha, log=log)
-    exceptions = _steps.run_exceptions(
-        incidents, areas, end, candidates, alpha=alpha, themes=themes, log=log
+    parts.update(
+        evidence=evidence,
+        priorities=shown,
+        counted_priorities=counted,
+        priorities_source=run.source,
+    )
+    names = _steps.ward_names(areas)
+    parts["changes"], run.comparison = _steps.run_changes(
+        profile, info, run.candidates, names, alpha=opts.alpha, log=log
+    )
+    parts["exceptions"] = _steps.run_exceptions(
+        incidents, areas, end, run.candidates, alpha=opts.alpha, themes=themes, log=log
     )
 
-    report(2)
-    months = _steps.month_ordinals(incidents)
-    current = incidents[(months >= start.ordinal) & (months <= end.ordinal)]
-    used = _steps.select_hotspot_themes(current, hotspot_themes, themes, log)
-    by_theme = {t: current[_steps.theme_mask(current, t, themes)] for t in used}
-    hotspots = _steps.run_hotspots(by_theme, areas, cell_size_m=cell_size_m, themes=themes, log=log)
-    emerging = _steps.run_emerging(by_theme, areas, cell_size_m=cell_size_m, themes=themes, log=log)
 
+def _hotspot_steps(parts, run, incidents, opts, log, report) -> None:
+    """Steps 3-5: Gi* hotspots and emerging hot spots, DBSCAN clusters, cross-border hotspots."""
+    themes, areas = opts.themes, parts["wards"]
+    start, end = run.period
+    report(2)
+    run.months = months = _steps.month_ordinals(incidents)
+    current = incidents[(months >= start.ordinal) & (months <= end.ordinal)]
+    run.used = _steps.select_hotspot_themes(current, opts.hotspot_themes, themes, log)
+    by_theme = {t: current[_steps.theme_mask(current, t, themes)] for t in run.used}
+    hotspots = _steps.run_hotspots(
+        by_theme, areas, cell_size_m=opts.cell_size_m, themes=themes, log=log
+    )
+    emerging = _steps.run_emerging(
+        by_theme, areas, cell_size_m=opts.cell_size_m, themes=themes, log=log
+    )
     report(3)
-    labels, clusters, chosen = _steps.run_clusters(
+    labels, clusters, run.chosen = _steps.run_clusters(
         by_theme,
         areas,
-        distance_m=cluster_distance_m,
-        min_incidents=cluster_min_incidents,
+        distance_m=opts.cluster_distance_m,
+        min_incidents=opts.cluster_min_incidents,
         themes=themes,
         log=log,
     )
-
     report(4)
-    cross = _steps.run_cross_border(hotspots, areas, log)
+    parts.update(
+        hotspot_themes=tuple(run.used),
+        hotspots=MappingProxyType(hotspots),
+        emerging=MappingProxyType(emerging),
+        cluster_labels=MappingProxyType(labels),
+        clusters=clusters,
+        cross_border=_steps.run_cross_border(hotspots, areas, log),
+    )
 
+
+def _borough_steps(parts, run, incidents, estates, opts, log, report) -> None:
+    """Steps 6-7: shared priorities, then ASB-estate links (every month to the period end)."""
+    themes, areas, months = opts.themes, parts["wards"], run.months
     report(5)
-    shared = _steps.run_shared(counted, areas, min_wards=min_wards, statuses=statuses, log=log)
-
+    parts["shared"] = _steps.run_shared(
+        parts["counted_priorities"],
+        areas,
+        min_wards=opts.min_wards,
+        statuses=run.statuses,
+        log=log,
+    )
     report(6)
+    end = run.period[1]
     to_end = incidents[(months != _dates.NO_MONTH) & (months <= end.ordinal)]
-    reason = _steps.links_reason(estates, to_end, themes)
-    links = link_estates = None
+    run.links_not_run = reason = _steps.links_reason(estates, to_end, themes)
+    parts["links"] = parts["link_estates"] = None
     if reason is None:
-        links, link_estates = _steps.run_links(
+        parts["links"], parts["link_estates"] = _steps.run_links(
             to_end,
             _steps.working_estates(estates),
             months,
             end,
-            near_m=near_m,
-            link_m=link_m,
-            permutations=permutations,
-            alpha=alpha,
+            near_m=opts.near_m,
+            link_m=opts.link_m,
+            permutations=opts.permutations,
+            alpha=opts.alpha,
             themes=themes,
-            rng=rng,
+            rng=opts.rng,
             log=log,
         )
     else:
         log.add("links", "not run", reason)
         log.notes.append(f"ASB-estate links were not run: {reason}.")
 
-    problem_solving = _review_plans(register, incidents, areas, start, end, log)
 
-    method = TaskingMethod(
+def _method(run: _Run, opts: _Options, log: _steps.StepLog) -> TaskingMethod:
+    """The method record: the options, what the steps chose, and each step's record."""
+    start, end = run.period
+    return TaskingMethod(
         period_start=str(start),
         period_end=str(end),
-        candidate_themes=tuple(candidates),
-        priorities_source=source,
-        statuses_counted=tuple(statuses),
-        n_suggested=n_suggested,
-        comparison=comparison,
-        alpha=alpha,
-        hotspot_themes=tuple(used),
-        hotspot_themes_skipped=tuple(t for t in hotspot_themes if t not in used),
-        cell_size_m=cell_size_m,
-        cluster_distance_m=float(cluster_distance_m),
-        cluster_min_incidents=MappingProxyType({t: k for t, (k, _) in chosen.items()}),
-        cluster_min_incidents_rule=MappingProxyType({t: r for t, (_, r) in chosen.items()}),
-        min_wards=min_wards,
-        near_m=float(near_m),
-        link_m=float(link_m),
-        permutations=permutations,
-        links_not_run=reason,
+        candidate_themes=tuple(run.candidates),
+        priorities_source=run.source,
+        statuses_counted=tuple(run.statuses),
+        n_suggested=opts.n_suggested,
+        comparison=run.comparison,
+        alpha=opts.alpha,
+        hotspot_themes=tuple(run.used),
+        hotspot_themes_skipped=tuple(t for t in opts.hotspot_themes if t not in run.used),
+        cell_size_m=opts.cell_size_m,
+        cluster_distance_m=opts.cluster_distance_m,
+        cluster_min_incidents=MappingProxyType({t: k for t, (k, _) in run.chosen.items()}),
+        cluster_min_incidents_rule=MappingProxyType({t: r for t, (_, r) in run.chosen.items()}),
+        min_wards=opts.min_wards,
+        near_m=opts.near_m,
+        link_m=opts.link_m,
+        permutations=opts.permutations,
+        links_not_run=run.links_not_run,
         steps=MappingProxyType(dict(log.records)),
         notes=tuple(log.notes),
         parameters=tuple(log.rows),
     )
-    assessment = TaskingAssessment(
-        wards=areas,
-        profile=profile,
-        evidence=evidence,
-        priorities=shown,
-        priorities_source=source,
-        counted_priorities=counted,
-        changes=changes,
-        hotspot_themes=tuple(used),
-        hotspots=MappingProxyType(hotspots),
-        cluster_labels=MappingProxyType(labels),
-        clusters=clusters,
-        cross_border=cross,
-        shared=shared,
-        links=links,
-        link_estates=link_estates,
-        estates=None if estates is None else to_working_crs(estates, argument="estates"),
-        themes=themes,
-        method=method,
-        problem_solving=problem_solving,
-        exceptions=exceptions,
-        emerging=MappingProxyType(emerging),
-        silent_wards=silent_wards,
-        stop_search=stop_search,
-    )
-    report(len(TASKING_STEPS))
-    return assessment
 
 
 def _review_plans(register, incidents, areas, start, end, log) -> PlanReview | None:
