@@ -41,6 +41,8 @@ def briefing_layers(a) -> tuple[list, list[tuple[str, str, str]]]:
     params: list[tuple[str, str, str]] = []
     names = ward_names(a.wards)
     _ward_layers(a, layers, params)
+    if getattr(a, "stop_search", None) is not None:
+        _stop_search_layer(a, layers, params)
     _ward_cluster_layers(a, layers)
     _shared_priority_layers(a, names, layers, params)
     _hotspot_layers(a, names, layers)
@@ -107,6 +109,25 @@ def _ward_cluster_layers(a, layers) -> None:
                 show=False,
             )
         )
+
+
+def _stop_search_layer(a, layers, params) -> None:
+    from snt_geo.maps.layers import draw_ward_choropleth
+
+    counts = a.stop_search[["searches", "nfa_share"]]
+    wards = a.wards[["ward_name", "geometry"]].join(counts)
+    layers.append(
+        draw_ward_choropleth(
+            wards,
+            column="searches",
+            palette="Blues",
+            name="Stop and search per ward (period)",
+            tooltip=["ward_name", "searches", "nfa_share"],
+            labels={"searches": "Searches", "nfa_share": "Share no further action"},
+            show=False,
+        )
+    )
+    params.append(("map", "stop and search", "searches per ward, quantiles, 5 classes"))
 
 
 def _shared_priority_layers(a, names, layers, params) -> None:

@@ -147,6 +147,7 @@ def _section_one(b) -> str:
             _priorities_block(b),
             _key_locations_block(b),
             _changes_block(b),
+            _stop_search_block(b),
             _problem_solving(b),
             "</section>",
         ]
@@ -215,6 +216,50 @@ def _key_locations_block(b) -> str:
             formats={"share": format_percent},
         )
         + "</details>"
+    )
+
+
+def _stop_search_block(b) -> str:
+    """Stop and search per ward (only when the assessment was given searches)."""
+    searches = b.assessment.stop_search
+    if searches is None:
+        return ""
+    method = searches.attrs.get("method")
+    objects = [c for c in searches.columns if c.startswith("object_")]
+    labels = dict(method.objects) if method is not None else {}
+    shown = searches[searches["searches"] > 0].sort_values("searches", ascending=False)
+    shown = shown.assign(
+        ward_name=shown.index.map(ward_names(b.assessment.wards)),
+        main_object=[
+            labels.get(max(objects, key=row.get), "") if objects else ""
+            for row in shown[objects].to_dict("records")
+        ],
+    )
+    note = f'<p class="note">{html.escape(method.describe())}</p>' if method is not None else ""
+    return (
+        "<h3>Stop and search</h3>"
+        + note
+        + table(
+            shown,
+            {
+                "ward_name": "Ward",
+                "searches": "Searches",
+                "main_object": "Mostly for",
+                "no_further_action": "No further action",
+                "nfa_share": "Share NFA",
+                "arrests": "Arrests",
+                "age_10_17": "Aged 10-17",
+            },
+            table_id="stop-search",
+            empty="No stop and search recorded in these wards in the period.",
+            formats={
+                "searches": format_count,
+                "no_further_action": format_count,
+                "nfa_share": format_percent,
+                "arrests": format_count,
+                "age_10_17": format_count,
+            },
+        )
     )
 
 

@@ -69,3 +69,13 @@ def test_stop_search_in_the_assessment(sample, shared_data):
     assert table["searches"].sum() == table.attrs["method"].searches_in_wards > 0
     assert "Stop and search counted per ward, 2019-07 to 2019-12" in " ".join(a.method_note)
     assert _assess(sample, ("2023-01", "2023-06")).stop_search is None
+    # The briefing shows them: a table (one row per ward with searches) and a map layer.
+    briefing = render_briefing(a)
+    html = briefing.html
+    start = html.index('<table id="stop-search">')
+    body = html[start : html.index("</table>", start)]
+    assert body.count("<tr>") == 1 + int((table["searches"] > 0).sum())
+    busiest = a.wards.loc[table["searches"].idxmax(), "ward_name"]
+    assert f"<td>{busiest}</td><td>{table['searches'].max():,}</td>" in body
+    titles = [layer.title for layer in briefing.map_layers]
+    assert "Stop and search per ward (period)" in titles
