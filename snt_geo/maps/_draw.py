@@ -409,43 +409,20 @@ def draw_kde_surface(
     not_drawn = src.not_drawn
     if not positive.any():
         not_drawn["zero or missing density"] = int((~positive).sum())
-        # Nothing to paint: an empty vector layer keeps the layer control entry harmless.
-        info = LayerInfo("image", n_rows, 0, not_drawn, {"column": column})
-        empty = {"g": [], "styles": [{}], "labels": [], "values": [], "tooltip": [], "popup": []}
-        return MapLayer(
-            name=name,
-            kind="vector",
-            payload_json=script_json(empty),
-            bounds=None,
-            legend=None,
-            info=info,
-            show=show,
+        return _empty_image_layer(
+            name, LayerInfo("image", n_rows, 0, not_drawn, {"column": column}), show
         )
     geoms, values = geoms[positive], values[positive]
     image = resample_to_web_mercator(geoms, values, max_pixels=max_pixels)
-    grid, cell_m, pixel_value = image.grid, image.cell_size_m, image.values.ravel()
-    nrows, ncols = image.values.shape
+    grid, cell_m = image.grid, image.cell_size_m
     vmax = float(values.max())
-    t = np.clip(pixel_value / vmax, 0, 1)
-    stops = np.array([[int(c[k : k + 2], 16) for k in (1, 3, 5)] for c in ramp], dtype=float)
-    pos = np.linspace(0, 1, len(stops))
-    rgba = np.zeros((pixel_value.size, 4), dtype=np.uint8)
-    for ch in range(3):
-        rgba[:, ch] = np.round(np.interp(t, pos, stops[:, ch]))
-    # Low densities fade out so outlines stay visible under the surface.
-    rgba[:, 3] = np.where(pixel_value > 0, np.round(90 + 165 * t), 0)
-    url = png_data_uri(rgba.reshape(nrows, ncols, 4))
+    url = png_data_uri(_coloured(image.values, vmax, ramp))
     bounds = image.bounds
     payload = script_json(
         {"url": url, "bounds": [[bounds[0], bounds[1]], [bounds[2], bounds[3]]], "opacity": opacity}
     )
     items = tuple(
-        LegendItem(
-            "#{:02x}{:02x}{:02x}".format(
-                *(int(round(np.interp(f, pos, stops[:, c]))) for c in range(3))
-            ),
-            f"{format_number(f * vmax)}",
-        )
+        LegendItem(_ramp_colour(ramp, f), format_number(f * vmax))
         for f in (0.2, 0.4, 0.6, 0.8, 1.0)
     )
     legend = Legend(title=f"{name}", items=items, note=f"{_default_label(column)}; linear scale")
@@ -462,7 +439,7 @@ def draw_kde_surface(
             "grid": "regular" if grid else "polygons",
             "cell_size_m": cell_m,
             "pixel_size_m": image.pixel_size_m,
-            "image_shape": (nrows, ncols),
+            "image_shape": image.values.shape,
             "vmax": vmax,
             "png_bytes": len(url),
         },
@@ -476,6 +453,47 @@ def draw_kde_surface(
         info=info,
         show=show,
     )
+
+
+def _empty_image_layer(name: str, info: LayerInfo, show: bool) -> MapLayer:
+    """Nothing to paint: an empty vector layer keeps the layer control entry harmless."""
+    empty = {"g": [], "styles": [{}], "labels": [], "values": [], "tooltip": [], "popup": []}
+    return MapLayer(
+        name=name,
+        kind="vector",
+        payload_json=script_json(empty),
+        bounds=None,
+        legend=None,
+        info=info,
+        show=show,
+    )
+
+
+def _ramp_stops(ramp: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions 0..1, RGB stops as floats) of a colour ramp of ``#rrggbb`` strings."""
+    stops = np.array([[int(c[k : k + 2], 16) for k in (1, 3, 5)] for c in ramp], dtype=float)
+    return np.linspace(0, 1, len(stops)), stops
+
+
+def _ramp_colour(ramp: Sequence[str], f: float) -> str:
+    """The ramp's colour at ``f`` (0..1), linearly interpolated, as ``#rrggbb``."""
+    pos, stops = _ramp_stops(ramp)
+    return "#{:02x}{:02x}{:02x}".format(
+        *(int(round(np.interp(f, pos, stops[:, c]))) for c in range(3))
+    )
+
+
+def _coloured(values: np.ndarray, vmax: float, ramp: Sequence[str]) -> np.ndarray:
+    """RGBA pixels (rows, cols, 4) of ``values`` on ``ramp``, linear from 0 to ``vmax``."""
+    pos, stops = _ramp_stops(ramp)
+    flat = values.ravel()
+    t = np.clip(flat / vmax, 0, 1)
+    rgba = np.zeros((flat.size, 4), dtype=np.uint8)
+    for ch in range(3):
+        rgba[:, ch] = np.round(np.interp(t, pos, stops[:, ch]))
+    # Low densities fade out so outlines stay visible under the surface.
+    rgba[:, 3] = np.where(flat > 0, np.round(90 + 165 * t), 0)
+    return rgba.reshape(*values.shape, 4)
 
 
 def _themed_polygons(
