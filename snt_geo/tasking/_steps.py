@@ -110,8 +110,8 @@ def theme_label(theme: str, themes: ThemeTable) -> str:
         members = themes.members(theme)
     except (KeyError, ValueError):  # a local theme the table does not know: its key in words
         return theme.replace("_", " ").capitalize()
-    if len(members) == 1:
-        return members[0]
+    if len(members) == 1 or theme not in themes.composite:
+        return members[0]  # a crime type (with any legacy name): its current police.uk name
     words = theme.replace("_", " ").capitalize()
     return f"{words} ({', '.join(members).lower()})"
 
