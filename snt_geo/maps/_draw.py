@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from snt_geo._format import format_number
+from snt_geo._format import format_count, format_number, format_percent
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.hotspots import HOTSPOT_CLASSES  # one definition, where it is produced
 from snt_geo.maps._html import png_data_uri, script_json
@@ -316,11 +316,13 @@ def draw_hotspot_cells(
     style_index = frame["hotspot_class"].astype("string").map(order).to_numpy(dtype=int)
     shown = [c for c in HOTSPOT_CLASSES if show_not_significant or c != "not_significant"]
     items = tuple(
-        LegendItem(HOTSPOT_PALETTE[c], f"{_HOTSPOT_LABELS[c]} ({counts[c]:,})") for c in shown
+        LegendItem(HOTSPOT_PALETTE[c], f"{_HOTSPOT_LABELS[c]} ({format_count(counts[c])})")
+        for c in shown
     )
     note = "(n) = cells"
     if not show_not_significant:
-        note = f"{counts['not_significant']:,} not-significant cells not drawn; (n) = cells"
+        n_hidden = format_count(counts["not_significant"])
+        note = f"{n_hidden} not-significant cells not drawn; (n) = cells"
     labels = {
         "hotspot_class": "class",
         "gi_star_z": "Gi* z",
@@ -700,7 +702,7 @@ def draw_links(
         widths = tuple(
             LegendItem(
                 _SIGNIFICANT_COLOUR,
-                f"{lo:.0%}" + (f" to {hi:.0%}" if hi < 1 else " and over"),
+                format_percent(lo) + (f" to {format_percent(hi)}" if hi < 1 else " and over"),
                 line=True,
                 weight=w,
             )
@@ -712,7 +714,7 @@ def draw_links(
             "estate's co-location test is significant (one test per estate)."
         )
         if min_share > 0:
-            note += f" Links under {min_share:.0%} are not drawn."
+            note += f" Links under {format_percent(min_share)} are not drawn."
     else:
         styles = [_line_style(False, weight=2.0, opacity=0.8), _line_style(True, 3.5, 0.9)]
         style_index = significant.astype(int)
