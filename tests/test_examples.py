@@ -45,6 +45,7 @@ PUBLIC = {
     "snt_geo.linkage",
     "snt_geo.tasking",
     "snt_geo.maps",
+    "snt_geo.problem_solving",
 }
 
 
