@@ -170,6 +170,12 @@ def read_wards(
         )
     source, layer, name = _open_source(path, layer)
     frame = gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise SchemaError(
+            f"`path` {name!r} is not a boundary file: it has no geometry (columns "
+            f"{list(frame.columns)}). Pass ward polygons: a .gpkg, .shp (or a .zip holding one) "
+            "or .geojson; a table of ward codes is not enough."
+        )
     return wards_from_frame(
         frame,
         code_column=code_column,

@@ -525,15 +525,25 @@ def _read_register_file(path: Path, *, sheet) -> pd.DataFrame:
                 )
         cells = next(iter(candidates.values()))
     else:
-        if not path.read_bytes().strip():
+        data = path.read_bytes()
+        if not data.strip():
             raise SchemaError(
                 f"`path` {str(path)!r} is empty; a register needs a header row "
                 f"({', '.join(PRIORITY_COLUMNS)})."
             )
+        not_table = SchemaError(
+            f"`path` {path.name!r} is not a CSV or Excel (.xlsx) table; a priority register is "
+            "a spreadsheet with a header row (Ward, Priority, Date set...)."
+        )
+        if data.startswith((b"SQLite format 3\x00", b"PK\x03\x04", b"\x00")):
+            raise not_table  # a GeoPackage, a zip (or an .xlsx saved under another name)
         try:
-            cells = _read_csv_cells(path, "utf-8-sig")
-        except UnicodeDecodeError:
-            cells = _read_csv_cells(path, "cp1252")
+            try:
+                cells = _read_csv_cells(path, "utf-8-sig")
+            except UnicodeDecodeError:
+                cells = _read_csv_cells(path, "cp1252")
+        except (UnicodeDecodeError, pd.errors.ParserError):
+            raise not_table from None
     cells = cells.dropna(how="all")
     header = find_header_row(cells)
     if header is None:

@@ -223,3 +223,10 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
     path.write_bytes(b"not a shapefile")
     with pytest.raises(SchemaError, match="is not a boundary file that can be read"):
         read_wards(path)
+
+
+def test_a_table_without_geometry_is_refused_naming_path(tmp_path):
+    path = tmp_path / "wards.csv"
+    path.write_text("ward_code,ward_name\nE05000001,Aldersgate\n")
+    with pytest.raises(SchemaError, match=r"`path` 'wards.csv' is not a boundary file: it has no"):
+        read_wards(path)

@@ -450,3 +450,10 @@ def test_suggestions_offer_asb_once(city):
     # asked for explicitly, the alias is still available
     both = suggest_priorities(prof, n=30, themes=["asb", "anti_social_behaviour"])
     assert set(both["theme"]) == {"asb", "anti_social_behaviour"}
+
+
+def test_a_geopackage_is_not_a_register(tmp_path, camden_haringey):
+    path = tmp_path / "register.gpkg"
+    camden_haringey.head(2).to_file(path)
+    with pytest.raises(SchemaError, match=r"`path` 'register.gpkg' is not a CSV or Excel"):
+        read_priorities(path)
