@@ -59,29 +59,28 @@ def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
     conditional binomial test). ``t_small_number`` uses the profile's ``min_count``.
     """
     info = profile_info(profile)
-    if isinstance(profile, WardProfile):
-        profile = profile.wards
-    groups = profile["borough_code"].astype("string")
-    names = profile["borough_name"].astype("string").groupby(groups, dropna=False).first()
+    frame = profile.wards if isinstance(profile, WardProfile) else profile
+    groups = frame["borough_code"].astype("string")
+    names = frame["borough_name"].astype("string").groupby(groups, dropna=False).first()
     order = pd.Index(groups.drop_duplicates().to_list(), dtype="string", name="borough_code")
     count_cols = ["incident_count"] + [f"{t}_count" for t in info.themes]
     for b in info.baselines:
         count_cols += [f"{t}_count_{b}" for t in info.themes]
-    sums = profile[count_cols].astype("float64").groupby(groups, dropna=False).sum(min_count=1)
+    sums = frame[count_cols].astype("float64").groupby(groups, dropna=False).sum(min_count=1)
     sums = sums.reindex(order)
-    total = profile[count_cols].astype("float64").sum(min_count=1).to_frame(TOTAL).T
+    total = frame[count_cols].astype("float64").sum(min_count=1).to_frame(TOTAL).T
     table = pd.concat([sums, total])
     table.index = pd.Index(table.index.astype(object), name="borough_code")
     pop = pd.concat(
         [
-            _population(profile, groups).reindex(order),
+            _population(frame, groups).reindex(order),
             pd.Series(
-                [profile["population"].sum() if profile["population"].notna().all() else np.nan],
+                [frame["population"].sum() if frame["population"].notna().all() else np.nan],
                 index=[TOTAL],
             ),
         ]
     ).to_numpy()
-    n_wards = np.r_[groups.value_counts(dropna=False).reindex(order).to_numpy(), len(profile)]
+    n_wards = np.r_[groups.value_counts(dropna=False).reindex(order).to_numpy(), len(frame)]
 
     out = pd.DataFrame(index=table.index)
     out["borough_name"] = pd.array([*names.reindex(order).to_list(), "All wards"], dtype="string")
@@ -155,9 +154,9 @@ def monthly_report(profile: WardProfile) -> pd.DataFrame:
     """
     info = profile_info(profile)
     monthly = profile_monthly(profile)
-    profile = profile.wards
-    wards = profile[["ward_name", "borough_code", "borough_name", "population"]].copy()
-    wards.loc[profile["population"] < info.min_population, "population"] = np.nan
+    frame = profile.wards
+    wards = frame[["ward_name", "borough_code", "borough_name", "population"]].copy()
+    wards.loc[frame["population"] < info.min_population, "population"] = np.nan
     wards.index = wards.index.astype("string")
     base = monthly[["ward_code", "theme", "month", "count"]]
 
