@@ -151,10 +151,12 @@ def placebo_figures(
         buffer=buffer,
         within=area,
     )
-    # Copies touching the treated footprint (the 3 x 3 tiles around it) are left out.
-    pool = np.flatnonzero((np.abs(tiles.col) > 1) | (np.abs(tiles.row) > 1))
-    ref_t = pool[_placebo.nearest_by_count(tiles.treated[pool, 0], counts["treated"][0], n_placebo)]
-    ref_b = pool[_placebo.nearest_by_count(tiles.buffer[pool, 0], counts["buffer"][0], n_placebo)]
+    ref_t = _placebo.reference(
+        tiles, centre=(0.0, 0.0), target_before=counts["treated"][0], n=n_placebo, which="treated"
+    )
+    ref_b = _placebo.reference(
+        tiles, centre=(0.0, 0.0), target_before=counts["buffer"][0], n=n_placebo, which="buffer"
+    )
     log_t = _placebo.log_change(tiles.treated, months)
     log_b = _placebo.log_change(tiles.buffer, months)
     var_t = _placebo.log_change_variance(tiles.treated, tiles.treated_sq)
@@ -168,7 +170,7 @@ def placebo_figures(
             variances[ref],
         )
 
-    keep = pool[np.isin(pool, ref_t) | np.isin(pool, ref_b)]
+    keep = np.union1d(ref_t, ref_b)
     table = pd.DataFrame(
         {
             "col": tiles.col[keep],

@@ -142,7 +142,7 @@ class PlanReview:
         )
 
 
-def _evaluate(plan, response, incidents, before_months):
+def _evaluate(plan, response, incidents, wards, before_months):
     """One row of the evaluations table, and the result (None when not evaluated)."""
     first = pd.Period(response.start_on, "M")
     last = pd.Period(response.end_on, "M")
@@ -170,6 +170,7 @@ def _evaluate(plan, response, incidents, before_months):
             before=(str(before[0]), str(before[1])),
             after=(str(after[0]), str(after[1])),
             themes=[plan.theme],
+            area=wards,
             implemented_as_planned=response.implemented_as_planned,
         )
     except (SntGeoError, ValueError) as err:
@@ -215,7 +216,9 @@ def review_plans(
     period
         ``(first month, last month)`` reviewed, e.g. the assessment period.
     wards
-        Wards (index ward code, ``borough_code``) for the borough of each plan. Default None.
+        Wards (index ward code, ``borough_code``): the borough of each plan, and the study
+        area of the evaluations (their control and placebo areas stay inside the wards).
+        Default None: boroughs unknown, the study area is all of ``incidents``.
     before_months
         Months before a response's start month compared with it (default 6).
     review_interval_days
@@ -230,8 +233,9 @@ def review_plans(
     A response is evaluated when it has an area and an end date inside the period: its months
     from the start month to the end month ("after") against the ``before_months`` months before
     the start month, counting the plan's theme, with the automatic buffer and control of
-    :func:`~snt_geo.problem_solving.evaluate_intervention` and the implementation recorded on
-    the response.
+    :func:`~snt_geo.problem_solving.evaluate_intervention` inside ``wards`` and the
+    implementation recorded on the response. Warnings of the evaluations (e.g. few comparable
+    areas) are issued as they come; the verdicts repeat them.
     """
     before_months = check_whole("before_months", before_months, minimum=1)
     if isinstance(period, str) or not isinstance(period, Sequence) or len(period) != 2:
@@ -263,7 +267,7 @@ def review_plans(
                 continue
             if not first_day <= response.end_on <= last_day:
                 continue
-            row, result = _evaluate(plan, response, incidents, before_months)
+            row, result = _evaluate(plan, response, incidents, wards, before_months)
             rows.append(row)
             if result is not None:
                 results[(plan.plan_id, response.response_id)] = result
