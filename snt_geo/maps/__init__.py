@@ -13,6 +13,7 @@ from snt_geo.maps.briefing import (
 )
 from snt_geo.maps.compose import LONDON_CENTRE, make_map
 from snt_geo.maps.emerging_layer import EMERGING_LABELS, EMERGING_PALETTE, draw_emerging_cells
+from snt_geo.maps.evaluation_chart import plot_evaluation
 from snt_geo.maps.figures import (
     A4_CONTENT_WIDTH_MM,
     plot_assessment_map,
@@ -68,6 +69,7 @@ __all__ = [
     "find_chromium",
     "plot_assessment_map",
     "plot_cluster_map",
+    "plot_evaluation",
     "plot_hotspot_map",
     "plot_monthly_trend",
     "plot_time_of_day",
