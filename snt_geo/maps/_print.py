@@ -26,8 +26,7 @@ PRINT_CSS = """
  .print-map{display:block!important;width:100%;height:auto;max-height:235mm;object-fit:contain;
   margin:0 auto}
  section{break-before:page;page-break-before:always}
- #at-a-glance,#map-section{break-before:auto;page-break-before:auto}
- #map-section{break-before:page;page-break-before:always}
+ #for-decision,#at-a-glance{break-before:auto;page-break-before:auto}
  h2,h3,summary{break-after:avoid;page-break-after:avoid}
  table{font-size:8.5pt;width:100%}
  thead{display:table-header-group}

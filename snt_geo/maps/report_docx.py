@@ -282,8 +282,9 @@ def save_docx(
     title
         Document title; default the briefing's, or "Tactical assessment: <period>".
     exceptions
-        Optional :func:`snt_geo.profile.find_exceptions` result: the wards above or below
-        expected (Table 3) and a trend chart for each (up to six).
+        :func:`snt_geo.profile.find_exceptions` result: the wards above or below expected
+        (Table 3) and a trend chart for each (up to six). Default: the assessment's own
+        ``exceptions`` (None when it could not run).
     repeats
         Optional :func:`snt_geo.profile.find_repeat_locations` table (Table 7).
     time_of_day
@@ -321,6 +322,8 @@ def save_docx(
     start, end = a.period
     title = title or getattr(briefing, "title", None) or f"Tactical assessment: {start} to {end}"
     caveats = caveats if caveats is not None else tuple(getattr(briefing, "caveats", ()))
+    if exceptions is None:
+        exceptions = getattr(a, "exceptions", None)  # the assessment's own, when it ran
     tables = docx_tables(a, exceptions=exceptions, repeats=repeats)
 
     doc = docx.Document()
