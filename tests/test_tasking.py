@@ -187,3 +187,22 @@ def test_without_estates_the_links_are_recorded_as_not_run(sample):
     assert a.links is None and a.link_estates is None
     assert a.method.links_not_run == "no estates layer given"
     assert a.priorities_source == "suggested"
+
+
+def test_ward_clusters_are_local_moran_of_the_smoothed_rates(assessed):
+    from snt_geo.linkage import find_ward_clusters
+
+    a, _ = assessed
+    wc = a.ward_clusters
+    assert wc is not None and set(wc["theme"]) == set(a.hotspot_themes)
+    for theme in a.hotspot_themes:
+        part = wc[wc["theme"] == theme].set_index("ward_code")
+        rates = a.profile.wards[f"{theme}_eb_rate_per_1000"]
+        # The same seed (rng=7) and permutations as the assessment: identical draws.
+        ref = find_ward_clusters(a.wards, values=rates, permutations=99, rng=7)
+        np.testing.assert_allclose(part["local_i"], ref["local_i"].to_numpy())
+        np.testing.assert_array_equal(part["p_value"], ref["p_value"].to_numpy())
+        assert list(part["cluster_class"].astype(str)) == list(ref["cluster_class"].astype(str))
+        assert f"ward clusters: {theme}" in a.method.steps
+    html = render_briefing(a).html
+    assert 'id="ward-clusters"' in html and "Wards whose rates cluster" in html

@@ -228,6 +228,11 @@ class TaskingAssessment:
     stop_search
         :func:`snt_geo.profile.stop_search_profile` of ``searches`` over the period (searches,
         object of search, outcome, share with no further action per ward), or None.
+    ward_clusters
+        Local Moran's I of each hotspot theme's empirical Bayes rate per ward
+        (:func:`snt_geo.linkage.find_ward_clusters`): one row per theme and ward (``theme``,
+        ``ward_code``, ``value``, ``local_i``, ``p_value_fdr``, ``cluster_class``, ...); None when
+        no ward has a population (the parameters say why).
     """
 
     wards: gpd.GeoDataFrame = field(repr=False)
@@ -255,6 +260,7 @@ class TaskingAssessment:
     )
     silent_wards: pd.DataFrame | None = field(default=None, repr=False)
     stop_search: pd.DataFrame | None = field(default=None, repr=False)
+    ward_clusters: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
     def data_caveats(self) -> tuple[str, ...]:
@@ -664,6 +670,21 @@ def _borough_steps(parts, run, incidents, estates, opts, log, report) -> None:
     else:
         log.add("links", "not run", reason)
         log.notes.append(f"ASB-estate links were not run: {reason}.")
+    # After the links, so that a shared `rng` gives the links the numbers it always gave them.
+    parts["ward_clusters"] = None
+    clusters_reason = _steps.ward_clusters_reason(parts["profile"])
+    if clusters_reason is None:
+        parts["ward_clusters"] = _steps.run_ward_clusters(
+            parts["profile"],
+            areas,
+            run.used,
+            permutations=opts.permutations,
+            alpha=opts.alpha,
+            rng=opts.rng,
+            log=log,
+        )
+    else:
+        log.add("ward clusters", "not run", clusters_reason)
 
 
 def _method(run: _Run, opts: _Options, log: _steps.StepLog) -> TaskingMethod:
