@@ -220,26 +220,21 @@ def _add_segments(
     ws: np.ndarray,
 ) -> None:
     """Add runs ``first..last`` of row ``row`` in block ``b`` to the difference arrays."""
-    size = acc.shape[1]
     base = (row * n_blocks + b) * (block + 1) - b * block
     i_first = base + first
     i_stop = base + last + 1
     q = (px - (spec.x0 + (b * block + block / 2) * spec.cell_size_m)) / h
     e = e0 - q * q
-    w_first = np.bincount(i_first, weights=ws, minlength=size)
-    w_stop = np.bincount(i_stop, weights=ws, minlength=size)
-    weight_in += w_first
-    weight_in += w_stop
+    # Scattered adds touch only the run ends: a bincount with minlength would write the whole
+    # (national-size) raster once per coefficient and chunk.
+    np.add.at(weight_in, i_first, ws)
+    np.add.at(weight_in, i_stop, ws)
     for k, c in enumerate(_coefficients(kernel, e, q)):
-        if isinstance(c, float):
-            # A constant coefficient (the leading one) reuses the weight sums.
-            acc[k] += c * (w_first - w_stop)
-            continue
         cw = c * ws
-        acc[k] += np.bincount(i_first, weights=cw, minlength=size)
-        acc[k] -= np.bincount(i_stop, weights=cw, minlength=size)
-    count += np.bincount(i_first, minlength=size)
-    count -= np.bincount(i_stop, minlength=size)
+        np.add.at(acc[k], i_first, cw)
+        np.add.at(acc[k], i_stop, -cw)
+    np.add.at(count, i_first, 1)
+    np.add.at(count, i_stop, -1)
 
 
 def _kernel_sums(
@@ -315,18 +310,24 @@ def _kernel_sums(
                 ws[more],
             )
 
-    shape = (n_rows, n_blocks, width)
-    u = ((np.arange(block) + 0.5 - block / 2) * s / h)[None, None, :]
-    value = np.zeros((n_rows, n_blocks, block))
+    # Running sums only over the (row, block) runs that some kernel reaches: a national grid is
+    # mostly empty.
+    flat = (-1, width)
+    touched = np.flatnonzero((count.reshape(flat) != 0).any(axis=1))
+    u = ((np.arange(block) + 0.5 - block / 2) * s / h)[None, :]
+    sub = np.zeros((len(touched), block))
     for k in range(n_coef - 1, -1, -1):
-        value = value * u + np.cumsum(acc[k].reshape(shape), axis=2)[..., :block]
-    n_in = np.cumsum(count.reshape(shape), axis=2)[..., :block]
+        sub = sub * u + np.cumsum(acc[k].reshape(flat)[touched], axis=1)[:, :block]
+    n_in = np.cumsum(count.reshape(flat)[touched], axis=1)[:, :block]
     # Every coefficient is below (5 + 4)^4 x the weight for |u|, |q| <= 5, so this bounds the
     # magnitudes whose rounding can reach a cell's value.
     scale = 9.0 ** (n_coef - 1) * n_coef
-    mag_in = scale * np.cumsum(weight_in.reshape(shape), axis=2)[..., :block]
-    value[n_in == 0] = 0.0
-    recheck = (n_in > 0) & (value <= _RECHECK_FRACTION * mag_in)
+    mag_in = scale * np.cumsum(weight_in.reshape(flat)[touched], axis=1)[:, :block]
+    sub[n_in == 0] = 0.0
+    value = np.zeros((n_rows * n_blocks, block))
+    value[touched] = sub
+    recheck = np.zeros((n_rows * n_blocks, block), dtype=bool)
+    recheck[touched] = (n_in > 0) & (sub <= _RECHECK_FRACTION * mag_in)
     value = value.reshape(n_rows, n_blocks * block)[:, :n_cols]
     recheck = recheck.reshape(n_rows, n_blocks * block)[:, :n_cols]
     if recheck.any():

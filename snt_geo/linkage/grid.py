@@ -322,18 +322,19 @@ def _fill_boxes(
 
 def _outer_edges(edges: np.ndarray) -> np.ndarray:
     """Drop edges shared by two polygon parts (the same segment in both): they are interior to
-    the area's union, so no cell near them needs the exact test (the cells are inside)."""
-    a = edges[:, :2]
-    b = edges[:, 2:]
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    canon = np.where(swap[:, None], np.column_stack([b, a]), edges)
-    # Sort on one float key (equal edges get equal keys); a rare key collision that separates two
-    # equal edges only leaves an interior edge in, which costs a few exact tests, never a cell.
-    order = np.argsort(canon @ np.array([1.0, 1.7, 2.9, 4.3]), kind="stable")
-    same = (canon[order[1:]] == canon[order[:-1]]).all(axis=1)
-    shared = np.zeros(len(edges), dtype=bool)
-    shared[order[1:][same]] = True
-    shared[order[:-1][same]] = True
+    the area's union, so no cell near them needs the exact test (the cells are inside).
+
+    Each end point is numbered by exact coordinates (complex128 hashing), so an edge is one
+    int64 key (its two end numbers, smaller first) whatever its direction.
+    """
+    n = len(edges)
+    if n == 0:
+        return edges
+    ends = np.concatenate([edges[:, 0] + 1j * edges[:, 1], edges[:, 2] + 1j * edges[:, 3]])
+    codes, uniq = pd.factorize(ends)
+    a, b = codes[:n].astype(np.int64), codes[n:].astype(np.int64)
+    key = np.minimum(a, b) * np.int64(len(uniq)) + np.maximum(a, b)
+    shared = pd.Series(key).duplicated(keep=False).to_numpy()
     return edges[~shared]
 
 
