@@ -188,7 +188,7 @@ def _hotspot_layers(a, names, layers) -> None:
         layers.append(
             draw_cluster_hulls(
                 crossing,
-                name="Cross-border hotspots",
+                name="Cross-border hot areas",
                 tooltip=("dominant_theme", "ward_names"),
                 popup=("dominant_theme", "explanation"),
                 labels={"ward_names": "wards"},

@@ -490,9 +490,9 @@ def _cross_border_block(b, names) -> str:
     if len(crossing):
         crossing = crossing.assign(ward_names=[_ward_list(w, names) for w in crossing["wards"]])
     return (
-        "<h3>Hotspots that cross ward or borough boundaries</h3>"
-        f'<p class="note">{len(crossing)} of {len(cross)} merged Gi* hotspots cross a ward '
-        "boundary.</p>"
+        "<h3>Hot areas that cross ward or borough boundaries</h3>"
+        f'<p class="note">{len(crossing)} of {len(cross)} hot areas (touching Gi* hot cells, '
+        "merged) cross a ward boundary.</p>"
         + table(
             crossing,
             {
@@ -504,7 +504,7 @@ def _cross_border_block(b, names) -> str:
                 "explanation": "In words",
             },
             table_id="cross-border-hotspots",
-            empty="No hotspot crosses a ward boundary.",
+            empty="No hot area crosses a ward boundary.",
             formats={"theme": _theme_words(b)},
         )
     )

@@ -546,9 +546,9 @@ def run_cross_border(hotspots, areas, log: StepLog) -> gpd.GeoDataFrame:
         log.record(f"cross-border: {t}", cb)
         log.add_dict(f"cross-border: {t}", record_dict(cb))
     log.notes.append(
-        "Cross-border hotspots: touching Gi* hot cells (90% or more) are merged into one hotspot "
-        "and shared between wards by area; a ward counts when it holds at least 5% of the "
-        "hotspot."
+        "Cross-border hot areas: touching Gi* hot cells (90% or more) are merged into one hot "
+        "area and shared between wards by area; a ward counts when it holds at least 5% of the "
+        "hot area."
     )
     return concat_by_theme(crosses, key="hotspot")
 

@@ -345,7 +345,7 @@ def test_leaflet_draws_every_layer(loaded):
         assert in_dom == expected > 0, layer.title
     titles = [layer.title for layer in briefing.map_layers]
     assert any(t.startswith("Gi* hotspots: Street crime (robbery") for t in titles)
-    for needed in ("Ward and borough outlines", "Cross-border hotspots", "Estates"):
+    for needed in ("Ward and borough outlines", "Cross-border hot areas", "Estates"):
         assert needed in titles
     assert "ASB to street-crime links" in titles
     # One layer per flagged shared-priority theme, largest first; street crime and ASB on.
