@@ -401,21 +401,18 @@ def _timing(a_series: np.ndarray, b_series: np.ndarray, coverage, max_lag: int) 
     lags = lagged_correlations(a_series, b_series, coverage, max_lag)
     r0, n0 = lags[0]
     finite = {k: v[0] for k, v in lags.items() if np.isfinite(v[0])}
-    if finite:
-        best = max(finite, key=lambda k: (finite[k], -abs(k)))
-        best_r = finite[best]
-    else:
-        best, best_r = np.nan, np.nan
+    best_lag = max(finite, key=lambda k: (finite[k], -abs(k))) if finite else None
+    best_r = finite[best_lag] if best_lag is not None else np.nan
     # A rough guide, not a test: r beyond the normal-approximation 95% bound 1.96/sqrt(n).
     asb_leads = (
-        bool(finite)
-        and best > 0
-        and best_r > r_bound(lags[best][1])
+        best_lag is not None
+        and best_lag > 0
+        and best_r > r_bound(lags[best_lag][1])
         and best_r > np.nan_to_num(r0, nan=-1.0)
     )
     return {
         "temporal_r": r0,
-        "lead_lag_months": best,
+        "lead_lag_months": np.nan if best_lag is None else best_lag,
         "lead_lag_r": best_r,
         "asb_leads": asb_leads,
         "n_month_pairs": int(n0),

@@ -208,9 +208,10 @@ class WardProfile:
 
         ``ward_codes`` is a list of ward codes or a boolean mask aligned with :attr:`wards`.
         """
-        codes = pd.Index(ward_codes) if not _is_mask(ward_codes, len(self.wards)) else None
-        wards = self.wards[np.asarray(ward_codes, dtype=bool)] if codes is None else None
-        if wards is None:
+        if _is_mask(ward_codes, len(self.wards)):
+            wards = self.wards[np.asarray(ward_codes, dtype=bool)]
+        else:
+            codes = pd.Index(list(ward_codes))
             missing = codes.difference(self.wards.index)
             if len(missing):
                 raise KeyError(f"`ward_codes` names wards not in the profile: {list(missing[:5])}.")
@@ -539,8 +540,11 @@ def _profile_method(
     n_locations: int,
     rate_smoothing: RateSmoothingMethod | None = None,
 ) -> ProfileMethod:
-    def to_p(o: int | None) -> pd.Period | None:
-        return None if o is None else pd.Period(ordinal=int(o), freq="M")
+    def to_p(o: int) -> pd.Period:
+        return pd.Period(ordinal=int(o), freq="M")
+
+    def maybe(o: int | None) -> pd.Period | None:
+        return None if o is None else to_p(o)
 
     return ProfileMethod(
         period_start=to_p(window.start),
@@ -551,7 +555,7 @@ def _profile_method(
         min_population=float(min_population),
         min_count=int(min_count),
         n_locations=int(n_locations),
-        data_months=(to_p(window.data_first), to_p(window.data_last)),
+        data_months=(maybe(window.data_first), maybe(window.data_last)),
         period_months_without_data=tuple(to_p(m) for m in window.period_gaps),
         accounting=accounting,
         demographic_columns=demo_cols,
