@@ -71,8 +71,15 @@ def _ward_layers(a, layers, params) -> None:
     layers.append(draw_ward_outlines(a.wards))
     profile = a.profile.wards
     rate = profile["incident_rate_per_1000"]
-    # Rates only where most wards have a usable population; else counts (recorded).
-    column = "incident_rate_per_1000" if rate.notna().mean() >= 0.5 else "incident_count"
+    smoothed = profile.get("incident_eb_rate_per_1000")
+    # Raw rates where most wards have a usable population; else the empirical Bayes rate (every
+    # ward with residents has one, e.g. the City's small wards); else counts (recorded).
+    if rate.notna().mean() >= 0.5:
+        column = "incident_rate_per_1000"
+    elif smoothed is not None and smoothed.notna().mean() >= 0.5:
+        column = "incident_eb_rate_per_1000"
+    else:
+        column = "incident_count"
     layers.append(
         draw_ward_choropleth(
             profile,
@@ -86,8 +93,8 @@ def _ward_layers(a, layers, params) -> None:
         (
             "map",
             "choropleth",
-            f"{column}, quantiles, 5 classes (rates when at least half the wards have a "
-            "usable population, else counts)",
+            f"{column}, quantiles, 5 classes (raw rates when at least half the wards have a "
+            "usable population, else empirical Bayes rates, else counts)",
         )
     )
 
