@@ -633,7 +633,7 @@ def draw_links(
     tooltip: Sequence[str] | None = ("estate",),
     popup: Sequence[str] | None = ("estate", "explanation", "p_value"),
     labels: Mapping[str, str] | None = None,
-    share_column: str = "hotspot_weight_share",
+    share_column: str = "street_cluster_weight_share",
     min_share: float = 0.0,
     show: bool = True,
 ) -> MapLayer:
@@ -648,11 +648,11 @@ def draw_links(
     name, tooltip, popup, labels, show
         As for :func:`draw_ward_choropleth`.
     share_column
-        Share (0 to 1) of the estate's nearby street crime held by the link's hotspot (default
-        ``"hotspot_weight_share"``). When the column is present, line width and opacity grow
-        with it in the classes of :data:`LINK_SHARE_CLASSES` (below 5%, 5-10%, 10-20%, 20% and
-        over), so the hotspots that matter stand out among an estate's candidates; when absent,
-        every line has one width.
+        Share (0 to 1) of the estate's nearby street crime held by the link's street-crime
+        cluster (default ``"street_cluster_weight_share"``). When the column is present, line
+        width and opacity grow with it in the classes of :data:`LINK_SHARE_CLASSES` (below 5%,
+        5-10%, 10-20%, 20% and over), so the clusters that matter stand out among an estate's
+        candidates; when absent, every line has one width.
     min_share
         Draw only links whose share is at least this (default 0: all); the others are counted
         in ``info.n_not_drawn["share below min_share"]`` (keep them in a table beside the map).
@@ -667,8 +667,8 @@ def draw_links(
     Notes
     -----
     Significance from :func:`~snt_geo.linkage.links.link_asb_to_street_crime` is per estate (one
-    co-location test per estate), so every candidate hotspot of a significant estate is drawn
-    red; the width, from the hotspot's share, says which of them carry the link.
+    co-location test per estate), so every candidate street-crime cluster of a significant estate
+    is drawn red; the width, from the cluster's share, says which of them carry the link.
     """
     if not isinstance(min_share, int | float) or not 0 <= min_share <= 1:
         raise ValueError(f"`min_share` must be a share from 0 to 1; got {min_share!r}.")
@@ -710,8 +710,8 @@ def draw_links(
             if hi > min_share
         )
         note = (
-            "Width: the hotspot's share of the street crime near the estate's ASB. Red: the "
-            "estate's co-location test is significant (one test per estate)."
+            "Width: the street-crime cluster's share of the street crime near the estate's ASB. "
+            "Red: the estate's co-location test is significant (one test per estate)."
         )
         if min_share > 0:
             note += f" Links under {format_percent(min_share)} are not drawn."
@@ -728,7 +728,7 @@ def draw_links(
         ),
         note=note,
     )
-    labels = {"p_value": "p-value", share_column: "hotspot share", **(labels or {})}
+    labels = {"p_value": "p-value", share_column: "street-crime cluster share", **(labels or {})}
     return _vector_layer(
         src,
         name=name,

@@ -204,7 +204,7 @@ def _categorical(i: int) -> str:
     return _CATEGORICAL[i % len(_CATEGORICAL)]
 
 
-#: Link widths by ``hotspot_weight_share`` (upper class limits, screen px, opacity).
+#: Link widths by ``street_cluster_weight_share`` (upper class limits, screen px, opacity).
 LINK_SHARE_CLASSES = ((0.05, 1.5, 0.45), (0.10, 3.0, 0.6), (0.20, 5.0, 0.75), (1.0, 8.0, 0.9))
 
 _SIGNIFICANT_COLOUR = "#b2182b"

@@ -364,8 +364,6 @@ def test_links_drawn_by_share_with_estate_test_in_popup(built):
 
     layer = next(x for x in briefing.map_layers if x.title == "ASB to street-crime links")
     share = "street_cluster_weight_share"
-    if share not in briefing.links.columns:  # before linkage.links' rename lands
-        share = "hotspot_weight_share"
     keep = briefing.links[share] >= LINK_MIN_SHARE
     assert layer.info.n_drawn == int(keep.sum()) < len(briefing.links)
     assert layer.info.n_not_drawn == {"share below min_share": int((~keep).sum())}

@@ -414,12 +414,12 @@ def test_links_styles_and_popup_values():
         draw_links(links.assign(significant=["yes", "no"]))
 
 
-def test_links_width_and_opacity_grow_with_hotspot_share():
+def test_links_width_and_opacity_grow_with_cluster_share():
     line = shapely.LineString([(530_000, 180_000), (530_500, 180_500)])
     share = [0.0, 0.049, 0.05, 0.12, 0.2, 0.9, 0.3, 0.01]
     sig = [True, True, True, True, True, True, False, False]
     links = gpd.GeoDataFrame(
-        {"significant": sig, "hotspot_weight_share": share}, geometry=[line] * 8, crs=27700
+        {"significant": sig, "street_cluster_weight_share": share}, geometry=[line] * 8, crs=27700
     )
     p = payload(draw_links(links, tooltip=None, popup=None))
     styles = [p["styles"][i] for i in p["style_index"]]
@@ -436,10 +436,10 @@ def test_links_width_and_opacity_grow_with_hotspot_share():
     assert all(s["color"] == "#8c8c8c" and s["dashArray"] for s in styles[6:])
 
 
-def test_links_min_share_leaves_small_hotspots_to_the_table():
+def test_links_min_share_leaves_small_clusters_to_the_table():
     line = shapely.LineString([(530_000, 180_000), (530_500, 180_500)])
     links = gpd.GeoDataFrame(
-        {"significant": [True, False, True], "hotspot_weight_share": [0.01, 0.3, np.nan]},
+        {"significant": [True, False, True], "street_cluster_weight_share": [0.01, 0.3, np.nan]},
         geometry=[line] * 3,
         crs=27700,
     )
@@ -452,7 +452,7 @@ def test_links_min_share_leaves_small_hotspots_to_the_table():
     with pytest.raises(ValueError, match="`min_share` must be a share from 0 to 1"):
         draw_links(links, min_share=5)
     with pytest.raises(SchemaError, match="cannot be drawn"):
-        draw_links(links.drop(columns="hotspot_weight_share"), popup=None, min_share=0.05)
+        draw_links(links.drop(columns="street_cluster_weight_share"), popup=None, min_share=0.05)
 
 
 def test_priority_themes_one_layer_per_theme_by_wards():
