@@ -314,10 +314,10 @@ def cluster_incidents(
 
     if n_rows == 0:
         out = np.empty(0, dtype=np.int64)
-    elif method == "dbscan" and t is None:
+    elif distance_m is not None and t is None:  # DBSCAN (a distance is required for it)
         loc_labels, _ = _dbscan_weighted(ux, uy, weight, first_row, distance_m, min_incidents)
         out = loc_labels[row_to_group]
-    elif method == "dbscan":
+    elif distance_m is not None and t is not None:  # space-time DBSCAN
         i, j = _space_time_pairs(ux, uy, t[first_row], distance_m, window)
         loc_labels = _dbscan_from_pairs(len(weight), i, j, weight, first_row, min_incidents)
         out = loc_labels[row_to_group]
@@ -332,7 +332,7 @@ def cluster_incidents(
             weight,
             first_row,
             row_to_group,
-            min_cluster_size,
+            min_cluster_size or min_incidents,
             min_incidents,
         )
     labels = pd.Series(out.astype(np.int64), index=incidents.index, name="cluster")
