@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from snt_geo._guard import check_grid
 from snt_geo._method import MethodRecord
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
@@ -435,6 +436,27 @@ def _bandwidth(
     return value, f"{rule} of `{argument}`"
 
 
+def _check_kernel_raster(grid: _Grid, h: float) -> None:
+    """Refuse a kernel raster that would not fit in memory (the running-sum arrays, about 80
+    bytes per cell; the direct-sum check raster, padded by the bandwidth, about 20)."""
+    spec = grid.spec
+    bounds = (
+        spec.x0,
+        spec.y0,
+        spec.x0 + spec.n_cols * spec.cell_size_m,
+        spec.y0 + spec.n_rows * spec.cell_size_m,
+    )
+    check_grid(bounds, cell_size_m=spec.cell_size_m, bytes_per_cell=80, what="the density raster")
+    check_grid(
+        bounds,
+        cell_size_m=spec.cell_size_m,
+        bytes_per_cell=20,
+        pad_m=h,
+        argument="bandwidth_m",
+        what="the density's kernel raster",
+    )
+
+
 def _density(
     uniq: np.ndarray, uw: np.ndarray, grid: _Grid, h: float, kernel: str
 ) -> tuple[np.ndarray, int]:
@@ -574,6 +596,7 @@ def _kde_grid(
     else:
         uniq, uw = _unique_weighted(xy, w)
         h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
+        _check_kernel_raster(grid, h)
         density, n_loc = _density(uniq, uw, grid, h, kernel)
     method = DensityMethod(
         kernel=kernel,
@@ -722,6 +745,7 @@ def _dual_kde_grid(
     grid = _grid_for(area, np.vstack([xy, rxy]), cell_size_m)
     uniq, uw = _unique_weighted(xy, w)
     h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
+    _check_kernel_raster(grid, h)
     density, n_loc = _density(uniq, uw, grid, h, kernel)
     ref_density, n_ref_loc = _density(*_unique_weighted(rxy, rw), grid, h, kernel)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from snt_geo._guard import check_cells, check_grid
 from snt_geo.crs import (
     WORKING_CRS,
     check_in_great_britain,
@@ -157,6 +158,9 @@ def _spec_for_bounds(
     else:
         s = _check_cell_size(cell_size_m)
         rule = "given"
+    # Mask, counts and the neighbourhood sums' running totals: about 64 bytes per candidate cell
+    # of the bounding box (polygons are built only on request, see GridResult.to_frame).
+    check_grid(bounds, cell_size_m=s, bytes_per_cell=64, what="the grid")
     xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     x0 = math.floor(xmin / s) * s
     y0 = math.floor(ymin / s) * s
@@ -392,12 +396,6 @@ def _grid_for(
     parts = _area_geometries(area, argument=area_argument)
     bounds = shapely.total_bounds(parts)
     spec = _spec_for_bounds(bounds, cell_size_m, rule_source="area's")
-    n_candidates = spec.n_rows * spec.n_cols
-    if n_candidates > 200_000_000:
-        raise ValueError(
-            f"`cell_size_m` = {spec.cell_size_m:g} gives {n_candidates:,} candidate cells over "
-            "the area's bounding box; pass a larger `cell_size_m`."
-        )
     return _Grid(spec=spec, mask=_area_mask(parts, spec), area_source=f"`{area_argument}` polygons")
 
 
@@ -540,6 +538,13 @@ class GridResult:
             ``attrs["method"]`` is :attr:`method`.
         """
         pick = self._select(cells)
+        check_cells(
+            int(pick.sum()),
+            bytes_per_cell=400,
+            what="the cell polygons",
+            fix="Ask for fewer cells (to_frame('significant') or an area), or keep the arrays "
+            "(.values, .raster(), .to_geotiff()).",
+        )
         flat = self.cell_ids[pick]
         rows, cols = np.divmod(flat, self.grid.n_cols)
         data: dict[str, object] = {"row": rows.astype(np.int32), "col": cols.astype(np.int32)}

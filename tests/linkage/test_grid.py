@@ -130,3 +130,26 @@ def test_empty_area_rejected():
 def test_no_crs_rejected():
     with pytest.raises(CRSError, match="`area` has no CRS"):
         make_grid(gpd.GeoSeries([shapely.box(0, 0, 100, 100)]), cell_size_m=10)
+
+
+def test_grid_too_large_for_memory_is_refused_quickly(gla_wards):
+    from snt_geo.errors import ResourceLimitError
+    from snt_geo.linkage import hotspot_grid, kernel_density_grid
+
+    pts = gpd.GeoSeries(gla_wards.geometry.representative_point().to_numpy(), crs=gla_wards.crs)
+    with pytest.raises(ResourceLimitError, match="cell_size_m"):
+        hotspot_grid(pts, area=gla_wards, cell_size_m=0.5)
+    with pytest.raises(ResourceLimitError, match="bandwidth_m"):
+        kernel_density_grid(pts, area=gla_wards, cell_size_m=100, bandwidth_m=1e7)
+
+
+def test_to_frame_of_too_many_cells_is_refused(gla_wards, monkeypatch):
+    from snt_geo.errors import ResourceLimitError
+    from snt_geo.linkage import hotspot_grid
+
+    pts = gpd.GeoSeries(gla_wards.geometry.representative_point().to_numpy(), crs=gla_wards.crs)
+    result = hotspot_grid(pts, area=gla_wards, cell_size_m=500)
+    monkeypatch.setenv("SNT_GEO_MEMORY_LIMIT_GB", str(200 * result.n_cells / 2**30))
+    with pytest.raises(ResourceLimitError, match="to_frame\\('significant'\\)"):
+        result.to_frame()
+    assert len(result.to_frame(np.arange(result.n_cells) < 10)) == 10
