@@ -12,15 +12,10 @@ PRIORITY_THEMES_SHOWN = 2
 #: street crime near the estate's ASB (every candidate link stays in the links table).
 LINK_MIN_SHARE = 0.05
 
-#: The links' share column: its name once linkage.links renames "hotspot" to "street cluster",
-#: and before.
-LINK_SHARE_COLUMNS = ("street_cluster_weight_share", "hotspot_weight_share")
-LINK_CLUSTER_COLUMNS = ("street_cluster", "hotspot")
-
-
-def first_column(frame, candidates) -> str:
-    """The first of ``candidates`` that ``frame`` has (the first candidate when none)."""
-    return next((c for c in candidates if c in frame.columns), candidates[0])
+#: The links' columns drawn: each link's street-crime cluster and its share of the street crime
+#: near the estate's ASB (:data:`snt_geo.linkage.links.LINK_COLUMNS`).
+LINK_SHARE = "street_cluster_weight_share"
+LINK_CLUSTER = "street_cluster"
 
 
 def map_notes() -> str:
@@ -215,8 +210,7 @@ def _hotspot_layers(a, names, layers) -> None:
 def _link_layer(links, layers, params) -> None:
     from snt_geo.maps.layers import draw_links
 
-    share = first_column(links, LINK_SHARE_COLUMNS)
-    cluster = first_column(links, LINK_CLUSTER_COLUMNS)
+    share, cluster = LINK_SHARE, LINK_CLUSTER
     n_candidates = links.groupby("estate")[cluster].transform("size")
     shown = links.assign(
         estate_test=[

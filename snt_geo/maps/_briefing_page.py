@@ -20,7 +20,7 @@ from snt_geo._format import (
     format_rate,
     format_value,
 )
-from snt_geo.maps._briefing_map import LINK_CLUSTER_COLUMNS, LINK_SHARE_COLUMNS, first_column
+from snt_geo.maps._briefing_map import LINK_CLUSTER, LINK_SHARE
 from snt_geo.maps._print import PRINT_CSS, print_map_html
 from snt_geo.tasking._steps import theme_label, ward_names
 from snt_geo.tasking.assessment import headlines
@@ -632,7 +632,7 @@ def _section_three(b) -> str:
 
 def _link_sentences(links: pd.DataFrame, estates: list[dict]) -> list[str]:
     """One list item per estate: its strongest link in words, or why it has none."""
-    share = first_column(links, LINK_SHARE_COLUMNS)
+    share = LINK_SHARE
     items = []
     for _, rows in links.groupby("estate", sort=False):
         main = rows.sort_values(share, ascending=False).iloc[0]
@@ -640,7 +640,7 @@ def _link_sentences(links: pd.DataFrame, estates: list[dict]) -> list[str]:
         extra = f" ({more} more candidate street-crime clusters in the table.)" if more else ""
         items.append(f"<li>{html.escape(str(main['explanation']))}{html.escape(extra)}</li>")
     for est in estates:
-        if not est.get("n_candidate_clusters", est.get("n_candidate_hotspots")):
+        if not est.get("n_candidate_clusters"):
             name = est.get("estate")
             note = est.get("note") or "no street-crime cluster within reach"
             items.append(f"<li>{html.escape(str(name))}: {html.escape(str(note))}.</li>")
@@ -658,8 +658,8 @@ def _estate_records(b) -> list[dict]:
 
 
 def _links_table(links: pd.DataFrame) -> str:
-    cluster = first_column(links, LINK_CLUSTER_COLUMNS)
-    share = first_column(links, LINK_SHARE_COLUMNS)
+    cluster = LINK_CLUSTER
+    share = LINK_SHARE
     return table(
         links,
         {
@@ -885,8 +885,8 @@ def _estates_table(b) -> str:
     """One row per estate: its ASB test, and its street-crime clusters listed in one cell."""
     estates = b.assessment.link_estates
     links = b.links
-    cluster = first_column(links, LINK_CLUSTER_COLUMNS)
-    share = first_column(links, LINK_SHARE_COLUMNS)
+    cluster = LINK_CLUSTER
+    share = LINK_SHARE
     listed: dict[str, str] = {}
     for estate, rows in links.groupby("estate", sort=False):
         rows = rows.sort_values(share, ascending=False)

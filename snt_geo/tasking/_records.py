@@ -1,8 +1,8 @@
 """Method records of the steps, read one way: (step, parameter, value) rows and plain dicts.
 
-The steps' results carry their provenance as a frozen record at ``attrs["method"]`` (or, while
-the linkage modules move to that shape, as ``attrs["parameters"]`` or ``.parameters``): this
-module is the one place that reads either, so the assessment does not adapt to each step.
+The steps' results carry their provenance as one frozen record: ``attrs["method"]`` on a frame,
+``.method`` on a result with several tables. This module is the one place that reads it, so the
+assessment does not adapt to each step.
 """
 
 from __future__ import annotations
@@ -36,12 +36,6 @@ def record_dict(result: object) -> dict[str, Any]:
     record = record_of(result)
     if record is not None and hasattr(record, "to_dict"):
         return dict(record.to_dict())
-    attrs = getattr(result, "attrs", None)
-    if isinstance(attrs, Mapping) and isinstance(attrs.get("parameters"), Mapping):
-        return dict(attrs["parameters"])
-    parameters = getattr(result, "parameters", None)
-    if isinstance(parameters, Mapping):
-        return dict(parameters)
     return {}
 
 

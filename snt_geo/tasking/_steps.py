@@ -639,13 +639,8 @@ def run_links(
 
 
 def split_links(result) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The links table and the per-estate table (indexed by ``estate``) of a links result."""
-    if hasattr(result, "links") and hasattr(result, "estates"):
-        return result.links, result.estates
-    estates = pd.DataFrame(list(result.attrs.get("estates", [])))
-    if "estate" in estates.columns:
-        estates = estates.set_index("estate")
-    return result, estates
+    """The links table and the per-estate table (indexed by ``estate``) of a ``Links`` result."""
+    return result.links, result.estates
 
 
 def working_estates(estates) -> gpd.GeoDataFrame | None:
