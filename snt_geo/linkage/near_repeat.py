@@ -200,8 +200,6 @@ def knox_test(
     """
     d_edges = _edges(distance_bands_m, "distance_bands_m", "metres")
     check_choice("time_unit", time_unit, ("auto", "month", "day"))
-    if isinstance(permutations, float):
-        raise ValueError(f"`permutations` must be a positive whole number; got {permutations!r}.")
     permutations = int(check_positive("permutations", permutations, integer=True))
     has_date = "date" in incidents.columns and pd.api.types.is_datetime64_any_dtype(
         incidents["date"]
