@@ -483,6 +483,7 @@ def match_register(
         names = _blank_to_na(priorities[found["ward_name"]])
         ward_text = names if ward_text is None else ward_text.fillna(names)
     boroughs = _blank_to_na(priorities[found["borough"]]) if "borough" in found else None
+    assert ward_text is not None  # a ward column was found above
     known = None
     if wards is not None:
         known = wards if isinstance(wards, pd.DataFrame) else pd.DataFrame(index=_ward_codes(wards))
@@ -684,9 +685,9 @@ def suggest_priorities(
         raise ValueError(f"`n` must be a whole number >= 1; got {n!r}.")
     if not 0 < alpha < 1:
         raise ValueError(f"`alpha` must be between 0 and 1; got {alpha!r}.")
-    table = theme_table or DEFAULT_THEMES
+    hierarchy = theme_table or DEFAULT_THEMES
     candidates = (
-        [t for t in info.themes if not (t in table.themes and table.is_alias(t))]
+        [t for t in info.themes if not (t in hierarchy.themes and hierarchy.is_alias(t))]
         if themes is None
         else list(themes)
     )

@@ -169,9 +169,13 @@ def find_silent_wards(
         columns=["n_neighbours", "neighbour_median", "neighbour_min", "neighbour_max"],
     )
     table.insert(0, "incident_count", count.astype(np.int64))
-    names = areas["ward_name"].astype("string").to_numpy() if "ward_name" in areas else pd.NA
-    table.insert(0, "ward_name", pd.array(names, dtype="string") if names is not pd.NA else names)
-    median = table["neighbour_median"].to_numpy()
+    names = (
+        areas["ward_name"].astype("string").array
+        if "ward_name" in areas.columns
+        else pd.array([pd.NA] * len(table), dtype="string")
+    )
+    table.insert(0, "ward_name", names)
+    median = table["neighbour_median"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         table["ratio"] = np.where(median > 0, count / median, np.nan)
     table["silent"] = (

@@ -225,7 +225,7 @@ def describe_stop_search(profile: pd.DataFrame, ward_code: str) -> str:
     if not row["searches"]:
         return "No stop and search recorded in the ward."
     objects = {c: row[c] for c in profile.columns if c.startswith("object_")}
-    top = max(objects, key=objects.get) if objects else None
+    top = max(objects, key=lambda c: objects[c]) if objects else None
     method = profile.attrs.get(METHOD_KEY)
     label = method.objects.get(top, top) if method is not None and top else top
     return (
