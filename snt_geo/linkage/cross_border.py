@@ -1,8 +1,8 @@
-"""Hotspots and clusters that straddle ward or borough boundaries.
+"""Hot areas and clusters that straddle ward or borough boundaries.
 
-A hotspot split between two wards is easily policed by neither: each ward panel sees half of it.
-:func:`flag_cross_border_hotspots` measures how a hotspot (merged Gi* hot cells, a cluster hull, or
-any polygon) is shared between wards and boroughs, by area or by the incidents in it.
+A hot area split between two wards is easily policed by neither: each ward panel sees half of it.
+:func:`flag_cross_border_hotspots` measures how a hot area (merged Gi* hot cells), a cluster
+hull or any polygon is shared between wards and boroughs, by area or by the incidents in it.
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ class CrossBorderMethod(MethodRecord):
         Share a ward or borough must hold to count towards crossing.
     hot_classes, cell_merge
         For Gi* cells: the classes kept and how cells were merged (None otherwise).
-    n_hotspots, n_cross_ward, n_cross_borough
-        Rows returned, and those crossing a ward / borough boundary.
+    n_areas, n_cross_ward, n_cross_borough
+        Rows returned (hot areas, cluster hulls or polygons), and those crossing a ward /
+        borough boundary.
     """
 
     input_kind: str
@@ -74,20 +75,20 @@ class CrossBorderMethod(MethodRecord):
     min_share: float
     hot_classes: tuple[str, ...] | None
     cell_merge: str | None
-    n_hotspots: int
+    n_areas: int
     n_cross_ward: int
     n_cross_borough: int
 
     def describe(self) -> str:
         """One paragraph for a method note."""
         what = {
-            "gi_star_cells": f"hotspots merged from touching Gi* cells of class "
+            "gi_star_cells": f"hot areas merged from touching Gi* hot cells of class "
             f"{', '.join(self.hot_classes or ())} ({format_count(self.n_input_rows)} cells given)",
             "cluster_summaries": "incident cluster hulls",
-            "polygons": "hotspot polygons",
+            "polygons": "polygons",
         }.get(self.input_kind, self.input_kind)
         return (
-            f"Cross-border check of {format_count(self.n_hotspots)} {what}: each is shared "
+            f"Cross-border check of {format_count(self.n_areas)} {what}: each is shared "
             f"between wards and boroughs by {self.share_basis}; a ward or borough counts when it "
             f"holds at least {format_percent(self.min_share)}. "
             f"{format_count(self.n_cross_ward)} cross a ward boundary and "
@@ -96,7 +97,7 @@ class CrossBorderMethod(MethodRecord):
 
 
 def _merge_hot_cells(cells: gpd.GeoDataFrame, classes: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Merge touching hot cells (sharing an edge or a corner) into one hotspot each."""
+    """Merge touching hot cells (sharing an edge or a corner) into one hot area each."""
     hot = cells[cells["hotspot_class"].astype("string").isin(list(classes)).to_numpy()]
     geoms = hot.geometry.to_numpy()
     n = len(hot)
@@ -155,7 +156,7 @@ def flag_cross_border_hotspots(
 
         - Gi* cells from :func:`snt_geo.linkage.hotspots.find_hotspots` (recognised by their
           ``hotspot_class`` column): cells in ``hot_classes`` are kept and touching ones (edge or
-          corner) are merged into one hotspot each;
+          corner) are merged into one hot area each;
         - cluster summaries from :func:`snt_geo.linkage.clusters.summarise_clusters`, indexed
           by cluster label (give ``incidents`` and ``labels`` to share by membership);
         - any other polygons (e.g. hand-drawn hotspot areas).
@@ -229,7 +230,7 @@ def flag_cross_border_hotspots(
         min_share=float(min_share),
         hot_classes=tuple(hot_classes) if kind == "gi_star_cells" else None,
         cell_merge="touching hot cells (edge or corner)" if kind == "gi_star_cells" else None,
-        n_hotspots=len(out),
+        n_areas=len(out),
         n_cross_ward=int(out["cross_ward"].sum()),
         n_cross_borough=int(out["cross_borough"].sum()),
     )
