@@ -602,8 +602,9 @@ class Register:
         Returns
         -------
         pandas.DataFrame
-            The validated register as stored. The history records the source, the row count
-            and the (ward, theme, status) rows added and removed.
+            The validated register as stored. The history records the source, the row count,
+            the (ward, theme, status) rows added and removed, and every replaced row in full
+            (``replaced_rows``), so an import never loses a row.
         """
         from snt_geo.profile.priorities import (
             PRIORITY_COLUMNS,
@@ -641,7 +642,12 @@ class Register:
             )
         at = _now()
         with self._transaction() as con:
-            old = set(con.execute("SELECT ward_code, theme, status FROM priorities").fetchall())
+            # The replaced rows go into the history whole: an import never loses a row.
+            previous = con.execute(
+                "SELECT ward_code, theme, status, set_on, review_on, source, extra "
+                "FROM priorities ORDER BY id"
+            ).fetchall()
+            old = {r[:3] for r in previous}
             new = {r[:3] for r in rows}
             con.execute("DELETE FROM priorities")
             con.executemany(
@@ -662,6 +668,7 @@ class Register:
                     "rows": len(rows),
                     "added": sorted(new - old),
                     "removed": sorted(old - new),
+                    "replaced_rows": [list(r) for r in previous],
                 },
             )
         return self.priorities()

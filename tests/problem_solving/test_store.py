@@ -224,6 +224,14 @@ def test_priorities_import_export_round_trip(tmp_path, register):
     entry = history[history["subject"] == "priorities"].iloc[-1]
     assert entry["what"]["rows"] == len(original)
     assert len(entry["what"]["added"]) == len(original[cols[:3]].drop_duplicates())
+    assert entry["what"]["replaced_rows"] == []
+    # A second import keeps the replaced rows, whole, in the history.
+    with open_register(register) as reg:
+        reg.import_priorities(original.iloc[:3][cols], who="bob")
+        last = reg.history()["what"].iloc[-1]
+    assert len(last["replaced_rows"]) == len(original)
+    assert last["replaced_rows"][0][:4] == ["E05000001", "asb", "active", "2023-07-01"]
+    assert len(last["removed"]) == len(original[cols[:3]].drop_duplicates()) - 3
 
 
 def test_who_is_required(register, full_plan):
