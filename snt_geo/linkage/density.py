@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from snt_geo._guard import check_grid
+from snt_geo._locations import group_locations
 from snt_geo._method import MethodRecord
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
@@ -156,10 +157,8 @@ def _unique_weighted(xy: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Distinct locations and their summed weights (police.uk snap points repeat a lot)."""
     if len(xy) == 0:
         return xy.reshape(0, 2), w[:0]
-    # Adding 0.0 turns -0.0 into 0.0 so the two hash alike.
-    key = np.ascontiguousarray(xy + 0.0).view(np.complex128).ravel()
-    codes, uniq = pd.factorize(key)
-    return np.column_stack([uniq.real, uniq.imag]), np.bincount(codes, weights=w)
+    codes, uniq, _ = group_locations(xy[:, 0], xy[:, 1])
+    return uniq, np.bincount(codes, weights=w, minlength=len(uniq))
 
 
 def _coefficients(kernel: str, e: np.ndarray, q: np.ndarray) -> list[np.ndarray | float]:

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from snt_geo._locations import group_locations
 from snt_geo.crs import to_working_crs
 from snt_geo.io.boundaries import check_wards
 
@@ -67,10 +68,10 @@ def _distinct_points(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     ok = ~(shapely.is_missing(objects) | shapely.is_empty(objects))
     xy = np.full((len(objects), 2), np.nan)
     xy[ok] = shapely.get_coordinates(objects[ok])
-    loc_codes, uniq = pd.factorize(xy[ok, 0] + 1j * xy[ok, 1])
+    loc_codes, uniq, _ = group_locations(xy[ok, 0], xy[ok, 1])
     per_object = np.full(len(objects), -1, dtype=np.int64)
     per_object[ok] = loc_codes
-    return uniq.real.copy(), uniq.imag.copy(), per_object[obj_codes]
+    return uniq[:, 0].copy(), uniq[:, 1].copy(), per_object[obj_codes]
 
 
 def _first_polygon(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
