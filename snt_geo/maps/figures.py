@@ -182,7 +182,7 @@ def plot_ward_choropleth(
     matplotlib.figure.Figure
         Wards without a value are grey and listed as "No data" in the legend.
     """
-    areas = _wards_27700(wards)
+    areas = to_working_crs(wards, argument="wards", check_bounds=False)
     if column not in areas.columns:
         raise SchemaError(
             f"`column` {column!r} is not a column of `wards`; pick one of {list(areas.columns)}."

@@ -373,7 +373,7 @@ def save_docx(
             doc.add_paragraph(caveat, style="List Bullet")
     doc.add_heading("Appendix A. Parameters", level=1)
     _tables(doc, tables, ("Table A1.",))
-    doc.save(target)
+    doc.save(str(target))
     return target
 
 

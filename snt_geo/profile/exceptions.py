@@ -321,7 +321,7 @@ def find_exceptions(
 def _history(
     months: pd.PeriodIndex, month, history_months: int | None
 ) -> tuple[pd.Period, list[pd.Period], list[pd.Period]]:
-    present = months[~months.isna()].unique().sort_values()
+    present = months[np.asarray(months.notna())].unique().sort_values()
     if not len(present):
         raise ValueError("`incidents` has no incident with a month: nothing to test.")
     if month is None:

@@ -197,7 +197,7 @@ def _per_point(
     table["incident_count"] = counts
     months = to_months(rows["month"], argument="incidents['month']")
     month_frame = pd.DataFrame({"point": codes, "month": months.asi8})
-    month_frame = month_frame[~months.isna()]
+    month_frame = month_frame[np.asarray(months.notna())]
     by_point = month_frame.groupby("point")["month"]
     table["months_active"] = by_point.nunique().reindex(table.index, fill_value=0).to_numpy()
     for col, agg in (("first_month", "min"), ("last_month", "max")):
@@ -213,7 +213,9 @@ def _per_point(
     return table
 
 
-def _most_frequent(rows: pd.DataFrame, column: str, codes: np.ndarray, n_points: int) -> pd.Array:
+def _most_frequent(
+    rows: pd.DataFrame, column: str, codes: np.ndarray, n_points: int
+) -> pd.api.extensions.ExtensionArray:
     if column not in rows.columns:
         return pd.array([pd.NA] * n_points, dtype="string")
     frame = pd.DataFrame({"point": codes, "value": rows[column].astype("string").to_numpy()})
