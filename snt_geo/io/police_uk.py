@@ -502,6 +502,9 @@ def _finish(
         reason[(reason < 0) & mask] = REASONS.index(name)
 
     mark(month == NO_MONTH, "unparseable_month")
+    # '1e999' parses as infinity: not a coordinate, so counted with the missing ones.
+    lon = np.where(np.isfinite(lon), lon, np.nan)
+    lat = np.where(np.isfinite(lat), lat, np.nan)
     mark(np.isnan(lon) | np.isnan(lat), "no_coordinates")
     mark((lon == 0) & (lat == 0), "zero_coordinates")
     x, y, location, located_xy = _project_locations(

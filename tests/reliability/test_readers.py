@@ -36,6 +36,7 @@ POLICE_UK_DROPS = [
     ("zero_coordinates", HEADER + GOOD + row(3, lon=0, lat=0), 3, {"zero_coordinates": 1}),
     ("empty_coordinates", HEADER + GOOD + row(3, lon="", lat=""), 3, {"no_coordinates": 1}),
     ("text_coordinates", HEADER + GOOD + row(3, lon="n/a", lat="x"), 3, {"no_coordinates": 1}),
+    ("infinite_coordinates", HEADER + GOOD + row(3, lon="1e999"), 3, {"no_coordinates": 1}),
     ("paris", HEADER + GOOD + row(3, lon=2.35, lat=48.85), 3, {"outside_great_britain": 1}),
     (
         "one_row_swapped",
