@@ -35,3 +35,14 @@ def test_bh_known_answer():
     # m = 4: sorted p * 4 / rank = 0.04, 0.04, 0.04, 0.04 -> monotone from the top.
     np.testing.assert_allclose(bh_adjust([0.01, 0.02, 0.03, 0.04]), [0.04] * 4)
     np.testing.assert_allclose(holm_adjust([0.01, 0.02, 0.03, 0.04]), [0.04, 0.06, 0.06, 0.06])
+
+
+def test_holm_against_brute_force():
+    p = np.array([0.01, 0.04, 0.03, 0.20, 0.005])
+    m = len(p)
+    order = np.argsort(p)
+    brute = np.empty(m)
+    for rank, i in enumerate(order):
+        brute[i] = min(1.0, max((m - k) * p[order[k]] for k in range(rank + 1)))
+    np.testing.assert_allclose(holm_adjust(p), brute)
+    np.testing.assert_allclose(holm_adjust(p), [0.04, 0.09, 0.09, 0.2, 0.025])

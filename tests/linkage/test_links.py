@@ -12,14 +12,11 @@ import pytest
 import shapely
 from scipy.stats import false_discovery_control
 from shapely.geometry import box
-from sklearn.cluster import DBSCAN
-from sklearn.metrics import adjusted_rand_score
 
 from snt_geo._method import method_of
 from snt_geo._multitest import holm_adjust
 from snt_geo.errors import CRSError, SchemaError, SntGeoError
 from snt_geo.io import read_police_uk, read_wards
-from snt_geo.linkage._links_engine import _cluster_street_crime, lagged_correlations
 from snt_geo.linkage.links import (
     ESTATE_COLUMNS,
     LINK_COLUMNS,
@@ -297,17 +294,6 @@ def test_permutation_p_value_matches_exact_enumeration(make_points):
     assert res["p_value"] == pytest.approx(exact, abs=0.015)
 
 
-def test_holm_and_bh_against_references():
-    p = np.array([0.01, 0.04, 0.03, 0.20, 0.005])
-    m = len(p)
-    order = np.argsort(p)
-    brute = np.empty(m)
-    for rank, i in enumerate(order):
-        brute[i] = min(1.0, max((m - k) * p[order[k]] for k in range(rank + 1)))
-    np.testing.assert_allclose(holm_adjust(p), brute)
-    np.testing.assert_allclose(holm_adjust(p), [0.04, 0.09, 0.09, 0.2, 0.025])
-
-
 def test_fdr_bh_correction_used_across_estates(background):
     rng = np.random.default_rng(11)
     keys = ("middlesex-street", "golden-lane", "mansell-street")
@@ -327,42 +313,8 @@ def test_fdr_bh_correction_used_across_estates(background):
     assert bh.method.n_estates_tested == 3
 
 
-def test_street_crime_clustering_matches_sklearn_dbscan(background):
-    xy = shapely.get_coordinates(background.geometry.to_numpy())[:4000]
-    ours = _cluster_street_crime(xy, distance_m=50, min_incidents=15)
-    ref = DBSCAN(eps=50, min_samples=15).fit_predict(xy)
-    assert adjusted_rand_score(ref, ours) == 1.0
-    np.testing.assert_array_equal(ours == -1, ref == -1)
-
-
 # ------------------------------------------------------------------------------------------
 # timing
-
-
-def test_lagged_correlations_against_numpy_and_gap():
-    rng = np.random.default_rng(12)
-    months = pd.period_range("2018-01", "2020-12", freq="M")
-    a = rng.poisson(10, len(months)).astype(float)
-    b = np.roll(a, 2) + rng.normal(0, 0.5, len(months))  # b follows a two months later
-    res = lagged_correlations(a, b, months, 3)
-    da, db = np.diff(a), np.diff(b)
-    assert res[0][0] == pytest.approx(np.corrcoef(da, db)[0, 1])
-    assert res[2][0] == pytest.approx(np.corrcoef(da[:-2], db[2:])[0, 1])
-    assert res[-1][0] == pytest.approx(np.corrcoef(da[1:], db[:-1])[0, 1])
-    assert max(res, key=lambda k: res[k][0]) == 2
-    # a gap in coverage: changes across it are not taken
-    kept = months[(months < pd.Period("2019-06", "M")) | (months > pd.Period("2019-09", "M"))]
-    idx = months.get_indexer(kept)
-    res_gap = lagged_correlations(a[idx], b[idx], kept, 0)
-    # 35 month-on-month changes, minus the 5 that touch 2019-06..2019-09
-    assert res_gap[0][1] == 30
-    ok = np.ones(35, dtype=bool)
-    ok[
-        months.get_loc(pd.Period("2019-06", "M")) - 1 : months.get_loc(pd.Period("2019-09", "M"))
-        + 1
-    ] = False
-    assert ok.sum() == 30
-    assert res_gap[0][0] == pytest.approx(np.corrcoef(da[ok], db[ok])[0, 1])
 
 
 def test_asb_leading_street_crime_is_reported(background):
