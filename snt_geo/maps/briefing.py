@@ -271,6 +271,7 @@ def tasking_briefing(
     demographics: pd.DataFrame | None = None,
     estates: gpd.GeoDataFrame | None = None,
     priorities: pd.DataFrame | str | Path | None = None,
+    register=None,
     period=None,
     themes: ThemeTable | None = None,
     hotspot_themes: Sequence[str] = ("street_crime", "asb"),
@@ -315,6 +316,10 @@ def tasking_briefing(
         priorities shown and the ones counted as shared. Default None: the top ``n_suggested``
         data suggestions per ward (:func:`~snt_geo.profile.priorities.suggest_priorities`) are
         shown and counted instead, and the page says they are suggestions.
+    register
+        Problem-solving plans (a :class:`snt_geo.problem_solving.Register`, a register file
+        path or a list of plans): section 1 then lists plans by stage, overdue reviews and the
+        evaluations of the responses that ended in the period. Default None: not shown.
     period
         Months briefed, as in :func:`~snt_geo.profile.profile.ward_profile` (``(first, last)``
         ``'YYYY-MM'`` strings). Default: the last 12 complete months in the data. Hotspots and
@@ -393,6 +398,7 @@ def tasking_briefing(
         demographics=demographics,
         estates=estates,
         priorities=priorities,
+        register=register,
         themes=themes,
         hotspot_themes=hotspot_themes,
         cell_size_m=cell_size_m,

@@ -106,12 +106,11 @@ def test_without_incidents_nothing_is_evaluated():
 
 
 def test_briefing_section_one_shows_the_review(tmp_path):
-    """tasking_assessment(register=path) -> render_briefing: the three tables in section 1."""
+    """tasking_briefing(register=path): the three tables in section 1."""
     from html.parser import HTMLParser
 
     from snt_geo.datasets import load_sample
-    from snt_geo.maps import render_briefing
-    from snt_geo.tasking import tasking_assessment
+    from snt_geo.maps import render_briefing, tasking_briefing
 
     sample = load_sample()
     centre = sample.wards.loc["E05000001"].geometry.centroid
@@ -140,7 +139,7 @@ def test_briefing_section_one_shows_the_review(tmp_path):
         reg.add_plan(plan, who="t")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        assessment = tasking_assessment(
+        briefing = tasking_briefing(
             sample.wards,
             sample.incidents,
             priorities=sample.priorities,
@@ -149,6 +148,7 @@ def test_briefing_section_one_shows_the_review(tmp_path):
             rng=1,
             register=path,
         )
+    assessment = briefing.assessment
     review = assessment.problem_solving
     assert len(review.evaluations) == 1 and review.method.n_evaluated == 1
     assert "Problem-solving plans: 1, 1 with an overdue review" in assessment.summary()
@@ -173,7 +173,8 @@ def test_briefing_section_one_shows_the_review(tmp_path):
                 self.table = None
 
     parser = Rows()
-    parser.feed(render_briefing(assessment).html)
+    assert render_briefing(assessment).html == briefing.html
+    parser.feed(briefing.html)
     # Header row + one row each.
     assert parser.rows["plans-by-stage"] == 2
     assert parser.rows["overdue-reviews"] == 2
