@@ -12,7 +12,11 @@ import shapely
 
 from snt_geo._format import format_count, format_number, format_percent
 from snt_geo.errors import SchemaError
-from snt_geo.linkage.hotspots import HOTSPOT_CLASSES  # one definition, where it is produced
+from snt_geo.linkage.density import DensityGrid
+from snt_geo.linkage.hotspots import (
+    HOTSPOT_CLASSES,  # one definition, where it is produced
+    HotspotGrid,
+)
 from snt_geo.maps._html import png_data_uri, script_json
 from snt_geo.maps._layer import LayerInfo, Legend, LegendItem, MapLayer
 from snt_geo.maps._palettes import (
@@ -239,7 +243,7 @@ def draw_ward_choropleth(
 
 
 def draw_hotspot_cells(
-    cells: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame | HotspotGrid,
     *,
     name: str = "Hotspots (Gi*)",
     tooltip: Sequence[str] | None = ("hotspot_class", "incident_count", "gi_star_z", "p_value"),
@@ -290,8 +294,13 @@ def draw_hotspot_cells(
     Notes
     -----
     Classes come from the Getis-Ord Gi* z-scores (Ord & Getis 1995) as computed upstream; this
-    function only draws them.
+    function only draws them. A :class:`~snt_geo.linkage.HotspotGrid` (``hotspot_grid``) is
+    drawn without building the polygons of the cells left out (641k cells of 50 m over London).
     """
+    grid_counts = None
+    if isinstance(cells, HotspotGrid):
+        grid_counts = cells.class_counts()
+        cells = cells.to_frame("all" if show_not_significant else "significant")
     src = _checked(
         cells, argument="cells", required=["hotspot_class"], tooltip=tooltip, popup=popup
     )
@@ -305,6 +314,11 @@ def draw_hotspot_cells(
             f"`cells` column 'hotspot_class' must hold only {list(HOTSPOT_CLASSES)}.", problems
         )
     counts = {c: int((cls == c).sum()) for c in HOTSPOT_CLASSES}
+    if grid_counts is not None:  # the grid's own account: every cell, drawn or not
+        counts = grid_counts
+        src.n_rows = sum(grid_counts.values())
+        if not show_not_significant and grid_counts["not_significant"]:
+            src.not_drawn["not significant"] = grid_counts["not_significant"]
     if not show_not_significant:
         src.keep((cls != "not_significant").to_numpy(), reason="not significant")
     src.drop_empty()
@@ -352,7 +366,7 @@ def draw_hotspot_cells(
 
 
 def draw_kde_surface(
-    cells: gpd.GeoDataFrame,
+    cells: gpd.GeoDataFrame | DensityGrid,
     *,
     column: str = "density_per_km2",
     name: str = "Incident density (KDE)",
@@ -397,9 +411,14 @@ def draw_kde_surface(
         raise ValueError(f"`max_pixels` must be an integer >= 100; got {max_pixels!r}.")
     if not 0 <= opacity <= 1:
         raise ValueError(f"`opacity` must be between 0 and 1; got {opacity!r}.")
+    n_grid_zero = 0
+    if isinstance(cells, DensityGrid):  # polygons only for the cells that get a colour
+        positive_cells = np.nan_to_num(np.asarray(cells.values[column], dtype="float64")) > 0
+        n_grid_zero = int((~positive_cells).sum())
+        cells = cells.to_frame(positive_cells)
     src = _checked(cells, argument="cells", required=[column])
     src.drop_empty()
-    frame, n_rows = src.frame, src.n_rows
+    frame, n_rows = src.frame, src.n_rows + n_grid_zero
     values = frame[column].astype("float64").to_numpy()
     positive = np.nan_to_num(values, nan=0.0) > 0
     ramp = SEQUENTIAL_PALETTES.get(palette) if isinstance(palette, str) else None
@@ -410,7 +429,7 @@ def draw_kde_surface(
     geoms = frame.geometry.to_numpy()
     not_drawn = src.not_drawn
     if not positive.any():
-        not_drawn["zero or missing density"] = int((~positive).sum())
+        not_drawn["zero or missing density"] = int((~positive).sum()) + n_grid_zero
         return _empty_image_layer(
             name, LayerInfo("image", n_rows, 0, not_drawn, {"column": column}), show
         )
@@ -428,7 +447,7 @@ def draw_kde_surface(
         for f in (0.2, 0.4, 0.6, 0.8, 1.0)
     )
     legend = Legend(title=f"{name}", items=items, note=f"{_default_label(column)}; linear scale")
-    n_zero = int((~positive).sum())
+    n_zero = int((~positive).sum()) + n_grid_zero
     if n_zero:
         not_drawn["zero or missing density"] = n_zero
     info = LayerInfo(

@@ -518,3 +518,38 @@ def test_hotspot_renderer_auto_threshold(city_cells, monkeypatch):
     assert layer.info.choices["renderer"] == "canvas" and payload(layer)["canvas"] is True
     with pytest.raises(ValueError, match='`renderer` must be "auto", "svg" or "canvas"'):
         draw_hotspot_cells(city_cells, renderer="webgl")
+
+
+# --------------------------------------------------------------------------------------------------
+# Array grid results (snt_geo.linkage.hotspot_grid / kernel_density_grid) draw like their frames
+
+
+def _grid_points() -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(3)
+    xy = np.vstack([rng.normal(530_500, 60, (300, 2)), rng.uniform(530_000, 532_000, (300, 2))])
+    xy[:, 1] -= 350_000  # northings near 180 km: inner London
+    return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=27700)
+
+
+def test_hotspot_grid_draws_like_its_frame():
+    from snt_geo.linkage import hotspot_grid
+
+    area = gpd.GeoSeries([shapely.box(530_000, 180_000, 532_000, 182_000)], crs=27700)
+    result = hotspot_grid(_grid_points(), area=area, cell_size_m=100)
+    from_grid = L.draw_hotspot_cells(result)
+    from_frame = L.draw_hotspot_cells(result.to_frame())
+    assert from_grid.payload_json == from_frame.payload_json
+    assert from_grid.info.to_dict() == from_frame.info.to_dict()
+    assert from_grid.info.n_rows == result.n_cells
+    assert from_grid.legend == from_frame.legend
+
+
+def test_density_grid_draws_like_its_frame():
+    from snt_geo.linkage import kernel_density_grid
+
+    area = gpd.GeoSeries([shapely.box(529_000, 179_000, 533_000, 183_000)], crs=27700)
+    result = kernel_density_grid(_grid_points(), area=area, cell_size_m=100, bandwidth_m=250)
+    from_grid = D.draw_kde_surface(result)
+    from_frame = D.draw_kde_surface(result.to_frame())
+    assert from_grid.payload_json == from_frame.payload_json
+    assert from_grid.info.to_dict() == from_frame.info.to_dict()
