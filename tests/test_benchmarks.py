@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_hdbscan.py",
     "bench_map_size.py",
     "bench_briefing.py",
+    "bench_national.py",
 ]
 
 
@@ -47,3 +48,38 @@ def test_quick_mode_runs_and_agrees(script: str, shared_data: Path) -> None:
 def test_every_benchmark_script_is_covered() -> None:
     found = {p.name for p in BENCHMARKS.glob("bench_*.py")}
     assert found == set(SCRIPTS)
+
+
+def test_national_archive_generator_quick_mode(tmp_path: Path, shared_data: Path) -> None:
+    """The generator writes the police.uk layout that snt_geo.io.read_archive reads back."""
+    import warnings
+
+    from snt_geo.io import list_archive, read_archive
+
+    out = tmp_path / "national"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "make_national_archive.py"),
+            "--quick",
+            "--out",
+            str(out),
+        ],
+        cwd=BENCHMARKS.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    files = list_archive(out)
+    assert set(files["kind"]) == {"street", "outcomes"}
+    assert files["force"].nunique() == 45
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        incidents = read_archive(out)
+    assert len(incidents) == 100_000
+    assert incidents["outcome_type"].notna().sum() > 0
+    match = re.search(
+        r"\(([\d.]+) rows per location; real City of London 36 months: ([\d.]+)\)", proc.stdout
+    )
+    assert match, proc.stdout
