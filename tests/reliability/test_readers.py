@@ -418,20 +418,34 @@ def test_other_readers_refuse(tmp_path, call, error, match):
         quiet(call, tmp_path)
 
 
-# Readers given the wrong kind of file (issue 16 item 7: the CLI showed tracebacks). These belong
-# to other owners' readers; REQUESTed on the board, strict xfail until fixed.
+# Readers given the wrong kind of file (issue 16 item 7: the CLI showed tracebacks). The estates
+# and demographics readers belong to other owners: REQUESTed on the board, strict xfail until fixed.
+_PENDING = pytest.mark.xfail(strict=True, reason="REQUEST owner: SchemaError naming `path`")
 WRONG_KIND = [
-    ("wards_given_csv", lambda p: read_wards(p), r"`path` .*(no geometry|not a .*boundar|spatial)"),
-    ("estates_given_csv", lambda p: read_estates(p), r"`path` .*(no geometry|spatial)"),
-    ("demographics_given_gpkg", lambda p: read_demographics(p.with_suffix(".gpkg")), r"`path`"),
-    ("priorities_given_gpkg", lambda p: read_priorities(p.with_suffix(".gpkg")), r"`path`"),
+    pytest.param(
+        lambda p: read_wards(p), r"`path` 'table.csv' is not a boundary file", id="wards_csv"
+    ),  # noqa: E501
+    pytest.param(
+        lambda p: read_estates(p),
+        r"`path` .*(no geometry|spatial)",
+        id="estates_csv",
+        marks=_PENDING,
+    ),  # noqa: E501
+    pytest.param(
+        lambda p: read_demographics(p.with_suffix(".gpkg")),
+        r"`path`",
+        id="demographics_gpkg",
+        marks=_PENDING,
+    ),  # noqa: E501
+    pytest.param(
+        lambda p: read_priorities(p.with_suffix(".gpkg")),
+        r"`path` 'table.gpkg' is not a CSV",
+        id="priorities_gpkg",
+    ),  # noqa: E501
 ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="REQUEST owners of io/boundaries, estates, demographics, priorities"
-)
-@pytest.mark.parametrize("call, match", [c[1:] for c in WRONG_KIND], ids=[c[0] for c in WRONG_KIND])
+@pytest.mark.parametrize(("call", "match"), WRONG_KIND)
 def test_readers_name_the_path_for_the_wrong_kind_of_file(tmp_path, sample, call, match):
     csv = tmp_path / "table.csv"
     csv.write_text("ward_code,theme\nE05000001,asb\n")
