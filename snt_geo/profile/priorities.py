@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from snt_geo._dates import parse_dates
+from snt_geo._format import format_count, format_pvalue, format_rate
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
 from snt_geo.profile._register import (
@@ -779,19 +780,34 @@ def suggest_priorities(
 
 
 def _reason(row, min_count: int) -> str:
+    """One plain line of evidence. Change words never say more than the test: no trend clause on
+    small numbers, and the raw p-value is named as such (the briefing adjusts across wards)."""
     bits = []
+    count = f"{format_count(row.count)} incident{'' if row.count == 1 else 's'}"
     if not np.isnan(row.rate_percentile):
         bits.append(
-            f"rate {row.rate_per_1000:.1f} per 1,000 ({row.rate_ratio:.1f}x all wards; "
+            f"{count}, rate {format_rate(row.rate_per_1000)} per 1,000 "
+            f"({row.rate_ratio:.1f}x all wards; "
             f"top {max(1, round(100 * (1 - row.rate_percentile)))}% of wards)"
         )
     else:
-        bits.append(f"{row.count} incidents (no usable population)")
+        bits.append(f"{count} (no usable population)")
     if not np.isnan(row.lq):
         bits.append(f"LQ {row.lq:.2f}")
-    if isinstance(row.trend, str):
-        change = "" if np.isnan(row.change_pct) else f" {row.change_pct:+.0f}%"
-        bits.append(f"{row.trend}{change} vs {row.comparison} (p={row.p_value:.3f})")
     if row.small_number:
-        bits.append(f"small numbers (<{min_count})")
+        bits.append(f"too few incidents to judge a change (fewer than {min_count})")
+    elif isinstance(row.trend, str) and not np.isnan(row.change_pct):
+        since = _COMPARISON_WORDS.get(row.comparison, str(row.comparison))
+        direction = "up" if row.change_pct > 0 else "down" if row.change_pct < 0 else "unchanged"
+        size = f" {abs(row.change_pct):.0f}%" if row.change_pct else ""
+        bits.append(
+            f"{direction}{size} on {since} ({format_pvalue(row.p_value, prefix=True)} "
+            "before adjustment across wards)"
+        )
     return "; ".join(bits)
+
+
+_COMPARISON_WORDS = {
+    "previous": "the previous period",
+    "year_earlier": "the same period a year earlier",
+}

@@ -457,3 +457,21 @@ def test_a_geopackage_is_not_a_register(tmp_path, camden_haringey):
     camden_haringey.head(2).to_file(path)
     with pytest.raises(SchemaError, match=r"`path` 'register.gpkg' is not a CSV or Excel"):
         read_priorities(path)
+
+
+def test_reason_words_never_outrun_the_test(city):
+    _, prof = city
+    sug = suggest_priorities(prof, n=30)
+    small = sug[sug["small_number"]]
+    assert len(small) and not small["reason"].str.contains(r"\b(up|down|rising|falling)\b").any()
+    assert small["reason"].str.contains("too few incidents to judge a change").all()
+    large = sug[~sug["small_number"] & sug["change_pct"].notna()]
+    assert large["reason"].str.contains("before adjustment across wards").all()
+    ups = large[large["change_pct"] > 0]
+    assert all(
+        f"up {abs(c):.0f}% on the previous period" in r
+        for c, r in zip(ups["change_pct"], ups["reason"], strict=True)
+    )
+    one = sug[sug["count"] == 1]
+    assert one["reason"].str.startswith("1 incident").all()
+    assert not one["reason"].str.contains("1 incidents").any()
