@@ -35,7 +35,7 @@ from snt_geo._format import format_change, format_pvalue
 from snt_geo._method import MethodRecord
 from snt_geo._validate import check_fraction, check_positive, check_whole
 from snt_geo.crs import to_working_crs
-from snt_geo.errors import SchemaError
+from snt_geo.errors import CRSError, SchemaError
 from snt_geo.problem_solving import _evaluation as _engine
 from snt_geo.problem_solving import _placebo
 from snt_geo.problem_solving.displacement import (
@@ -254,7 +254,7 @@ def _period(name: str, value) -> tuple[int, int, str]:
 
 def _geometry(name: str, value) -> shapely.Geometry:
     if isinstance(value, shapely.Geometry):
-        raise SchemaError(
+        raise CRSError(
             f"`{name}` is a bare shapely geometry with no CRS, and snt_geo never guesses one: "
             f'pass geopandas.GeoSeries([{name}], crs="EPSG:27700") (or the CRS it is in).'
         )
@@ -406,9 +406,9 @@ def evaluate_intervention(
     Raises
     ------
     SchemaError
-        ``incidents`` lacks ``month``, or a bare shapely geometry (no CRS) is given.
+        ``incidents`` lacks ``month``.
     CRSError
-        An unlabelled GeoDataFrame / GeoSeries.
+        An unlabelled GeoDataFrame / GeoSeries, or a bare shapely geometry (no CRS).
     ValueError
         Overlapping or reversed periods, no incidents in the themes, an empty treated area, a
         missing harm weight, or too few wards for the similar-wards control.

@@ -12,7 +12,7 @@ import shapely
 import shapely.affinity
 from scipy import stats
 
-from snt_geo.errors import CRSError, SchemaError
+from snt_geo.errors import CRSError
 from snt_geo.io import read_police_uk
 from snt_geo.problem_solving import _placebo, evaluate_intervention
 
@@ -291,7 +291,7 @@ def test_bad_input_is_refused_with_the_argument_named(burglary):
     t = _treated(BUSY_2KM)
     with pytest.raises(ValueError, match="`before` .* and `after` .* overlap"):
         evaluate_intervention(burglary, treated=t, before=BEFORE, after=("2024-06", "2024-09"))
-    with pytest.raises(SchemaError, match="`treated` is a bare shapely geometry"):
+    with pytest.raises(CRSError, match="`treated` is a bare shapely geometry"):
         evaluate_intervention(burglary, treated=BUSY_2KM, before=BEFORE, after=AFTER)
     with pytest.raises(CRSError, match="`treated` has no CRS"):
         evaluate_intervention(
