@@ -82,36 +82,39 @@ def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
     ).to_numpy()
     n_wards = np.r_[groups.value_counts(dropna=False).reindex(order).to_numpy(), len(frame)]
 
-    out = pd.DataFrame(index=table.index)
-    out["borough_name"] = pd.array([*names.reindex(order).to_list(), "All wards"], dtype="string")
-    out["n_wards"] = n_wards.astype(np.int64)
-    out["population"] = pop
+    # Columns are collected and the frame built once (column-by-column inserts fragment it).
+    cols: dict[str, object] = {
+        "borough_name": pd.array([*names.reindex(order).to_list(), "All wards"], dtype="string"),
+        "n_wards": n_wards.astype(np.int64),
+        "population": pop,
+    }
     with np.errstate(divide="ignore", invalid="ignore"):
 
         def rate(c):
             return np.where(pop > 0, c / pop * 1000.0, np.nan)
 
         tot = table["incident_count"].fillna(0).to_numpy()
-        out["incident_count"] = tot.astype(np.int64)
-        out["incident_rate_per_1000"] = rate(tot)
+        cols["incident_count"] = tot.astype(np.int64)
+        cols["incident_rate_per_1000"] = rate(tot)
         grand = tot[-1]
         for t in info.themes:
             c = table[f"{t}_count"].fillna(0).to_numpy()
-            out[f"{t}_count"] = c.astype(np.int64)
-            out[f"{t}_rate_per_1000"] = rate(c)
+            cols[f"{t}_count"] = c.astype(np.int64)
+            cols[f"{t}_rate_per_1000"] = rate(c)
             ref = c[-1] / grand if grand > 0 else np.nan
-            out[f"{t}_lq"] = np.where(tot > 0, c / tot, np.nan) / ref
+            cols[f"{t}_lq"] = np.where(tot > 0, c / tot, np.nan) / ref
             small = c < info.min_count
             for b, (_, _, covered) in info.baselines.items():
                 bc = table[f"{t}_count_{b}"].to_numpy() if covered else np.full(len(c), np.nan)
                 if covered:
                     small = small | (bc < info.min_count)
-                out[f"{t}_count_{b}"] = pd.array(
+                cols[f"{t}_count_{b}"] = pd.array(
                     np.where(np.isnan(bc), None, bc).astype(object), dtype="Int64"
                 )
-                out[f"{t}_change_pct_{b}"] = percent_change(c, bc)
-                out[f"{t}_p_{b}"] = poisson_change_test(c, bc)
-            out[f"{t}_small_number"] = small
+                cols[f"{t}_change_pct_{b}"] = percent_change(c, bc)
+                cols[f"{t}_p_{b}"] = poisson_change_test(c, bc)
+            cols[f"{t}_small_number"] = small
+    out = pd.DataFrame(cols, index=table.index)
     out.attrs["method"] = info
     return out
 

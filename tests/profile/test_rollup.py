@@ -204,3 +204,19 @@ def test_real_borough_counts_match_sjoin(shared_data):
     got = boroughs.set_index(["area_code", "month"])["count"]
     np.testing.assert_array_equal(got.to_numpy(), by_month.reindex(got.index).to_numpy())
     assert profile_info(prof).n_months == 6
+
+
+def test_borough_summary_builds_its_frame_once():
+    # The City sample has every crime type: 20+ themes x 2 baselines, well past the ~100 column
+    # inserts after which pandas warns that a frame built column by column is fragmented.
+    from snt_geo.datasets import load_sample
+
+    sample = load_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        profile = ward_profile(sample.wards, sample.incidents)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        summary = borough_summary(profile)
+    assert summary.columns[:3].tolist() == ["borough_name", "n_wards", "population"]
+    assert summary.shape[1] > 100
