@@ -311,3 +311,23 @@ def test_bad_input_is_refused_with_the_argument_named(burglary):
         evaluate_intervention(burglary, treated=t, before=BEFORE, after=AFTER, themes=["asb"])
     with pytest.raises(ValueError, match="`n_placebo` must be a whole number"):
         evaluate_intervention(burglary, treated=t, before=BEFORE, after=AFTER, n_placebo=0)
+
+
+def test_row_order_does_not_matter(burglary):
+    shuffled = burglary.sample(frac=1.0, random_state=3)
+    a = evaluate_intervention(burglary, treated=_treated(BUSY_2KM), before=BEFORE, after=AFTER)
+    b = evaluate_intervention(shuffled, treated=_treated(BUSY_2KM), before=BEFORE, after=AFTER)
+    pd.testing.assert_frame_equal(a.counts, b.counts)
+    pd.testing.assert_frame_equal(a.tests, b.tests)
+    assert a.verdict == b.verdict
+
+
+def test_a_treated_area_with_no_incidents(burglary):
+    # A 50 m square in a park-sized gap of central London: no burglary there at all.
+    empty = shapely.box(527_000, 179_000, 527_050, 179_050)
+    assert not burglary.within(empty).any()
+    r = evaluate_intervention(burglary, treated=_treated(empty), before=BEFORE, after=AFTER)
+    assert r.counts.loc["treated", ["before", "after"]].tolist() == [0.0, 0.0]
+    assert r.tests.loc["treated_poisson", "p_value"] == 1.0
+    assert np.isnan(r.wdq.wdq) and r.wdq.reading.startswith("not read")
+    assert not r.declined
