@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,7 @@ NA_TEXT = "n/a"
 P_FLOOR = 0.001
 
 
-def is_missing(v: object) -> bool:
+def is_missing(v: Any) -> bool:
     """True for None, ``pd.NA``, ``pd.NaT`` and float NaN (not for strings or containers)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return True
@@ -53,14 +54,14 @@ def is_missing(v: object) -> bool:
     return False
 
 
-def format_count(v: object) -> str:
+def format_count(v: Any) -> str:
     """A whole number with thousands separators (``1,234``); missing as ``n/a``."""
     if is_missing(v):
         return NA_TEXT
     return f"{round(float(v)):,}"
 
 
-def format_number(v: object) -> str:
+def format_number(v: Any) -> str:
     """A number at a readable precision (see the module rules); missing as ``n/a``."""
     if is_missing(v):
         return NA_TEXT
@@ -83,14 +84,14 @@ def format_number(v: object) -> str:
     return text.rstrip("0").rstrip(".")
 
 
-def format_rate(v: object, *, digits: int = 1) -> str:
+def format_rate(v: Any, *, digits: int = 1) -> str:
     """A rate (e.g. per 1,000 residents), ``digits`` decimals (default 1); missing as ``n/a``."""
     if is_missing(v):
         return NA_TEXT
     return f"{float(v):,.{digits}f}"
 
 
-def format_pvalue(v: object, *, prefix: bool = False) -> str:
+def format_pvalue(v: Any, *, prefix: bool = False) -> str:
     """A p-value (or q-value): ``"< 0.001"`` below 0.001, else three decimals.
 
     With ``prefix=True`` the sentence form: ``"p < 0.001"`` or ``"p = 0.012"``.
@@ -103,14 +104,14 @@ def format_pvalue(v: object, *, prefix: bool = False) -> str:
     return f"p = {v:.3f}" if prefix else f"{v:.3f}"
 
 
-def format_percent(share: object, *, digits: int = 0) -> str:
+def format_percent(share: Any, *, digits: int = 0) -> str:
     """A share between 0 and 1 as a percentage (``0.123`` -> ``"12%"``); missing as ``n/a``."""
     if is_missing(share):
         return NA_TEXT
     return f"{float(share) * 100:.{digits}f}%"
 
 
-def format_change(pct: object, *, digits: int = 0) -> str:
+def format_change(pct: Any, *, digits: int = 0) -> str:
     """A change already in percent, signed (``12.4`` -> ``"+12%"``); missing as ``n/a``."""
     if is_missing(pct):
         return NA_TEXT
@@ -119,7 +120,7 @@ def format_change(pct: object, *, digits: int = 0) -> str:
     return f"{float(pct):+.{digits}f}%"
 
 
-def format_value(v: object) -> str:
+def format_value(v: Any) -> str:
     """Any table or tooltip value: yes/no, counts, numbers, lists joined by commas, text as is."""
     if is_missing(v):
         return NA_TEXT

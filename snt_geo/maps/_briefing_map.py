@@ -151,7 +151,7 @@ def _shared_priority_layers(a, names, layers, params) -> None:
         labels={"ward_names": "wards"},
     )
     layers += theme_layers
-    shown = [t.info.choices["theme"] for t in theme_layers if t.info.choices["shown"]]
+    shown = [str(t.info.choices["theme"]) for t in theme_layers if t.info.choices["shown"]]
     params.append(
         (
             "map",

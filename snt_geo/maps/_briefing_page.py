@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -308,7 +309,7 @@ def _changes_block(b) -> str:
     return "".join(out)
 
 
-def _date_text(v: object) -> str:
+def _date_text(v: Any) -> str:
     return "" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
 
 

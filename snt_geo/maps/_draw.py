@@ -478,7 +478,14 @@ def draw_kde_surface(
 
 def _empty_image_layer(name: str, info: LayerInfo, show: bool) -> MapLayer:
     """Nothing to paint: an empty vector layer keeps the layer control entry harmless."""
-    empty = {"g": [], "styles": [{}], "labels": [], "values": [], "tooltip": [], "popup": []}
+    empty: dict[str, list] = {
+        "g": [],
+        "styles": [{}],
+        "labels": [],
+        "values": [],
+        "tooltip": [],
+        "popup": [],
+    }
     return MapLayer(
         name=name,
         kind="vector",

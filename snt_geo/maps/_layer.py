@@ -7,6 +7,7 @@ import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import folium
 from branca.element import Element
@@ -157,8 +158,8 @@ class MapLayer(folium.map.Layer):
         self.legend = legend
         self.info = info
 
-    def render(self, **kwargs) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs) -> None:  # type: ignore[override]  # branca's returns None too
+        figure: Any = self.get_root()
         figure.header.add_child(
             Element(f"<style>{RUNTIME_CSS}</style>\n<script>{RUNTIME_JS}</script>"),
             name="snt_runtime",
@@ -168,7 +169,7 @@ class MapLayer(folium.map.Layer):
             spec = script_json(self.legend.to_json(self.get_name()))
             figure.script.add_child(
                 Element(
-                    f"SNT.legend({self._parent.get_name()}, {self.get_name()}, {spec});",
+                    f"SNT.legend({self._parent.get_name()}, {self.get_name()}, {spec});",  # type: ignore[union-attr]
                 ),
                 name=self.get_name() + "_legend",
             )

@@ -99,7 +99,8 @@ def resample_to_web_mercator(
     ex, ey = _FROM_WEB_MERCATOR.transform(gx.ravel(), gy.ravel())
     pixel_value = _lookup(geoms, values, grid, ex, ey)
     (w, e), (s, n) = _WEB_MERCATOR_TO_LONLAT.transform([mx0, mx1], [my0, my1])
-    bounds = tuple(round(float(v), COORDINATE_DECIMALS) for v in (s, w, n, e))
+    south, west, north, east = (round(float(v), COORDINATE_DECIMALS) for v in (s, w, n, e))
+    bounds = (south, west, north, east)
     return MercatorImage(
         values=pixel_value.reshape(nrows, ncols),
         bounds=bounds,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
@@ -65,8 +66,9 @@ SNT.fit({{ this._parent.get_name() }}, {{ this.bounds_json }});
             script_json([[bounds[0], bounds[1]], [bounds[2], bounds[3]]]) if bounds else None
         )
 
-    def render(self, **kwargs) -> None:
-        self.get_root().header.add_child(
+    def render(self, **kwargs) -> None:  # type: ignore[override]  # branca's returns None too
+        root: Any = self.get_root()
+        root.header.add_child(
             Element(f"<style>{RUNTIME_CSS}</style>\n<script>{RUNTIME_JS}</script>"),
             name="snt_runtime",
         )
@@ -166,7 +168,7 @@ def make_map(
     for layer in layers:
         m.add_child(layer)
     folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(m)
-    inline_leaflet(m)
+    inline_leaflet(m)  # type: ignore[arg-type]  # any folium element: it uses the root
     seed = repr((title, attribution, tiles, fit_bounds, width, height, zoom_start))
     _number_elements(m, seed=seed + "".join(f"{x.title}\0{x.payload_json}" for x in layers))
     return m

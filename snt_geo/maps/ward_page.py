@@ -195,12 +195,12 @@ def render_ward_page(
     ``min_count`` are greyed and marked, because their rates and changes are not worth reading.
     """
     info = profile_info(profile)
-    frame = profile.wards if hasattr(profile, "wards") else profile
+    frame: pd.DataFrame = profile.wards if isinstance(profile, WardProfile) else profile
     if ward_code not in frame.index:
         raise KeyError(
             f"`ward_code` {ward_code!r} is not in `profile`; e.g. {list(frame.index[:3])}."
         )
-    row = frame.loc[ward_code]
+    row = frame.loc[[ward_code]].iloc[0]
     keys = list(info.themes) if themes is None else list(themes)
     unknown = [k for k in keys if k not in info.themes]
     if unknown:

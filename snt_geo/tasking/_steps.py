@@ -246,7 +246,8 @@ def _register_evidence(profile, evidence, active, candidates) -> pd.DataFrame:
     extra = sorted(t for t in set(active["theme"].dropna()) - set(candidates) if t in profiled)
     if not extra:
         return evidence
-    more = suggest_priorities(profile, n=len(extra), themes=extra).assign(rank=pd.NA)
+    more = suggest_priorities(profile, n=len(extra), themes=extra)
+    more["rank"] = pd.NA
     return pd.concat([evidence, more], ignore_index=True)
 
 
