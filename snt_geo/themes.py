@@ -209,6 +209,7 @@ class ThemeTable:
     _by_slug: dict[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Index each crime type's primary theme and each slug's crime type."""
         primary = {}
         by_slug: dict[str, str] = {}
         for name, slug in self.crime_types.items():
@@ -234,7 +235,7 @@ class ThemeTable:
             ) from None
 
     def crime_type_of(self, value: str) -> str | None:
-        """The crime-type name of ``value``: a name (returned as is) or an API slug.
+        """Return the crime-type name of ``value``: a name (returned as is) or an API slug.
 
         ``'violent-crime'`` gives ``'Violence and sexual offences'`` (the current name, not the
         pre-2013 one). None when ``value`` is neither.
@@ -248,7 +249,7 @@ class ThemeTable:
         return _key(self.slug(crime_type))
 
     def primary_theme(self, crime_type: str) -> str:
-        """The theme an incident of ``crime_type`` is filed under in the ``theme`` column."""
+        """Return the theme an incident of ``crime_type`` is filed under (``theme`` column)."""
         self.slug(crime_type)
         return self._primary[crime_type]
 
@@ -269,18 +270,18 @@ class ThemeTable:
         return own + tuple(t for t, m in self.composite.items() if crime_type in m)
 
     def parent(self, theme: str) -> str | None:
-        """The parent of ``theme`` (``'robbery'`` -> ``'street_crime'``), or None.
+        """Return the parent of ``theme`` (``'robbery'`` -> ``'street_crime'``), or None.
 
         A key the table does not know (a local theme from a register) has no parent.
         """
         return self.parents.get(theme)
 
     def children(self, theme: str) -> tuple[str, ...]:
-        """The themes whose parent is ``theme``, in table order."""
+        """Return the themes whose parent is ``theme``, in table order."""
         return tuple(t for t, p in self.parents.items() if p == theme)
 
     def group(self, theme: str) -> str:
-        """The top of ``theme``'s chain of parents (``theme`` itself when it has none).
+        """Return the top of ``theme``'s chain of parents (``theme`` itself without one).
 
         Shared priorities, register evidence and suggestions compare priorities by group.
         """
@@ -290,7 +291,9 @@ class ThemeTable:
         return seen
 
     def is_alias(self, theme: str) -> bool:
-        """True when ``theme`` counts exactly its parent's crime types (``anti_social_behaviour``).
+        """Tell whether ``theme`` counts exactly its parent's crime types.
+
+        ``anti_social_behaviour`` is an alias of ``asb``.
 
         An alias adds no evidence beside its parent, so suggestions leave it out.
         """

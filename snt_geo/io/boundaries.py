@@ -71,7 +71,7 @@ _VECTOR = (".shp", ".gpkg", ".geojson", ".json", ".gml", ".kml", ".fgb")
 
 
 def _open_source(path: Path, layer: str | None) -> tuple[str, str | None, str]:
-    """(what pyogrio opens, layer, display name) for a file as published.
+    """Return (what pyogrio opens, layer, display name) for a file as published.
 
     A ``.zip`` is searched for vector files in any folder (metadata such as ``.xml`` is ignored);
     a multi-layer file is read at its one polygon layer. Where there is no single choice, raise

@@ -120,7 +120,7 @@ def _nested(value, keys: tuple[str, ...]):
 
 
 def _as_dict(value) -> tuple[object, bool]:
-    """A record field as a dict (parsing its text as written by pandas), and whether it was bad.
+    """Return a record field as a dict (parsing pandas' text of it), and whether it was bad.
 
     Blank is None and not bad; text that is not a dict literal is bad.
     """

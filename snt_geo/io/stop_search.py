@@ -162,7 +162,7 @@ def _expand(source) -> list[tuple[str, object]]:
 
 
 def _read_file(name: str, data: bytes) -> tuple[pd.DataFrame, int]:
-    """The file's rows as text columns named by the schema, and the count of malformed rows."""
+    """Read the file's rows as text columns named by the schema; count the malformed rows."""
     if not data.strip():
         raise SchemaError(
             f"`source` file {name!r} is empty: expected a police.uk stop-and-search CSV with a "

@@ -97,8 +97,10 @@ def find_header_row(cells: pd.DataFrame, *, max_rows: int = 15) -> int | None:
 
 
 def normalise_name(text: str) -> str:
-    """A ward or borough name as compared: ``"St. Pancras & Somers Town Ward"`` ->
-    ``"st pancras and somers town"``."""
+    """Normalise a ward or borough name for comparison.
+
+    ``"St. Pancras & Somers Town Ward"`` -> ``"st pancras and somers town"``.
+    """
     text = str(text).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = re.sub(r"[^0-9a-z]+", " ", text).strip()
     text = re.sub(r"\bsaint\b", "st", text)
@@ -179,7 +181,11 @@ def match_wards(
 
 
 def clean_key(text: str) -> str:
-    """A theme key from free text: ``"Begging / rough sleeping"`` -> ``begging_rough_sleeping``."""
+    """Make a theme key from free text: ``"Begging / rough sleeping"`` -> ``begging_rough_...``.
+
+    Lower case, every run of other characters one ``_`` (``begging_rough_sleeping``); a key
+    that would start with a digit gets a ``t_`` prefix.
+    """
     key = re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_")
     if key and not key[0].isalpha():
         key = f"t_{key}"

@@ -508,7 +508,7 @@ def _blank_to_na(values: pd.Series) -> pd.Series:
 
 
 def _read_register_file(path: Path, *, sheet) -> pd.DataFrame:
-    """The register's cells as text (dates from Excel kept as datetimes), header located."""
+    """Read the register's cells as text (Excel dates kept as datetimes), header located."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         book = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
         if sheet is not None:
@@ -780,8 +780,11 @@ def suggest_priorities(
 
 
 def _reason(row, min_count: int) -> str:
-    """One plain line of evidence. Change words never say more than the test: no trend clause on
-    small numbers, and the raw p-value is named as such (the briefing adjusts across wards)."""
+    """Write one plain line of evidence.
+
+    Change words never say more than the test: no trend clause on small numbers, and the raw
+    p-value is named as such (the briefing adjusts across wards).
+    """
     bits = []
     count = f"{format_count(row.count)} incident{'' if row.count == 1 else 's'}"
     if not np.isnan(row.rate_percentile):

@@ -63,6 +63,7 @@ class SilentWardsMethod(MethodRecord):
     period: str
 
     def describe(self) -> str:
+        """Say the rule and how many wards it flagged, in one sentence."""
         return (
             f"A ward is flagged as silent when its incident count is at most "
             f"{self.max_ratio:.0%} of the median count of its neighbouring wards (within "

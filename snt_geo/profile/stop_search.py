@@ -66,6 +66,7 @@ class StopSearchMethod(MethodRecord):
     nfa_rule: str
 
     def describe(self) -> str:
+        """Say what was counted, in one paragraph."""
         return (
             f"Stop and search counted per ward, {self.first_month} to {self.last_month}: "
             f"{format_count(self.searches_in_wards)} of "
