@@ -46,7 +46,7 @@ P_FLOOR = 0.001
 
 
 def is_missing(v: Any) -> bool:
-    """True for None, ``pd.NA``, ``pd.NaT`` and float NaN (not for strings or containers)."""
+    """Return True for None, ``pd.NA``, ``pd.NaT`` and float NaN (not for strings or containers)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return True
     if isinstance(v, float | np.floating):
@@ -55,14 +55,14 @@ def is_missing(v: Any) -> bool:
 
 
 def format_count(v: Any) -> str:
-    """A whole number with thousands separators (``1,234``); missing as ``n/a``."""
+    """Return a whole number with thousands separators (``1,234``); missing as ``n/a``."""
     if is_missing(v):
         return NA_TEXT
     return f"{round(float(v)):,}"
 
 
 def format_number(v: Any) -> str:
-    """A number at a readable precision (see the module rules); missing as ``n/a``."""
+    """Return a number at a readable precision (see the module rules); missing as ``n/a``."""
     if is_missing(v):
         return NA_TEXT
     if isinstance(v, bool | np.bool_):
@@ -85,14 +85,14 @@ def format_number(v: Any) -> str:
 
 
 def format_rate(v: Any, *, digits: int = 1) -> str:
-    """A rate (e.g. per 1,000 residents), ``digits`` decimals (default 1); missing as ``n/a``."""
+    """Return a rate (e.g. per 1,000 residents) to ``digits`` decimals; missing as ``n/a``."""
     if is_missing(v):
         return NA_TEXT
     return f"{float(v):,.{digits}f}"
 
 
 def format_pvalue(v: Any, *, prefix: bool = False) -> str:
-    """A p-value (or q-value): ``"< 0.001"`` below 0.001, else three decimals.
+    """Return a p-value (or q-value): ``"< 0.001"`` below 0.001, else three decimals.
 
     With ``prefix=True`` the sentence form: ``"p < 0.001"`` or ``"p = 0.012"``.
     """
@@ -105,14 +105,14 @@ def format_pvalue(v: Any, *, prefix: bool = False) -> str:
 
 
 def format_percent(share: Any, *, digits: int = 0) -> str:
-    """A share between 0 and 1 as a percentage (``0.123`` -> ``"12%"``); missing as ``n/a``."""
+    """Return a share (0 to 1) as a percentage (``0.123`` -> ``"12%"``); missing as ``n/a``."""
     if is_missing(share):
         return NA_TEXT
     return f"{float(share) * 100:.{digits}f}%"
 
 
 def format_change(pct: Any, *, digits: int = 0) -> str:
-    """A change already in percent, signed (``12.4`` -> ``"+12%"``); missing as ``n/a``."""
+    """Return a change already in percent, signed (``12.4`` -> ``"+12%"``); missing as ``n/a``."""
     if is_missing(pct):
         return NA_TEXT
     if math.isinf(float(pct)):

@@ -19,7 +19,7 @@ LINK_CLUSTER = "street_cluster"
 
 
 def map_notes() -> str:
-    """The method-note paragraph of the map's own choices."""
+    """Return the method-note paragraph of the map's own choices."""
     return (
         "Map. Each flagged shared-priority theme is its own layer, ordered by its number of "
         f"wards; street crime and ASB (when flagged), then the largest, are on at opening, "
@@ -31,7 +31,7 @@ def map_notes() -> str:
 
 
 def briefing_layers(a) -> tuple[list, list[tuple[str, str, str]]]:
-    """The map layers of assessment ``a``, bottom first, and the map's parameter rows."""
+    """Return the map layers of assessment ``a``, bottom first, and the map's parameter rows."""
     layers: list = []
     params: list[tuple[str, str, str]] = []
     names = ward_names(a.wards)

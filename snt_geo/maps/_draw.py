@@ -375,7 +375,7 @@ def draw_kde_surface(
     max_pixels: int = 1_500_000,
     show: bool = True,
 ) -> MapLayer:
-    """A kernel density surface drawn as one PNG image over the map.
+    """Draw a kernel density surface as one PNG image over the map.
 
     Parameters
     ----------
@@ -504,7 +504,7 @@ def _ramp_stops(ramp: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ramp_colour(ramp: Sequence[str], f: float) -> str:
-    """The ramp's colour at ``f`` (0..1), linearly interpolated, as ``#rrggbb``."""
+    """Return the ramp's colour at ``f`` (0..1), linearly interpolated, as ``#rrggbb``."""
     pos, stops = _ramp_stops(ramp)
     return "#{:02x}{:02x}{:02x}".format(
         *(int(round(np.interp(f, pos, stops[:, c]))) for c in range(3))
@@ -795,7 +795,7 @@ def draw_priority_groups(
     colors: Mapping[str, str] | None = None,
     legend_title: str = "Shared priorities by theme",
 ) -> MapLayer:
-    """Groups of wards sharing a priority, coloured by ``theme``; cross-borough groups dashed.
+    """Draw groups of wards sharing a priority, coloured by ``theme``; cross-borough groups dashed.
 
     Parameters
     ----------

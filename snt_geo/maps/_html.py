@@ -66,7 +66,7 @@ def encode_png(rgba: np.ndarray) -> bytes:
 
 
 def png_data_uri(rgba: np.ndarray) -> str:
-    """A ``data:image/png;base64,...`` URI for an RGBA array (see :func:`encode_png`)."""
+    """Return a ``data:image/png;base64,...`` URI for an RGBA array (see :func:`encode_png`)."""
     return "data:image/png;base64," + base64.b64encode(encode_png(rgba)).decode("ascii")
 
 

@@ -1,5 +1,8 @@
-"""The layer object: :class:`MapLayer` (a compact payload drawn by the snt_geo runtime), its
-:class:`Legend` and the immutable :class:`LayerInfo` account of what it drew."""
+"""The layer object: a compact payload drawn by the snt_geo runtime, its legend and its account.
+
+:class:`MapLayer` is the folium layer, :class:`Legend` its legend and the immutable
+:class:`LayerInfo` the account of what it drew.
+"""
 
 from __future__ import annotations
 
@@ -87,13 +90,13 @@ class LayerInfo:
         object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
 
     def with_choices(self, **choices: object) -> LayerInfo:
-        """A copy with ``choices`` added (or replaced)."""
+        """Return a copy with ``choices`` added (or replaced)."""
         return LayerInfo(
             self.kind, self.n_rows, self.n_drawn, self.n_not_drawn, {**self.choices, **choices}
         )
 
     def to_dict(self) -> dict[str, object]:
-        """The fields as plain dicts."""
+        """Return the fields as plain dicts."""
         return {
             "kind": self.kind,
             "n_rows": self.n_rows,

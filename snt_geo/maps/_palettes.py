@@ -1,5 +1,8 @@
-"""Colours and classes: the hotspot palette, sequential ramps, categorical colours, and
-:func:`classify_values` (quantiles, equal intervals, manual breaks)."""
+"""Colours and classes: palettes, ramps and :func:`classify_values`.
+
+The Gi* hotspot palette, sequential ramps, categorical colours, the link colours, and
+:func:`classify_values` (quantiles, equal intervals, manual breaks).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Payload encoding: input checks, display text, lon/lat geometry and the column-wise JSON
-payload of vector layers (tooltips and popups built in the browser with ``textContent``)."""
+"""Payload encoding: input checks, display text, lon/lat geometry and the JSON payload.
+
+Vector layers carry their data column by column; tooltips and popups are built in the browser
+with ``textContent``, so every text value shows as text.
+"""
 
 from __future__ import annotations
 
@@ -251,7 +254,7 @@ def _path_style(
 
 
 def _filled(colour: str, *, weight: float, fill_opacity: float, **options) -> dict:
-    """A path style whose outline and fill share one colour (see :func:`_path_style`)."""
+    """Return a path style whose outline and fill share one colour (see :func:`_path_style`)."""
     return _path_style(
         color=colour, weight=weight, fill_color=colour, fill_opacity=fill_opacity, **options
     )

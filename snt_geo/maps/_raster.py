@@ -1,5 +1,6 @@
-"""The Web Mercator raster resampler: cells (EPSG:27700) onto the EPSG:3857 pixel grid Leaflet
-displays, by nearest neighbour.
+"""The Web Mercator raster resampler: cells onto the pixel grid Leaflet displays.
+
+Cells (EPSG:27700) are resampled onto the EPSG:3857 pixel grid by nearest neighbour.
 
 Each pixel takes the value of the cell containing its centre. Pixels are about half a cell wide,
 so a cell edge is placed to within half a pixel. Regular square grids are looked up by index
@@ -111,7 +112,7 @@ def resample_to_web_mercator(
 
 
 def _lookup(geoms, values, grid, ex: np.ndarray, ey: np.ndarray) -> np.ndarray:
-    """The value of the cell containing each point (0 outside every cell)."""
+    """Return the value of the cell containing each point (0 outside every cell)."""
     out = np.zeros(ex.size)
     if grid:
         size, x0, y0 = grid

@@ -176,6 +176,7 @@ class Briefing:
         )
 
     def __repr__(self) -> str:
+        """Return the title and counts of what the page shows."""
         cross = self.cross_border
         n_cross = int(cross["cross_ward"].sum()) if len(cross) else 0
         n_links = 0 if self.links is None else int(self.links["significant"].sum())
@@ -425,7 +426,7 @@ def tasking_briefing(
 
 
 def _briefing_progress(progress: ProgressCallback | None) -> ProgressCallback | None:
-    """The assessment's progress reported against all of :data:`BRIEFING_STEPS`."""
+    """Return the assessment's progress reported against all of :data:`BRIEFING_STEPS`."""
     if progress is None:
         return None
     total = len(BRIEFING_STEPS)

@@ -21,7 +21,7 @@ MAX_VALUE_CHARS = 300
 
 
 def record_of(result: object) -> Any | None:
-    """The method record of a step's result: ``attrs["method"]``, ``.method``, or None."""
+    """Return the method record of a step's result: ``attrs["method"]``, ``.method``, or None."""
     attrs = getattr(result, "attrs", None)
     if isinstance(attrs, Mapping) and attrs.get("method") is not None:
         return attrs["method"]
@@ -32,7 +32,7 @@ def record_of(result: object) -> Any | None:
 
 
 def record_dict(result: object) -> dict[str, Any]:
-    """The step's recorded options and automatic choices as a plain dict (empty when none)."""
+    """Return the step's recorded options and automatic choices as a dict (empty when none)."""
     record = record_of(result)
     if record is not None and hasattr(record, "to_dict"):
         return dict(record.to_dict())
@@ -60,5 +60,5 @@ def flatten(step: str, value: object, prefix: str = "") -> list[tuple[str, str, 
 
 
 def parameter_table(rows: tuple[tuple[str, str, str], ...]) -> pd.DataFrame:
-    """The rows as a DataFrame with columns ``step``, ``parameter``, ``value``."""
+    """Return the rows as a DataFrame with columns ``step``, ``parameter``, ``value``."""
     return pd.DataFrame(list(rows), columns=["step", "parameter", "value"])
