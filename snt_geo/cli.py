@@ -52,7 +52,7 @@ def parse_period(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``snt-geo`` (sub-commands ``brief`` and ``demo``)."""
+    """Return the argument parser of ``snt-geo`` (sub-commands ``brief`` and ``demo``)."""
     parser = argparse.ArgumentParser(
         prog="snt-geo",
         description="Ward profiles, hotspots and linkage flags for Safer Neighbourhoods tasking.",
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _progress(quiet: bool):
-    """A ``progress(step, done, total)`` callback drawing a tqdm bar on stderr, or None."""
+    """Return a ``progress(step, done, total)`` callback drawing a tqdm bar on stderr, or None."""
     if quiet:
         return None, lambda: None
     try:
@@ -164,7 +164,7 @@ def _check_exists(argument: str, path: Path | None) -> None:
 
 
 def _select_borough(wards, borough: str):
-    """The wards of ``borough`` (code or name, case-insensitive), or a CliError listing them."""
+    """Return the wards of ``borough`` (code or name, any case); a CliError lists the choices."""
     key = borough.strip().casefold()
     keep = None
     for col in ("borough_code", "borough_name"):

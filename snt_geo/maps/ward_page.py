@@ -65,7 +65,7 @@ def _e(value) -> str:
 
 
 def _num(value, digits: int = 1) -> str:
-    """A count (``digits=0``) or a rate, escaped; missing as ``n/a`` (one display formatter)."""
+    """Return a count (``digits=0``) or a rate, escaped; missing as ``n/a``."""
     if not is_missing(value) and digits == 0 and float(value).is_integer():
         return _e(format_count(value))
     return _e(format_rate(value, digits=digits))
@@ -82,7 +82,7 @@ def _p(value) -> str:
 def _sparkline_svg(
     counts, *, labels=None, width: int = 140, height: int = 28, theme: str = ""
 ) -> str:
-    """An inline SVG polyline of monthly counts (no script, escaped title)."""
+    """Return an inline SVG polyline of monthly counts (no script, escaped title)."""
     values = np.asarray(counts, dtype=float)
     if len(values) == 0:
         return ""
@@ -409,7 +409,7 @@ def _priorities(priorities, suggestions, ward_code) -> str:
 
 
 def _problem_solving(tracking, ward_code) -> str:
-    """This ward's problem-solving plans and monthly tracking (issue 12); "" without tracking."""
+    """Render this ward's problem-solving plans and monthly tracking ("" without tracking)."""
     if tracking is None:
         return ""
     tracking = getattr(tracking, "tracking", tracking)  # a PlanReview holds its tracking
