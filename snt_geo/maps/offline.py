@@ -185,25 +185,49 @@ def map_fragment(m) -> MapFragment:
     return fragment
 
 
-# A resource the browser would fetch: src/href/url()/@import pointing off the page.
-_REMOTE = re.compile(
+# A resource the browser would fetch: src/href on a tag, anywhere in the page (a tag inside a
+# script string becomes one through innerHTML); CSS url()/@import only where CSS is read.
+_REMOTE_TAG = re.compile(
     r"""(?ix)
     (?:<(?:script|img|iframe|audio|video|source|embed)\b[^>]*\bsrc\s*=\s*["']?\s*(?:https?:)?//[^\s"'>]+)
   | (?:<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//[^\s"'>]+)
-  | (?:url\(\s*["']?\s*(?:https?:)?//[^)\s"']+)
-  | (?:@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//[^\s"')]+)
+    """
+)
+_REMOTE_CSS = re.compile(
+    r"""(?ix)
+    (?:url\(\s*\\?["']?\s*(?:https?:)?//[^)\s"'\\]+)
+  | (?:@import\s+(?:url\()?\s*\\?["']?\s*(?:https?:)?//[^\s"')\\]+)
+    """
+)
+# Where a browser reads CSS: <style> blocks and style="..." attributes (also inside script
+# strings, where the quotes may be backslash-escaped).
+_CSS_CONTEXTS = re.compile(
+    r"""(?isx)
+    <style\b[^>]*>(?P<block>.*?)</style\s*>
+  | \bstyle\s*=\s*(?P<q>\\?["'])(?P<attr>.*?)(?P=q)
     """
 )
 
 
 def find_remote_references(text: str) -> list[str]:
-    """Every remote resource a page would load: ``<script src>``, ``<link href>``, CSS ``url()``
-    and ``@import`` pointing at ``http(s)://`` or ``//``.
+    """Every remote resource a page would load: ``<script src>``, ``<link href>``, ``<img src>``
+    (and other embedding tags), and CSS ``url()`` / ``@import`` pointing at ``http(s)://`` or
+    ``//`` inside a ``<style>`` block or a ``style`` attribute (anywhere, for a stylesheet: text
+    with no ``<``).
 
-    Plain hyperlinks (``<a href>``) are not loads and are not listed. Tile URL templates of an
-    online basemap are not matched either; a map with tiles loads them only when online.
+    Plain hyperlinks (``<a href>``) are not loads and are not listed. Text that merely reads like
+    CSS (a title or a location name ``"url(https://...)"``, escaped into the page) is not a load
+    either. Tile URL templates of an online basemap are not matched; a map with tiles loads them
+    only when online.
     """
-    return [m.group(0) for m in _REMOTE.finditer(text)]
+    found = [m.group(0) for m in _REMOTE_TAG.finditer(text)]
+    if "<" not in text:  # a stylesheet, not a page: all of it is CSS
+        return found + [m.group(0) for m in _REMOTE_CSS.finditer(text)]
+    for context in _CSS_CONTEXTS.finditer(text):
+        block = context.group("block")
+        css = block if block is not None else context.group("attr")
+        found += [m.group(0) for m in _REMOTE_CSS.finditer(css or "")]
+    return found
 
 
 def _refuse_remote(text: str, *, argument: str) -> None:
