@@ -146,7 +146,10 @@ def match_wards(
         if pd.isna(value) or value == "":
             continue
         if wards is None:
-            out.iloc[pos, :2] = [value, "as given"]
+            if _CODE.match(value.upper()):
+                out.iloc[pos, :2] = [value.upper(), "as given"]
+            else:
+                out.iloc[pos, 1:] = ["unmatched", "a ward name: pass `wards=` to match names"]
             continue
         if value in codes:
             out.iloc[pos, :2] = [value, "code"]

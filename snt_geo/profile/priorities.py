@@ -337,7 +337,8 @@ def read_priorities(
         ``St.``/``Saint`` and apostrophes ignored), else by name and borough. Rows whose ward is
         blank, unmatched (a misspelling: the closest name is suggested) or ambiguous (the same
         name in several boroughs) are dropped and counted, each named in the warning. Default
-        None: the ward column is taken as codes, unchecked.
+        None: GSS codes are taken as given, unchecked; names cannot be matched and are dropped
+        (counted as ``unmatched_ward``).
     themes
         Theme table; default :data:`snt_geo.themes.DEFAULT_THEMES`.
     keywords

@@ -475,3 +475,14 @@ def test_reason_words_never_outrun_the_test(city):
     one = sug[sug["count"] == 1]
     assert one["reason"].str.startswith("1 incident").all()
     assert not one["reason"].str.contains("1 incidents").any()
+
+
+def test_names_without_wards_are_reported_not_taken_as_codes(tmp_path):
+    path = _write_register_csv(tmp_path / "r.csv")
+    with pytest.warns(UserWarning) as caught:
+        reg = read_priorities(path)
+    assert "a ward name: pass `wards=` to match names" in str(caught[0].message)
+    assert set(reg["ward_code"]) == {"E05000129", "E05000272"}  # the two rows given by code
+    report = reg.attrs["read_report"]
+    assert report.dropped["unmatched_ward"] == 10
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values()) == 12
