@@ -200,21 +200,48 @@ def _priorities_block(b) -> str:
 
 
 def _key_locations_block(b) -> str:
+    repeats = getattr(b.assessment, "repeats", None)
+    if repeats is None:  # an assessment without the repeat step: the per-ward text table
+        return (
+            "<details><summary>Key locations: the busiest police.uk snap points of each ward in "
+            "the period</summary>"
+            + table(
+                _key_locations(b),
+                {
+                    "ward_name": "Ward",
+                    "rank": "Rank",
+                    "location": "Location (snap point)",
+                    "count": "Incidents",
+                    "share": "Share of the ward's incidents",
+                },
+                table_id="key-locations",
+                empty="No key locations (the incidents carry no location text).",
+                formats={"share": format_percent},
+            )
+            + "</details>"
+        )
     return (
-        "<details><summary>Key locations: the busiest police.uk snap points of each ward in "
-        "the period</summary>"
+        "<details><summary>Repeat locations: the busiest snap points of each borough in the "
+        "period (one row per map point, not per location description)</summary>"
         + table(
-            _key_locations(b),
+            pd.DataFrame(repeats.drop(columns="geometry")),
             {
-                "ward_name": "Ward",
-                "rank": "Rank",
+                "borough_name": "Borough",
+                "rank_in_borough": "Rank",
                 "location": "Location (snap point)",
-                "count": "Incidents",
-                "share": "Share of the ward's incidents",
+                "ward_name": "Ward",
+                "incident_count": "Incidents",
+                "months_active": "Months active",
+                "crime_mix": "Crime mix",
+                "borough_share": "Share of the borough's incidents",
             },
             table_id="key-locations",
-            empty="No key locations (the incidents carry no location text).",
-            formats={"share": format_percent},
+            empty="No snap point has two or more incidents in the period.",
+            formats={
+                "incident_count": format_count,
+                "months_active": format_count,
+                "borough_share": format_percent,
+            },
         )
         + "</details>"
     )

@@ -286,7 +286,8 @@ def save_docx(
         (Table 3) and a trend chart for each (up to six). Default: the assessment's own
         ``exceptions`` (None when it could not run).
     repeats
-        Optional :func:`snt_geo.profile.find_repeat_locations` table (Table 7).
+        :func:`snt_geo.profile.find_repeat_locations` table (Table 7). Default: the
+        assessment's own ``repeats``.
     time_of_day
         Optional :func:`snt_geo.temporal.time_of_day` result: the hour x weekday chart (or the
         statement that the data have no times).
@@ -324,6 +325,8 @@ def save_docx(
     caveats = caveats if caveats is not None else tuple(getattr(briefing, "caveats", ()))
     if exceptions is None:
         exceptions = getattr(a, "exceptions", None)  # the assessment's own, when it ran
+    if repeats is None:
+        repeats = getattr(a, "repeats", None)
     tables = docx_tables(a, exceptions=exceptions, repeats=repeats)
 
     doc = docx.Document()

@@ -443,6 +443,26 @@ def run_stop_search(areas, searches, start, end, *, log: StepLog) -> pd.DataFram
     return table
 
 
+#: Repeat locations listed per borough in the assessment.
+REPEATS_PER_BOROUGH = 10
+
+
+def run_repeats(current, areas, *, log: StepLog):
+    """The busiest snap points of each borough in the period (None without month/crime type)."""
+    from snt_geo.profile.repeats import find_repeat_locations
+
+    try:
+        table = find_repeat_locations(current, areas, top=REPEATS_PER_BOROUGH)
+    except (ValueError, KeyError) as err:
+        log.add("repeat locations", "not run", str(err))
+        return None
+    method = table.attrs["method"]
+    log.records["repeat locations"] = method
+    log.notes.append(method.describe())
+    log.add_dict("repeat locations", method.to_dict())
+    return table
+
+
 def run_exceptions(incidents, areas, end, candidates, *, alpha, themes, log: StepLog):
     """Wards above or below their seasonal expected count in the period's last month, or None."""
     from snt_geo.profile.exceptions import find_exceptions

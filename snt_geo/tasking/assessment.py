@@ -221,6 +221,9 @@ class TaskingAssessment:
     emerging
         Theme -> :func:`snt_geo.linkage.emerging_hotspots` over the period's months, for each
         hot spot theme (read-only mapping; a theme is missing when it could not be run).
+    repeats
+        :func:`snt_geo.profile.find_repeat_locations` of the period's incidents: the busiest
+        police.uk snap points of each borough (top 10 with at least 2 incidents), or None.
     silent_wards
         :func:`snt_geo.profile.find_silent_wards` on the period's incident counts: wards with no
         (or implausibly few) incidents while their neighbours are busy, a snap-point or
@@ -255,6 +258,7 @@ class TaskingAssessment:
     method: TaskingMethod = field(repr=False)
     problem_solving: PlanReview | None = field(default=None, repr=False)
     exceptions: WardExceptions | None = field(default=None, repr=False)
+    repeats: gpd.GeoDataFrame | None = field(default=None, repr=False)
     emerging: Mapping[str, EmergingHotspots] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
@@ -617,6 +621,7 @@ def _hotspot_steps(parts, run, incidents, opts, log, report) -> None:
     emerging = _steps.run_emerging(
         by_theme, areas, cell_size_m=opts.cell_size_m, themes=themes, log=log
     )
+    parts["repeats"] = _steps.run_repeats(current, areas, log=log)
     report(3)
     labels, clusters, run.chosen = _steps.run_clusters(
         by_theme,

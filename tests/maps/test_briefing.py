@@ -560,6 +560,8 @@ def test_reads_like_a_meeting_paper(built, page):
     )
     assert len(re.findall(r"<td>(?:rising|falling) \(", text)) == strong
     assert "<td>rising</td>" not in text and "<td>falling</td>" not in text
+    # Repeat locations: one row per snap point, per borough (not per location text).
+    assert page.rows["key-locations"] == len(a.repeats) + 1
     # Emerging hot spots: a table and a map layer.
     assert "emerging" in page.ids
     assert any(layer.title.startswith("Emerging hot spots") for layer in briefing.map_layers)
