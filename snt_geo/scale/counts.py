@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from snt_geo._locations import group_locations
-from snt_geo.crs import to_working_crs
+from snt_geo.crs import is_british_national_grid, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.grid import GridSpec
 from snt_geo.profile.assignment import assign_wards
@@ -60,6 +60,12 @@ def _xy(part: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _ward_part(part: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, by: Sequence[str]):
+    if len(part) and is_british_national_grid(part.crs) and is_british_national_grid(wards.crs):
+        # A partition is usually one force or one month: only the wards its bounding box
+        # meets can hold its points (order kept, so the first-ward rule is unchanged).
+        xmin, ymin, xmax, ymax = part.total_bounds
+        if np.isfinite([xmin, ymin, xmax, ymax]).all():
+            wards = wards.cx[xmin:xmax, ymin:ymax]
     columns = {"ward_code": assign_wards(part, wards).to_numpy(dtype=object, na_value=None)}
     columns.update(_keys(part, by))
     return _grouped(columns, ["ward_code", *by])
