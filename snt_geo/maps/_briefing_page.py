@@ -22,7 +22,7 @@ from snt_geo._format import (
     format_value,
 )
 from snt_geo.maps._briefing_map import LINK_CLUSTER, LINK_SHARE
-from snt_geo.maps._print import PRINT_CSS, print_map_html
+from snt_geo.maps._print import PRINT_CSS, exception_charts_html, print_map_html
 from snt_geo.tasking._steps import theme_label, ward_names
 from snt_geo.tasking.assessment import headlines
 
@@ -906,6 +906,7 @@ def _decision_exceptions(b, words: Formatter) -> str:
             },
         )
     )
+    out.append(exception_charts_html(b.assessment))
     return "".join(out)
 
 

@@ -13,11 +13,13 @@ import html
 import io
 from typing import Any
 
-__all__ = ["PRINT_CSS", "print_map_html"]
+__all__ = ["PRINT_CSS", "exception_charts_html", "figure_img_html", "print_map_html"]
 
 #: Print rules appended to the briefing's stylesheet; ``.print-map`` is hidden on screen.
 PRINT_CSS = """
 .print-map{display:none}
+.exception-charts{display:flex;flex-wrap:wrap;gap:8px}
+.exception-chart{width:min(100%,560px);height:auto;border:1px solid #ddd}
 @page{size:A4 portrait;margin:14mm 12mm 16mm}
 @media print{
  html,body{font-size:10pt;background:#fff}
@@ -42,6 +44,17 @@ PRINT_CSS = """
 PRINT_MAP_DPI = 150
 
 
+def figure_img_html(fig: Any, *, css_class: str, alt: str, dpi: int = PRINT_MAP_DPI) -> str:
+    """A matplotlib figure as an ``<img>`` holding an inline PNG (no file, no URL)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f'<img class="{html.escape(css_class, quote=True)}" '
+        f'alt="{html.escape(alt, quote=True)}" src="data:image/png;base64,{data}">'
+    )
+
+
 def print_map_html(assessment: Any) -> str:
     """An ``<img class="print-map">`` holding the static map as an inline PNG (no file, no URL).
 
@@ -54,12 +67,41 @@ def print_map_html(assessment: Any) -> str:
         fig = plot_assessment_map(assessment)
     except ImportError:
         return ""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=PRINT_MAP_DPI, facecolor="white", metadata={})
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
     themes = ", ".join(assessment.hotspot_themes) or "none"
     alt = f"Static map of the wards, Gi* hot spots and incident clusters ({themes})"
-    return (
-        f'<img class="print-map" id="print-map" alt="{html.escape(alt, quote=True)}" '
-        f'src="data:image/png;base64,{data}">'
-    )
+    img = figure_img_html(fig, css_class="print-map", alt=alt)
+    return img.replace('<img class="print-map" ', '<img class="print-map" id="print-map" ', 1)
+
+
+def exception_charts_html(assessment: Any, *, limit: int = 6) -> str:
+    """Monthly trend charts with the expected band, one per flagged ward and theme (at most
+    ``limit``, most significant first), as inline PNGs; empty without exceptions or matplotlib.
+    """
+    ex = getattr(assessment, "exceptions", None)
+    if ex is None or not len(ex.flagged):
+        return ""
+    try:
+        from snt_geo.maps.figures import plot_monthly_trend
+    except ImportError:
+        return ""
+    from snt_geo.tasking._steps import theme_label, ward_names
+
+    names = ward_names(assessment.wards)
+    flagged = ex.flagged.sort_values("p_value_fdr", kind="stable").head(limit)
+    charts = []
+    for ward_code, theme in flagged.index:
+        series = ex.monthly.loc[(ward_code, theme)]
+        series.attrs = dict(ex.monthly.attrs)
+        who = (
+            f"{names.get(str(ward_code), str(ward_code))}: {theme_label(theme, assessment.themes)}"
+        )
+        fig = plot_monthly_trend(series, title=who, height_mm=60.0)
+        charts.append(
+            figure_img_html(
+                fig,
+                css_class="exception-chart",
+                alt=f"Monthly trend and expected range, {who}",
+                dpi=110,
+            )
+        )
+    return '<div class="exception-charts">' + "".join(charts) + "</div>"

@@ -245,10 +245,15 @@ def test_no_cdn_or_remote_load_anywhere(built):
 def test_every_text_value_escaped_in_the_file(built):
     briefing, path, _ = built
     text = path.read_text(encoding="utf-8")
-    # The only image element is the static print map (a data: PNG), never a hostile name.
-    assert re.findall(r"<img\b[^>]*", text) == re.findall(
-        r'<img class="print-map" id="print-map" alt="[^"<>]*" src="data:image/png;base64,[^"]*"',
-        text,
+    # The only image elements are the static print map and the exception charts (data: PNGs
+    # with escaped alt text), never a hostile name.
+    allowed = (
+        r'<img class="(?:print-map" id="print-map|exception-chart)" alt="[^"<>]*" '
+        r'src="data:image/png;base64,[^"]*"'
+    )
+    assert re.findall(r"<img\b[^>]*", text) == re.findall(allowed, text)
+    assert text.count('class="exception-chart"') == min(
+        6, len(briefing.assessment.exceptions.flagged)
     )
     escaped = "&lt;img src=x onerror=window.__xss=1&gt;"
     # Ward name (priorities table), location (key locations), estate name (links table).
