@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from snt_geo._dates import NO_MONTH, parse_month
+from snt_geo._dates import NO_MONTH, MonthOutliers, find_outlier_months, parse_month
 from snt_geo._format import format_count
 from snt_geo._locations import first_rows, group_locations
 from snt_geo.crs import WORKING_CRS, to_working_crs
@@ -48,6 +48,7 @@ class Window:
     data_last: int | None
     data_months: np.ndarray
     period_gaps: np.ndarray
+    outliers: MonthOutliers | None = None
 
     @property
     def win_len(self) -> int:
@@ -58,7 +59,7 @@ def choose_window(
     months: np.ndarray, period, baselines: Sequence[str], incidents: pd.DataFrame
 ) -> Window:
     """Return the period, each baseline's months and whether the data cover them, and the window."""
-    start, n_months, rule = _choose_period(period, months, incidents)
+    start, n_months, rule, outliers = _choose_period(period, months, incidents)
     end = start + n_months - 1
     offsets = {"previous": n_months, "year_earlier": 12}
     valid = months[months != NO_MONTH]
@@ -82,6 +83,7 @@ def choose_window(
         data_last=int(valid.max()) if len(valid) else None,
         data_months=data_months,
         period_gaps=np.setdiff1d(np.arange(start, end + 1), data_months),
+        outliers=outliers if outliers is not None and outliers.outliers else None,
     )
 
 
@@ -223,7 +225,8 @@ def ward_table(
     counts = period_sum(theme_monthly, window, window.start, window.end)
     tot_w = period_sum(all_monthly, window, window.start, window.end)[:n_wards]
     pop = demo["population"].to_numpy(dtype=float)
-    usable = ~np.isnan(pop) & (pop >= min_population)
+    # No residents, no rate: a rate over zero people is infinite whatever min_population says.
+    usable = ~np.isnan(pop) & (pop >= min_population) & (pop > 0)
     borough = areas["borough_code"].astype("string").to_numpy()
     b_codes, b_uniq = pd.factorize(pd.Series(borough, dtype="string"), use_na_sentinel=True)
 
@@ -245,7 +248,11 @@ def ward_table(
         data[c] = demo[c].to_numpy()
     data["population_flag"] = pd.array(
         np.where(
-            np.isnan(pop), "missing", np.where(pop < min_population, "below_min_population", None)
+            np.isnan(pop),
+            "missing",
+            np.where(
+                pop <= 0, "zero", np.where(pop < min_population, "below_min_population", None)
+            ),
         ),
         dtype="string",
     )
@@ -384,9 +391,12 @@ def warn_account(
     period_gaps: np.ndarray,
     unmatched: tuple[str, ...],
     period_text: str,
+    outliers: MonthOutliers | None = None,
 ) -> None:
-    """One UserWarning with the counts of everything not profiled as a ward's incident."""
+    """Warn once with the counts of everything not profiled as a ward's incident."""
     notes = []
+    if outliers is not None and outliers.outliers:
+        notes.append(outliers.describe().rstrip("."))
     if accounting["in_period_outside_wards"]:
         notes.append(f"{format_count(accounting['in_period_outside_wards'])} outside every ward")
     if accounting["in_period_no_geometry"]:
@@ -419,8 +429,10 @@ def warn_account(
 # Inputs
 
 
-def _choose_period(period, months: np.ndarray, incidents: pd.DataFrame) -> tuple[int, int, str]:
-    """(first ordinal, n_months, rule) of the profiled period."""
+def _choose_period(
+    period, months: np.ndarray, incidents: pd.DataFrame
+) -> tuple[int, int, str, MonthOutliers | None]:
+    """Return (first ordinal, n_months, rule, outlier months) of the profiled period."""
     if period is not None:
         if isinstance(period, pd.PeriodIndex | pd.DatetimeIndex) or (
             isinstance(period, Sequence) and not isinstance(period, str) and len(period) > 2
@@ -443,14 +455,16 @@ def _choose_period(period, months: np.ndarray, incidents: pd.DataFrame) -> tuple
             raise ValueError(
                 f"`period` runs backwards ({start}..{end}); pass (first, last) with first <= last."
             )
-        return start.ordinal, end.ordinal - start.ordinal + 1, "given"
+        return start.ordinal, end.ordinal - start.ordinal + 1, "given", None
     valid = months[months != NO_MONTH]
     if len(valid) == 0:
         raise ValueError(
             "`incidents` has no rows with a month, so no default period can be chosen; pass "
             "`period=('YYYY-MM', 'YYYY-MM')` or check the input."
         )
-    first, last = int(valid.min()), int(valid.max())
+    # A typo month ('2203-01' among 2022 data) must not pick the default period.
+    outliers = find_outlier_months(months)
+    first, last = int(outliers.first), int(outliers.last)
     rule = "default: the last 12 complete months in the data"
     if "date" in incidents.columns and pd.api.types.is_datetime64_any_dtype(incidents["date"]):
         latest = incidents["date"].max()
@@ -468,7 +482,9 @@ def _choose_period(period, months: np.ndarray, incidents: pd.DataFrame) -> tuple
             "`incidents` holds only a partial month, so no complete month can be profiled; pass "
             "`period=` explicitly."
         )
-    return last - n + 1, n, rule
+    if outliers.outliers:
+        rule += f" ({len(outliers.outliers)} outlier month(s) far from the rest left out)"
+    return last - n + 1, n, rule, outliers
 
 
 def _demographics_table(
@@ -502,6 +518,13 @@ def _demographics_table(
     kept = tuple(c for c in demo.columns if c != "population")
     aligned = demo.reindex(wards_index)
     aligned["population"] = pd.to_numeric(aligned["population"], errors="coerce").astype(float)
+    negative = aligned.index[(aligned["population"] < 0).to_numpy()]
+    if len(negative):
+        raise SchemaError(
+            f"`demographics` has a negative `population` for {len(negative)} ward(s) "
+            f"({list(negative[:5])}): a population counts residents, 0 or more. Fix the source, "
+            "or leave the value blank (missing) so the ward's rates are NaN."
+        )
     return aligned[["population", *kept]], kept, unmatched
 
 

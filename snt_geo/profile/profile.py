@@ -86,6 +86,10 @@ class ProfileMethod(MethodRecord):
         The empirical Bayes smoothing behind the ``*_eb_rate_per_1000`` and
         ``*_seb_rate_per_1000`` columns (:class:`~snt_geo.profile.RateSmoothingMethod`), or None
         when no ward has a population.
+    outlier_months
+        Months far from the rest of the data (a typo such as ``2203-01``) left out when the
+        default period was chosen (:func:`snt_geo._dates.find_outlier_months`); their rows stay
+        counted, outside the period.
     """
 
     period_start: pd.Period
@@ -102,11 +106,17 @@ class ProfileMethod(MethodRecord):
     demographic_columns: tuple[str, ...] = ()
     demographics_unmatched: tuple[str, ...] = ()
     rate_smoothing: RateSmoothingMethod | None = None
+    outlier_months: tuple[pd.Period, ...] = ()
 
     @property
     def n_months(self) -> int:
         """Length of the period in months."""
         return self.period_end.ordinal - self.period_start.ordinal + 1
+
+    @property
+    def period(self) -> tuple[pd.Period, pd.Period]:
+        """First and last month of the period, ``(period_start, period_end)``."""
+        return self.period_start, self.period_end
 
     def describe(self) -> str:
         """One paragraph a method note can quote."""
@@ -345,7 +355,8 @@ def ward_profile(
 
         - ``ward_name``, ``borough_code``, ``borough_name``;
         - ``population``, then the other ``demographics`` columns; ``population_flag``
-          (NA, ``"missing"`` or ``"below_min_population"``);
+          (NA, ``"missing"``, ``"zero"`` or ``"below_min_population"``; rates are NaN for
+          each);
         - ``incident_count`` (all incidents in the period, every crime type),
           ``incident_rate_per_1000``, ``incident_eb_rate_per_1000``,
           ``incident_seb_rate_per_1000``, ``incident_rank_borough``;
@@ -467,6 +478,7 @@ def ward_profile(
         window.period_gaps,
         unmatched,
         f"{method.period_start}..{method.period_end}",
+        window.outliers,
     )
     return WardProfile(table, monthly, locations, outside_monthly, method)
 
@@ -561,6 +573,7 @@ def _profile_method(
         demographic_columns=demo_cols,
         demographics_unmatched=unmatched,
         rate_smoothing=rate_smoothing,
+        outlier_months=tuple(window.outliers.outliers) if window.outliers is not None else (),
     )
 
 

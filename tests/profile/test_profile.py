@@ -590,3 +590,30 @@ def test_small_population_wards_get_smoothed_rates_beside_the_blank_raw_rate():
     np.testing.assert_allclose(w["incident_seb_rate_per_1000"], ref["seb_rate_per_1000"])
     assert prof.method.rate_smoothing.counts[0] == "incident"
     assert "empirical Bayes" in prof.method.describe()
+
+
+def test_typo_month_does_not_pick_the_default_period(grid):
+    # 14 months of robbery in 2023-2024 (140 rows), and one row typed 2203-01 (under 1%).
+    x, y = _centre("W00")
+    months = [str(pd.Period("2023-01", "M") + k) for k in range(14)]
+    rows = [(x, y, m, "Robbery") for m in months for _ in range(10)] + [
+        (x, y, "2203-01", "Robbery")
+    ]
+    with pytest.warns(UserWarning, match=r"2203-01 \(1 rows\)"):
+        prof = ward_profile(grid, _incidents(rows))
+    assert prof.method.period == (pd.Period("2023-03", "M"), pd.Period("2024-02", "M"))
+    assert prof.method.outlier_months == (pd.Period("2203-01", "M"),)
+    assert "outlier month(s) far from the rest left out" in prof.method.period_rule
+    assert prof.wards.loc["W00", "robbery_count"] == 120
+    assert prof.method.accounting["outside_window"] >= 1  # the typo row is counted, not lost
+
+
+def test_zero_and_negative_populations(grid, grid_incidents, population):
+    zero = population.assign(population=[0.0] + [2000.0] * 8)
+    prof = ward_profile(grid, grid_incidents, demographics=zero, min_population=0, period="2024-03")
+    rates = prof.wards.filter(like="rate_per_1000").loc["W00"].to_numpy(dtype=float)
+    assert not np.isinf(rates).any() and np.isnan(rates[: len(rates)]).all()
+    assert prof.wards.loc["W00", "population_flag"] == "zero"
+    negative = population.assign(population=[2000.0, -50.0] + [2000.0] * 7)
+    with pytest.raises(SchemaError, match=r"`demographics` has a negative `population`.*'W01'"):
+        ward_profile(grid, grid_incidents, demographics=negative, period="2024-03")
