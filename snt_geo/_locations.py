@@ -8,10 +8,13 @@ kernel sums, co-location) group the rows by their exact coordinates first with
 
 from __future__ import annotations
 
+import ctypes
+import sys
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["first_rows", "group_locations"]
+__all__ = ["distinct_objects", "first_rows", "group_locations"]
 
 
 def group_locations(
@@ -61,3 +64,34 @@ def first_rows(codes: np.ndarray, n_groups: int) -> np.ndarray:
     first = np.zeros(n_groups, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes), dtype=np.int64)[::-1]
     return first
+
+
+def distinct_objects(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group rows holding the same geometry *object*: per row its group, and one object per group.
+
+    The readers share one point object among the incidents at a snap point (about 25 rows per
+    object over three years of police.uk data), so GEOS need be asked once per object. In CPython
+    an object array stores each object's address, which is its ``id()``: the addresses are read
+    as integers (20M rows in milliseconds, where ``map(id, ...)`` takes seconds). Objects are
+    never dereferenced through them; the array keeps them alive.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        int64, one per row: the row's group, numbered by first appearance.
+    objects : numpy.ndarray
+        object array, one geometry per group.
+    """
+    arr = np.ascontiguousarray(geoms, dtype=object)
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), arr
+    if sys.implementation.name == "cpython" and arr.itemsize == ctypes.sizeof(ctypes.c_ssize_t):
+        buf = (ctypes.c_ssize_t * n).from_address(arr.ctypes.data)
+        ids = np.frombuffer(buf, dtype=np.intp).copy()
+    else:  # pragma: no cover - other interpreters
+        ids = np.fromiter(map(id, arr), dtype=np.intp, count=n)
+    codes, uniq = pd.factorize(ids)
+    member = np.empty(len(uniq), dtype=np.int64)
+    member[codes] = np.arange(n)  # any row of a group: they all hold the same object
+    return codes.astype(np.int64), arr[member]

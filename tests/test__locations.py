@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import shapely
 
-from snt_geo._locations import first_rows, group_locations
+from snt_geo._locations import distinct_objects, first_rows, group_locations
 
 
 def _brute(*keys):
@@ -44,3 +45,13 @@ def test_extra_key_splits_groups():
 def test_empty():
     codes, xy, counts = group_locations(np.zeros(0), np.zeros(0))
     assert codes.shape == (0,) and xy.shape == (0, 2) and counts.shape == (0,)
+
+
+def test_distinct_objects_groups_by_identity_not_by_value():
+    a, b = shapely.Point(1, 2), shapely.Point(1, 2)  # equal values, two objects
+    geoms = np.array([a, b, a, None, a, b], dtype=object)
+    codes, objects = distinct_objects(geoms)
+    np.testing.assert_array_equal(codes, [0, 1, 0, 2, 0, 1])
+    assert objects[0] is a and objects[1] is b and objects[2] is None
+    empty_codes, empty_objects = distinct_objects(np.array([], dtype=object))
+    assert empty_codes.shape == (0,) and empty_objects.shape == (0,)
