@@ -224,7 +224,7 @@ def _cluster_street_crime(xy: np.ndarray, *, distance_m: float, min_incidents: i
 # steps of link_asb_to_street_crime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
     """Located incidents in EPSG:27700 and what each one is."""
 
@@ -328,7 +328,7 @@ def street_clusters(
     return cluster_of, clusters
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Colocation:
     """The estate-level co-location test and each estate's kernel-weighted neighbours."""
 

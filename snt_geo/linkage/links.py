@@ -147,7 +147,7 @@ class LinkMethod(MethodRecord):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Links:
     """Result of :func:`link_asb_to_street_crime`.
 

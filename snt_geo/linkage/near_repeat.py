@@ -77,7 +77,7 @@ class KnoxMethod(MethodRecord):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KnoxResult:
     """Result of :func:`knox_test`.
 

@@ -135,7 +135,7 @@ class SharedPrioritiesMethod(MethodRecord):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SharedPriorities:
     """Result of :func:`flag_shared_priorities`.
 

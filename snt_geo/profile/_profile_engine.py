@@ -34,7 +34,7 @@ WARD_SCHEMA = ("ward_name", "borough_code", "borough_name")
 # The period and the window of months counted
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Window:
     """The profiled period and the months counted (ordinals: months since 1970-01)."""
 
@@ -91,7 +91,7 @@ def choose_window(
 # Crime types and themes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Themes:
     """Each incident's crime-type code and the crime-type x theme matrix of the themes profiled."""
 
@@ -136,7 +136,7 @@ def _theme_matrix(categories: pd.Index, themes: ThemeTable) -> tuple[np.ndarray,
 # Places: each distinct location assigned to a ward once
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Places:
     """Per incident in the window: its distinct point and ward position; per point: x, y, ward.
 

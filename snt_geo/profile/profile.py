@@ -179,7 +179,7 @@ _COMPACT = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WardProfile:
     """Result of :func:`ward_profile`.
 
