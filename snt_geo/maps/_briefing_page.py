@@ -41,7 +41,7 @@ def table(
     empty: str,
     formats: Mapping[str, Formatter] | None = None,
 ) -> str:
-    """An escaped HTML table of ``columns`` (column -> header) of ``frame``.
+    """Return an escaped HTML table of ``columns`` (column -> header) of ``frame``.
 
     Each cell goes through ``formats[column]`` (default :func:`snt_geo._format.format_value`).
     """
@@ -86,7 +86,7 @@ footer{margin-top:2em;color:#444;font-size:12px;border-top:1px solid #ccc;paddin
 
 
 def page(b, *, tiles) -> str:
-    """The whole self-contained page of briefing ``b`` (its ``html`` still empty)."""
+    """Return the whole self-contained page of briefing ``b`` (its ``html`` still empty)."""
     from snt_geo.maps.compose import make_map
     from snt_geo.maps.offline import map_fragment
 
@@ -678,7 +678,7 @@ def _link_sentences(links: pd.DataFrame, estates: list[dict]) -> list[str]:
 
 
 def _estate_records(b) -> list[dict]:
-    """The per-estate rows of the links (every estate tested, with or without a link)."""
+    """Return the per-estate rows of the links (every estate tested, with or without a link)."""
     estates = b.assessment.link_estates
     if estates is None or not len(estates):
         return []

@@ -153,7 +153,7 @@ class MapFragment:
     script: str
 
     def to_html(self, *, title: str | None = None) -> str:
-        """A whole standalone page holding just this map."""
+        """Return a whole standalone page holding just this map."""
         t = f"<title>{html.escape(title)}</title>\n" if title else ""
         return (
             '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
@@ -210,10 +210,11 @@ _CSS_CONTEXTS = re.compile(
 
 
 def find_remote_references(text: str) -> list[str]:
-    """Every remote resource a page would load: ``<script src>``, ``<link href>``, ``<img src>``
-    (and other embedding tags), and CSS ``url()`` / ``@import`` pointing at ``http(s)://`` or
-    ``//`` inside a ``<style>`` block or a ``style`` attribute (anywhere, for a stylesheet: text
-    with no ``<``).
+    """Return every remote resource a page would load.
+
+    That is ``<script src>``, ``<link href>``, ``<img src>`` (and other embedding tags), and CSS
+    ``url()`` / ``@import`` pointing at ``http(s)://`` or ``//`` inside a ``<style>`` block or a
+    ``style`` attribute (anywhere, for a stylesheet: text with no ``<``).
 
     Plain hyperlinks (``<a href>``) are not loads and are not listed. Text that merely reads like
     CSS (a title or a location name ``"url(https://...)"``, escaped into the page) is not a load

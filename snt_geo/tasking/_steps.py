@@ -1,5 +1,7 @@
-"""The assessment's steps, each one named function: profile, priorities, changes, hotspots,
-clusters, cross-border hotspots, shared priorities and ASB-estate links.
+"""The assessment's steps, one named function each.
+
+Profile, priorities, changes, hotspots, clusters, cross-border hot areas, shared priorities and
+ASB-estate links (and the steps added beside them).
 
 Each step takes what it needs and a :class:`StepLog` to which it appends its method-note
 paragraph and its (step, parameter, value) rows; :func:`snt_geo.tasking.tasking_assessment`
@@ -91,7 +93,7 @@ def month_ordinals(frame: pd.DataFrame) -> np.ndarray:
 
 
 def theme_mask(incidents: pd.DataFrame, theme: str, themes: ThemeTable) -> np.ndarray:
-    """True for the incidents of ``theme`` (every incident for ``"all"``)."""
+    """Return True for the incidents of ``theme`` (every incident for ``"all"``)."""
     if theme == "all":
         return np.ones(len(incidents), dtype=bool)
     members = set(themes.members(theme))
@@ -99,7 +101,7 @@ def theme_mask(incidents: pd.DataFrame, theme: str, themes: ThemeTable) -> np.nd
 
 
 def theme_label(theme: str, themes: ThemeTable) -> str:
-    """A theme as a person reads it: a crime type's own name, or a group with its members.
+    """Return a theme as a person reads it: a crime type's own name, or a group with its members.
 
     ``"criminal_damage_arson"`` -> ``"Criminal damage and arson"``; ``"street_crime"`` ->
     ``"Street crime (robbery, theft from the person)"``. Keys stay in data and exports.
@@ -149,7 +151,7 @@ def concat_by_theme(frames: list[gpd.GeoDataFrame], *, key: str) -> gpd.GeoDataF
 
 
 def run_profile(areas, incidents, *, demographics, period, themes, log: StepLog):
-    """The ward profile (a :class:`~snt_geo.profile.WardProfile`) and its method record."""
+    """Return the ward profile (a :class:`~snt_geo.profile.WardProfile`) and its method record."""
     from snt_geo.profile.profile import profile_info, ward_profile
 
     profile = ward_profile(
@@ -167,14 +169,14 @@ def run_profile(areas, incidents, *, demographics, period, themes, log: StepLog)
 
 
 def candidate_themes(incidents, info, themes: ThemeTable) -> list[str]:
-    """The primary theme of each crime type present, in the profile's theme order."""
+    """Return the primary theme of each crime type present, in the profile's theme order."""
     present = incidents["crime_type"].astype("string").dropna().unique().tolist()
     primary = {themes.primary_theme(c) for c in present if c in themes.crime_types}
     return [t for t in info.themes if t in primary] or list(info.themes)
 
 
 def read_register(priorities, areas, themes: ThemeTable) -> pd.DataFrame:
-    """The priority register given as a DataFrame or a CSV path, checked for its key columns."""
+    """Return the priority register (a DataFrame or a CSV path), checked for its key columns."""
     from snt_geo.profile.priorities import read_priorities
 
     if isinstance(priorities, str | Path):
@@ -233,7 +235,7 @@ def run_priorities(profile, areas, candidates, *, priorities, n_suggested, theme
 
 
 def _register_evidence(profile, evidence, active, candidates) -> pd.DataFrame:
-    """The candidates' evidence plus evidence for register themes that are not candidates.
+    """Return the candidates' evidence plus evidence for register themes that are not candidates.
 
     A panel may hold a member theme (``theft_from_the_person``, in ``street_crime``) that is not
     among the candidate themes; its evidence comes from the profile like any other, with no
@@ -347,7 +349,7 @@ def change_table(profile, candidates, comparison, names, alpha) -> pd.DataFrame:
 
 
 def _frame(profile) -> pd.DataFrame:
-    """The one-row-per-ward table of a ward profile (a ``WardProfile`` or its frame)."""
+    """Return the one-row-per-ward table of a ward profile (a ``WardProfile`` or its frame)."""
     return getattr(profile, "wards", profile)
 
 
@@ -360,7 +362,7 @@ def _floats(values: pd.Series) -> np.ndarray:
 
 
 def select_hotspot_themes(current, hotspot_themes, themes, log: StepLog) -> list[str]:
-    """The hotspot themes with incidents in the period (``["all"]`` when none has)."""
+    """Return the hotspot themes with incidents in the period (``["all"]`` when none has)."""
     used = [t for t in hotspot_themes if t == "all" or theme_mask(current, t, themes).any()]
     skipped = [t for t in hotspot_themes if t not in used]
     if not used:
@@ -448,7 +450,7 @@ REPEATS_PER_BOROUGH = 10
 
 
 def run_repeats(current, areas, *, log: StepLog):
-    """The busiest snap points of each borough in the period (None without month/crime type)."""
+    """Return each borough's busiest snap points in the period (None without month/crime type)."""
     from snt_geo.profile.repeats import find_repeat_locations
 
     try:
@@ -557,7 +559,7 @@ def run_clusters(theme_incidents, areas, *, distance_m, min_incidents, themes, l
 
 
 def run_cross_border(hotspots, areas, log: StepLog) -> gpd.GeoDataFrame:
-    """Merged Gi* hot cells of every theme, with the wards and boroughs they straddle."""
+    """Merge the Gi* hot cells of every theme, with the wards and boroughs they straddle."""
     from snt_geo.linkage.cross_border import flag_cross_border_hotspots
 
     crosses = []
@@ -660,12 +662,12 @@ def run_links(
 
 
 def split_links(result) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The links table and the per-estate table (indexed by ``estate``) of a ``Links`` result."""
+    """Return the links table and the per-estate table (index ``estate``) of a ``Links`` result."""
     return result.links, result.estates
 
 
 def working_estates(estates) -> gpd.GeoDataFrame | None:
-    """The estates in EPSG:27700 (None stays None)."""
+    """Return the estates in EPSG:27700 (None stays None)."""
     if estates is None:
         return None
     return to_working_crs(estates, argument="estates", check_bounds=False)

@@ -114,7 +114,7 @@ class TaskingMethod:
     parameters: tuple[tuple[str, str, str], ...] = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The options and choices as a plain dict; ``steps`` as each record's ``to_dict()``."""
+        """Return the options and choices as a dict; ``steps`` as each record's ``to_dict()``."""
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -128,14 +128,15 @@ class TaskingMethod:
         return out
 
     def describe(self) -> str:
-        """The method note: one paragraph per step."""
+        """Return the method note: one paragraph per step."""
         return "\n\n".join(self.notes)
 
     def to_frame(self) -> pd.DataFrame:
-        """The parameter table: columns ``step``, ``parameter``, ``value`` (text)."""
+        """Return the parameter table: columns ``step``, ``parameter``, ``value`` (text)."""
         return parameter_table(self.parameters)
 
     def __repr__(self) -> str:
+        """Return the period and the main choices on one line."""
         return (
             f"TaskingMethod(period={self.period_start}..{self.period_end}, "
             f"priorities={self.priorities_source}, comparison={self.comparison}, "
@@ -291,7 +292,7 @@ class TaskingAssessment:
         return self.method.notes
 
     def to_frame(self) -> pd.DataFrame:
-        """The priorities table with ``attrs["method"]`` set to :attr:`method`."""
+        """Return the priorities table with ``attrs["method"]`` set to :attr:`method`."""
         frame = self.priorities.copy()
         frame.attrs["method"] = self.method
         return frame
@@ -318,6 +319,7 @@ class TaskingAssessment:
         }
 
     def __repr__(self) -> str:
+        """Return the period, the priorities' source and the count of each table."""
         counts = ", ".join(f"{k}={v}" for k, v in self._counts().items())
         return (
             f"TaskingAssessment({self.method.period_start}..{self.method.period_end}, "
@@ -349,14 +351,14 @@ def _as_dict(record: object) -> dict[str, Any]:
 
 
 def headlines(a: TaskingAssessment) -> list[str]:
-    """The three at-a-glance lines: ward problem solving, cross-border themes, borough links."""
+    """Return the at-a-glance lines: ward problem solving, cross-border themes, borough links."""
     n_pri = len(a.priorities)
     wards_with = a.priorities["ward_code"].nunique() if n_pri else 0
     kind = "active priorities" if a.priorities_source == "register" else "suggested priorities"
     ch = a.changes
-    sig = ch[ch["significant"] & ~ch["small_number"]] if len(ch) else []
+    n_sig = int((ch["significant"] & ~ch["small_number"]).sum()) if len(ch) else 0
     one = f"1. Ward problem solving: {n_pri} {kind} in {wards_with} wards; " + (
-        f"{len(sig)} significant changes since the last period (not small numbers)."
+        f"{n_sig} significant changes since the last period (not small numbers)."
         if len(ch)
         else "no earlier period in the data to compare with."
     )
@@ -564,7 +566,7 @@ class _Run:
 
 
 def _ward_steps(parts, run, incidents, inputs, priorities, opts, log, report) -> None:
-    """Steps 1-2: the ward profile, silent wards, stop and search, priorities, changes."""
+    """Run steps 1-2: the ward profile, silent wards, stop and search, priorities, changes."""
     themes, areas = opts.themes, parts["wards"]
     report(0)
     profile, info = _steps.run_profile(
@@ -607,7 +609,7 @@ def _ward_steps(parts, run, incidents, inputs, priorities, opts, log, report) ->
 
 
 def _hotspot_steps(parts, run, incidents, opts, log, report) -> None:
-    """Steps 3-5: Gi* hotspots and emerging hot spots, DBSCAN clusters, cross-border hotspots."""
+    """Run steps 3-5: Gi* and emerging hotspots, DBSCAN clusters, cross-border hot areas."""
     themes, areas = opts.themes, parts["wards"]
     start, end = run.period
     report(2)
@@ -643,7 +645,7 @@ def _hotspot_steps(parts, run, incidents, opts, log, report) -> None:
 
 
 def _borough_steps(parts, run, incidents, estates, opts, log, report) -> None:
-    """Steps 6-7: shared priorities, then ASB-estate links (every month to the period end)."""
+    """Run steps 6-7: shared priorities, then ASB-estate links (every month to the period end)."""
     themes, areas, months = opts.themes, parts["wards"], run.months
     report(5)
     parts["shared"] = _steps.run_shared(
@@ -693,7 +695,7 @@ def _borough_steps(parts, run, incidents, estates, opts, log, report) -> None:
 
 
 def _method(run: _Run, opts: _Options, log: _steps.StepLog) -> TaskingMethod:
-    """The method record: the options, what the steps chose, and each step's record."""
+    """Return the method record: the options, what the steps chose, and each step's record."""
     start, end = run.period
     return TaskingMethod(
         period_start=str(start),
@@ -722,7 +724,7 @@ def _method(run: _Run, opts: _Options, log: _steps.StepLog) -> TaskingMethod:
 
 
 def _review_plans(register, incidents, areas, start, end, log) -> PlanReview | None:
-    """The problem-solving review of the period (None without a register)."""
+    """Return the problem-solving review of the period (None without a register)."""
     if register is None:
         return None
     from snt_geo.problem_solving import open_register, review_plans
