@@ -207,3 +207,15 @@ def test_missing_columns_raise_schema_error():
     incidents = _grid_incidents({0: [5] * 8}).drop(columns="crime_type")
     with pytest.raises(SchemaError, match="needs the columns month and crime_type"):
         find_exceptions(incidents, _grid_wards())
+
+
+def test_4326_input_and_string_months_give_the_same_answer():
+    counts = {0: [5, 6, 4, 5, 7, 5, 6, 5, 9], 1: [2, 3, 2, 1, 2, 3, 2, 2, 2]}
+    wards = _grid_wards().set_geometry(_grid_wards().translate(530_000, 180_000))
+    incidents = _grid_incidents(counts)
+    incidents = incidents.set_geometry(incidents.translate(530_000, 180_000))
+    a = find_exceptions(incidents, wards, theme_keys=["burglary"]).wards
+    other = incidents.to_crs(4326)
+    other["month"] = other["month"].astype(str).astype("category")
+    b = find_exceptions(other, wards.to_crs(4326), theme_keys=["burglary"]).wards
+    pd.testing.assert_frame_equal(a, b)
