@@ -9,7 +9,9 @@ problem) end with one line naming the argument and exit code 2, never a tracebac
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -141,6 +143,11 @@ def _read(argument: str, reader, *args, **kwargs):
         # SchemaError and CRSError are ValueErrors; any other ValueError from a reader is also
         # a problem with that input file.
         raise CliError(f"{argument}: {_first_line(exc)}") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a reader raises, the file is the cause
+        path = args[0] if args else ""
+        raise CliError(
+            f"{argument}: cannot read {path}: {type(exc).__name__}: {_first_line(exc)}"
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -161,6 +168,27 @@ def _check_exists(argument: str, path: Path | None) -> None:
         raise CliError(f"{argument}: file not found: {path}")
     if argument != "--crimes" and path.is_dir():
         raise CliError(f"{argument}: {path} is a folder; pass the file inside it")
+
+
+def _check_out(path: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if str(path) in ("", "."):
+        raise CliError("--out: no file given (an empty value); pass e.g. briefing.html")
+    if path.is_dir():
+        raise CliError(
+            f"--out: {path} is a folder; pass a file name, e.g. {path / 'briefing.html'}"
+        )
+    if not path.parent.exists():
+        raise CliError(f"--out: folder {path.parent} does not exist; create it first")
+    try:
+        # A real trial write: permissions, read-only file systems and full disks all show here.
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".snt-geo-", suffix=".tmp"):
+            pass
+        if path.exists():
+            with path.open("ab"):
+                pass
+    except OSError as exc:
+        raise CliError(f"--out: cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _select_borough(wards, borough: str):
@@ -201,12 +229,13 @@ def _brief(args: argparse.Namespace) -> int:
 
     for name in ("wards", "crimes", "demographics", "estates", "priorities"):
         _check_exists(f"--{name}", getattr(args, name))
-    if not args.out.parent.exists():
-        raise CliError(f"--out: folder {args.out.parent} does not exist; create it first")
+    _check_out(args.out)
     with warnings.catch_warnings():
         if args.quiet:
             warnings.simplefilter("ignore", UserWarning)
         wards = _read("--wards", read_wards, args.wards)
+        if len(wards) == 0:
+            raise CliError(f"--wards: {args.wards} holds no ward polygons (no features)")
         if args.borough is not None:
             wards = _select_borough(wards, args.borough)
         incidents = _read("--crimes", read_police_uk, args.crimes)
@@ -238,10 +267,13 @@ def _brief(args: argparse.Namespace) -> int:
         except ValueError as exc:
             if "period" in str(exc):
                 raise CliError(f"--period: {_first_line(exc)}") from None
-            raise
+            raise CliError(f"inputs: {_first_line(exc)}") from None
         finally:
             close()
-    path = briefing.save(args.out)
+    try:
+        path = briefing.save(args.out)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"--out: {args.out} not written: {_first_line(exc)}") from None
     print(f"{path} ({_size(path)})")
     return 0
 
@@ -313,7 +345,11 @@ def _size(path: Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``snt-geo``; returns the exit code (0 success, 2 input or usage error)."""
+    """Run ``snt-geo``; return the exit code (0 success, 1 internal error, 2 input or usage error).
+
+    Every error is one line on stderr, never a traceback (``SNT_GEO_DEBUG=1`` shows the traceback
+    of an internal error).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -323,6 +359,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"snt-geo {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (unless debugging)
+        if os.environ.get("SNT_GEO_DEBUG"):
+            raise
+        print(
+            f"snt-geo {args.command}: internal error: {type(exc).__name__}: {_first_line(exc)} "
+            "(please report it; set SNT_GEO_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
