@@ -194,8 +194,11 @@ def _sources(a: Any, exceptions: Any, repeats: pd.DataFrame | None) -> dict[str,
     clusters = a.clusters
     if len(clusters):
         clusters = clusters.sort_values("incident_count", ascending=False, kind="stable").head(20)
+    from snt_geo.maps._briefing_page import _trend_words  # the briefing's words, written once
+
+    priorities = a.priorities.assign(trend=_trend_words(a)) if len(a.priorities) else a.priorities
     out: dict[str, pd.DataFrame] = {
-        "priorities": a.priorities,
+        "priorities": priorities,
         "changes": changes,
         "shared_themes": shared,
         "cross_border": cross,

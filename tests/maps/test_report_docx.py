@@ -20,6 +20,7 @@ from snt_geo._format import (  # noqa: E402
     format_value,
 )
 from snt_geo.datasets import load_sample  # noqa: E402
+from snt_geo.maps._briefing_page import _trend_words  # noqa: E402
 from snt_geo.maps.report_docx import DOCX_TABLES, docx_tables, save_docx  # noqa: E402
 from snt_geo.profile.exceptions import find_exceptions  # noqa: E402
 from snt_geo.profile.repeats import find_repeat_locations  # noqa: E402
@@ -94,11 +95,13 @@ def test_priorities_table_equals_the_assessment_cell_for_cell(inputs, document):
             format_count(r.count),
             format_rate(r.rate_per_1000),
             format_rate(r.lq, digits=2),
-            format_value(r.trend),
+            words,
         ]
-        for r in p.itertuples()
+        for r, words in zip(p.itertuples(), _trend_words(assessment), strict=True)
     ]
     assert rows[1:] == want
+    # Trend words never stronger than the test: no bare "rising" / "falling".
+    assert not {row[7] for row in rows[1:]} & {"rising", "falling"}
     assert len(rows) - 1 == len(p) > 50
 
 
