@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from snt_geo.problem_solving import PlanReview
     from snt_geo.profile import WardProfile
     from snt_geo.profile.exceptions import WardExceptions
+    from snt_geo.temporal import TimeOfDay
 
 __all__ = ["TASKING_STEPS", "TaskingAssessment", "TaskingMethod", "tasking_assessment"]
 
@@ -225,6 +226,9 @@ class TaskingAssessment:
     repeats
         :func:`snt_geo.profile.find_repeat_locations` of the period's incidents: the busiest
         police.uk snap points of each borough (top 10 with at least 2 incidents), or None.
+    time_of_day
+        :func:`snt_geo.temporal.time_of_day` of the period's incidents: an hour x weekday table,
+        or ``state == "no_times"`` for police.uk data (months only).
     silent_wards
         :func:`snt_geo.profile.find_silent_wards` on the period's incident counts: wards with no
         (or implausibly few) incidents while their neighbours are busy, a snap-point or
@@ -260,6 +264,7 @@ class TaskingAssessment:
     problem_solving: PlanReview | None = field(default=None, repr=False)
     exceptions: WardExceptions | None = field(default=None, repr=False)
     repeats: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    time_of_day: TimeOfDay | None = field(default=None, repr=False)
     emerging: Mapping[str, EmergingHotspots] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
@@ -311,7 +316,7 @@ class TaskingAssessment:
             else 0,
             "hotspot themes": len(self.hotspot_themes),
             "clusters": len(self.clusters),
-            "cross-border hotspots": int(cross["cross_ward"].fillna(False).astype(bool).sum())
+            "cross-border hot areas": int(cross["cross_ward"].fillna(False).astype(bool).sum())
             if len(cross)
             else 0,
             "shared priority themes": len(self.shared.flagged),
@@ -375,8 +380,7 @@ def headlines(a: TaskingAssessment) -> list[str]:
     two = (
         f"2. Cross-border and strategic themes: {len(flagged)} shared priority themes "
         f"({'; '.join(_steps.theme_label(t, a.themes) for t in shared_keys) or 'none'}); "
-        f"{n_cross} hotspots "
-        "cross a ward boundary."
+        f"{n_cross} hot areas (merged Gi* hot cells) cross a ward boundary."
     )
     if a.links is None:
         three = "3. Links to borough issues: not assessed (see the method note)."
@@ -624,6 +628,7 @@ def _hotspot_steps(parts, run, incidents, opts, log, report) -> None:
         by_theme, areas, cell_size_m=opts.cell_size_m, themes=themes, log=log
     )
     parts["repeats"] = _steps.run_repeats(current, areas, log=log)
+    parts["time_of_day"] = _steps.run_time_of_day(current, log=log)
     report(3)
     labels, clusters, run.chosen = _steps.run_clusters(
         by_theme,
