@@ -3,8 +3,6 @@ outlier months, impossible populations, and the resource guard (grids that would
 
 from __future__ import annotations
 
-import inspect
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,8 +10,6 @@ import pytest
 import shapely
 from conftest import quiet
 
-import snt_geo.linkage.density
-import snt_geo.linkage.grid
 from snt_geo.errors import CRSError, ResourceLimitError, SchemaError
 from snt_geo.linkage import (
     cluster_incidents,
@@ -264,9 +260,6 @@ def test_empty_wards_never_crash_the_profile(sample, small, make):
 # --- issue 16 item 4: a typo month must not take over the default period ---
 
 
-@pytest.mark.xfail(
-    strict=True, reason="REQUEST f10: _choose_period uses _dates.find_outlier_months"
-)
 def test_outlier_month_kept_out_of_the_default_period(sample):
     incidents = sample.incidents.copy()
     incidents["month"] = incidents["month"].astype(str)
@@ -281,7 +274,6 @@ def test_outlier_month_kept_out_of_the_default_period(sample):
 # --- issue 16 item 8: populations of zero or below ---
 
 
-@pytest.mark.xfail(strict=True, reason="REQUEST f10: rates NaN for population <= 0")
 def test_zero_population_gives_no_infinite_rate(sample):
     demo = sample.demographics.copy()
     demo.iloc[0, demo.columns.get_loc("population")] = 0
@@ -293,7 +285,6 @@ def test_zero_population_gives_no_infinite_rate(sample):
     assert np.isnan(rates[0]).all()
 
 
-@pytest.mark.xfail(strict=True, reason="REQUEST f10: negative populations refused")
 def test_negative_population_refused(sample):
     demo = sample.demographics.copy()
     demo.iloc[1, demo.columns.get_loc("population")] = -50
@@ -303,8 +294,6 @@ def test_negative_population_refused(sample):
 
 # --- issue 16 item 6: the resource guard ---
 
-GRID_GUARDED = "check_grid" in inspect.getsource(snt_geo.linkage.grid)
-KDE_GUARDED = "check_grid" in inspect.getsource(snt_geo.linkage.density)
 #: Bounds of the GLA's London wards, EPSG:27700.
 LONDON = shapely.box(503568.2, 155850.8, 561957.5, 200933.9)
 
@@ -322,8 +311,7 @@ def london_points():
     return gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=27700)
 
 
-# Unguarded, these run for minutes and end in a MemoryError: never run them before the guard.
-@pytest.mark.xfail(not GRID_GUARDED, reason="REQUEST x14: grid guard", run=False, strict=True)
+# Unguarded (before issue 16), these ran for minutes and ended in a MemoryError.
 @pytest.mark.parametrize("func", [find_hotspots, kernel_density], ids=["find_hotspots", "kde"])
 def test_half_metre_grid_over_london_refused(func, london_area, london_points):
     with pytest.raises(
@@ -332,13 +320,11 @@ def test_half_metre_grid_over_london_refused(func, london_area, london_points):
         func(london_points, area=london_area, cell_size_m=0.5)
 
 
-@pytest.mark.xfail(not GRID_GUARDED, reason="REQUEST x14: grid guard", run=False, strict=True)
 def test_half_metre_grid_without_area_refused(london_points):
     with pytest.raises(ResourceLimitError, match=r"`cell_size_m` is too small"):
         make_grid(gpd.GeoSeries([LONDON], crs=27700), cell_size_m=0.5)
 
 
-@pytest.mark.xfail(not KDE_GUARDED, reason="REQUEST x14: kernel guard", run=False, strict=True)
 def test_continental_bandwidth_refused(sample, small):
     with pytest.raises(ResourceLimitError, match=r"`bandwidth_m` is too large"):
         kernel_density(small, area=sample.wards, cell_size_m=50, bandwidth_m=1e7)
