@@ -11,6 +11,7 @@ import shapely
 from snt_geo._locations import group_locations
 from snt_geo.crs import to_working_crs
 from snt_geo.io.boundaries import check_wards
+from snt_geo.linkage.grid import distinct_objects
 
 __all__ = ["assign_wards"]
 
@@ -60,11 +61,7 @@ def _distinct_points(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     n = len(geom)
     if n == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
-    ids = np.fromiter(map(id, geom), dtype=np.int64, count=n)
-    obj_codes, uniq_ids = pd.factorize(ids)
-    member = np.empty(len(uniq_ids), dtype=np.int64)
-    member[obj_codes] = np.arange(n)  # any row of a group: they all hold the same object
-    objects = geom[member]
+    obj_codes, objects = distinct_objects(geom)
     ok = ~(shapely.is_missing(objects) | shapely.is_empty(objects))
     xy = np.full((len(objects), 2), np.nan)
     xy[ok] = shapely.get_coordinates(objects[ok])
