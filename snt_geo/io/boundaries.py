@@ -170,6 +170,12 @@ def read_wards(
         )
     source, layer, name = _open_source(path, layer)
     frame = gpd.read_file(source, layer=layer) if layer else gpd.read_file(source)
+    if len(frame) == 0:
+        raise SchemaError(
+            f"`path` {name!r} holds no features (0 ward polygons"
+            + (f" in layer {layer!r}" if layer else "")
+            + "); pass the file or layer that holds the wards."
+        )
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
         raise SchemaError(
             f"`path` {name!r} is not a boundary file: it has no geometry (columns "

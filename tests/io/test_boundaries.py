@@ -230,3 +230,11 @@ def test_a_table_without_geometry_is_refused_naming_path(tmp_path):
     path.write_text("ward_code,ward_name\nE05000001,Aldersgate\n")
     with pytest.raises(SchemaError, match=r"`path` 'wards.csv' is not a boundary file: it has no"):
         read_wards(path)
+
+
+def test_an_empty_layer_says_so(shared_data, tmp_path):
+    frame = gpd.read_file(shared_data / WARDS_2022 / "lbl_wd22_proposed.gpkg")
+    path = tmp_path / "empty.gpkg"
+    frame.iloc[:0].to_file(path, layer="wards")
+    with pytest.raises(SchemaError, match=r"`path` 'empty.gpkg' holds no features \(0 ward"):
+        read_wards(path)
