@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -76,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--demographics", type=Path, help="ward population table (CSV/XLSX)")
     brief.add_argument("--estates", type=Path, help="housing estates (GeoPackage, GeoJSON...)")
     brief.add_argument("--priorities", type=Path, help="priority register CSV")
+    brief.add_argument(
+        "--register",
+        type=Path,
+        help="problem-solving register (.gpkg from snt_geo.problem_solving): plans by stage, "
+        "overdue reviews and evaluations in section 1",
+    )
     brief.add_argument(
         "--period",
         type=parse_period,
@@ -227,7 +234,7 @@ def _brief(args: argparse.Namespace) -> int:
     from snt_geo.maps.briefing import tasking_briefing
     from snt_geo.profile.priorities import read_priorities
 
-    for name in ("wards", "crimes", "demographics", "estates", "priorities"):
+    for name in ("wards", "crimes", "demographics", "estates", "priorities", "register"):
         _check_exists(f"--{name}", getattr(args, name))
     _check_out(args.out)
     with warnings.catch_warnings():
@@ -256,6 +263,7 @@ def _brief(args: argparse.Namespace) -> int:
                 demographics=demographics,
                 estates=estates,
                 priorities=priorities,
+                register=args.register,
                 period=args.period,
                 title=args.title,
                 tiles=args.tiles,
@@ -264,6 +272,11 @@ def _brief(args: argparse.Namespace) -> int:
             )
         except (SchemaError, CRSError) as exc:
             raise CliError(f"inputs: {_first_line(exc)}") from None
+        except sqlite3.DatabaseError as exc:
+            raise CliError(
+                f"--register: {args.register} is not a problem-solving register "
+                f"({_first_line(exc)}); make one with snt_geo.problem_solving.create_register"
+            ) from None
         except ValueError as exc:
             if "period" in str(exc):
                 raise CliError(f"--period: {_first_line(exc)}") from None

@@ -64,6 +64,7 @@ def test_brief_with_sample_files_in_a_subprocess(tmp_path):
         ("--estates", "/no/such/estates.gpkg"),
         ("--priorities", "/no/such/register.csv"),
         ("--demographics", "/no/such/people.csv"),
+        ("--register", "/no/such/plans.gpkg"),
     ],
 )
 def test_missing_file_exits_2_naming_the_argument(tmp_path, capsys, argument, replace):
@@ -168,3 +169,42 @@ def test_borough_selects_its_wards(tmp_path, capsys):
         [*argv, "--borough", "city of london", "--period", "2023-01:2023-06", "--out", str(out)]
     )
     assert code == 0 and out.exists()
+
+
+def _one_plan_register(path, ward_code):
+    """A real problem-solving register (GeoPackage/SQLite) holding one open plan."""
+    from snt_geo.problem_solving import create_register, new_plan
+
+    plan = new_plan(
+        "P1",
+        ward_code=ward_code,
+        theme="asb",
+        problem_statement="ASB on the estate walkways",
+        opened_on="2023-01-09",
+    )
+    with create_register(path) as reg:
+        reg.add_plan(plan, who="test")
+    return path
+
+
+def test_brief_with_a_problem_solving_register(tmp_path, capsys):
+    paths = sample_paths()
+    register = _one_plan_register(tmp_path / "plans.gpkg", "E05000001")
+    out = tmp_path / "b.html"
+    args = ["brief", "--wards", str(paths.wards), "--crimes", str(paths.police_uk)]
+    args += ["--register", str(register), "--period", "2023-01:2023-06", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert 'id="plans-by-stage"' in text and "<table" in text.split('id="plans-by-stage"')[0][-200:]
+
+
+def test_register_that_is_not_a_register_exits_2_naming_the_argument(tmp_path, capsys):
+    paths = sample_paths()
+    bad = tmp_path / "plans.gpkg"
+    bad.write_text("not a database", encoding="utf-8")
+    args = ["brief", "--wards", str(paths.wards), "--crimes", str(paths.police_uk)]
+    args += ["--register", str(bad), "--quiet", "--out", str(tmp_path / "b.html")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "error: --register:" in err and "not a problem-solving register" in err
