@@ -148,6 +148,7 @@ def _section_one(b) -> str:
             _priorities_block(b),
             _key_locations_block(b),
             _changes_block(b),
+            _time_of_day_block(b),
             _stop_search_block(b),
             _problem_solving(b),
             "</section>",
@@ -986,3 +987,42 @@ def _emerging_block(b) -> str:
             formats={"theme": _theme_words(b), "cells": format_count, "incidents": format_count},
         )
     )
+
+
+def _time_of_day_block(b) -> str:
+    """Hour x weekday counts, or why there are none (police.uk: months only); never zeros."""
+    tod = getattr(b.assessment, "time_of_day", None)
+    if tod is None:
+        return ""
+    out = ["<h3>When incidents happen (hour of day and day of week)</h3>"]
+    if not tod.has_times:
+        out.append(
+            '<p class="empty" id="time-of-day">No time-of-day table: '
+            f"{html.escape(tod.method.reason)}.</p>"
+        )
+        return "".join(out)
+    frame = tod.table.rename(columns=lambda h: f"{h:02d}").reset_index()
+    columns = {"weekday": "Day", **{f"{h:02d}": f"{h:02d}" for h in range(24)}}
+    weighted = tod.method.end is not None
+    out.append(
+        '<p class="note">Incidents per hour (the hour starting at that clock time)'
+        + (
+            ", incidents known only within a from-to window spread over it by aoristic "
+            "weights (Ratcliffe 2002)"
+            if weighted
+            else ""
+        )
+        + ".</p>"
+    )
+    out.append(
+        table(
+            frame,
+            columns,
+            table_id="time-of-day",
+            empty="No incident has a time.",
+            formats={
+                c: (format_rate if weighted else format_count) for c in columns if c != "weekday"
+            },
+        )
+    )
+    return "".join(out)

@@ -292,8 +292,8 @@ def save_docx(
         :func:`snt_geo.profile.find_repeat_locations` table (Table 7). Default: the
         assessment's own ``repeats``.
     time_of_day
-        Optional :func:`snt_geo.temporal.time_of_day` result: the hour x weekday chart (or the
-        statement that the data have no times).
+        :func:`snt_geo.temporal.time_of_day` result: the hour x weekday chart (or the statement
+        that the data have no times). Default: the assessment's own ``time_of_day``.
     caveats
         Data caveats listed at the end; default the briefing's (none for a bare assessment).
 
@@ -330,6 +330,8 @@ def save_docx(
         exceptions = getattr(a, "exceptions", None)  # the assessment's own, when it ran
     if repeats is None:
         repeats = getattr(a, "repeats", None)
+    if time_of_day is None:
+        time_of_day = getattr(a, "time_of_day", None)
     tables = docx_tables(a, exceptions=exceptions, repeats=repeats)
 
     doc = docx.Document()

@@ -465,6 +465,17 @@ def run_repeats(current, areas, *, log: StepLog):
     return table
 
 
+def run_time_of_day(current, *, log: StepLog):
+    """Hour x weekday table of the period's incidents (a "no times" state for police.uk)."""
+    from snt_geo.temporal import time_of_day
+
+    result = time_of_day(current)
+    log.records["time of day"] = result.method
+    log.notes.append(result.method.describe())
+    log.add_dict("time of day", result.method.to_dict())
+    return result
+
+
 def run_exceptions(incidents, areas, end, candidates, *, alpha, themes, log: StepLog):
     """Wards above or below their seasonal expected count in the period's last month, or None."""
     from snt_geo.profile.exceptions import find_exceptions

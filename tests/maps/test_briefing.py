@@ -567,6 +567,10 @@ def test_reads_like_a_meeting_paper(built, page):
     assert "<td>rising</td>" not in text and "<td>falling</td>" not in text
     # Repeat locations: one row per snap point, per borough (not per location text).
     assert page.rows["key-locations"] == len(a.repeats) + 1
+    # police.uk has months only: the time-of-day block says so, and is no table of zeros.
+    assert a.time_of_day.state == "no_times"
+    assert '<p class="empty" id="time-of-day">No time-of-day table' in text
+    assert "time-of-day" not in page.rows
     # Emerging hot spots: a table and a map layer.
     assert "emerging" in page.ids
     assert any(layer.title.startswith("Emerging hot spots") for layer in briefing.map_layers)
