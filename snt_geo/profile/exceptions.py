@@ -502,7 +502,7 @@ def _predictive(mu: np.ndarray, log_se: np.ndarray, scale: float) -> tuple[np.nd
 
 
 def _tails(y: np.ndarray, mu: np.ndarray, n: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
-    """P(Y >= y), P(Y <= y), and the central quantiles' helper for predictive (n, p)."""
+    """Tail probabilities ``P(Y >= y)`` and ``P(Y <= y)`` under the predictive (n, p)."""
     poisson = ~np.isfinite(n)
     above = np.where(
         poisson, stats.poisson.sf(y - 1, mu), stats.nbinom.sf(y - 1, np.where(poisson, 1, n), p)
