@@ -132,8 +132,10 @@ def _slash_dates(text: pd.Series, *, argument: str, dayfirst: bool) -> pd.Series
 
 
 def _assemble(frame: pd.DataFrame) -> pd.Series:
-    """Datetimes from year..second columns; NaT for an impossible date or time (pandas would roll
-    25:00 or 10:75 over into the next day or hour)."""
+    """Assemble datetimes from year..second columns; NaT for an impossible date or time.
+
+    pandas would roll 25:00 or 10:75 over into the next day or hour.
+    """
     bad = (frame["hour"] > 23) | (frame["minute"] > 59) | (frame["second"] > 59)
     out = pd.to_datetime(frame, errors="coerce").astype("datetime64[ns]")
     return out.mask(bad.to_numpy())
@@ -226,8 +228,7 @@ def _parse_objects(values: pd.Series, *, argument: str, dayfirst: bool):
     text_pos, text_vals = [], []
     for i, v in enumerate(vals):
         if isinstance(v, pd.Period):
-            if not pd.isna(v):
-                ords[i] = v.asfreq("M").ordinal
+            ords[i] = v.asfreq("M").ordinal  # NaT is not a Period: it never gets here
         elif isinstance(v, (pd.Timestamp, _dt.date, np.datetime64)):
             ts = pd.Timestamp(v)
             if not pd.isna(ts):

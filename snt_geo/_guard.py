@@ -33,7 +33,7 @@ _GIB = 1024**3
 
 
 def memory_limit_bytes() -> int:
-    """The memory budget for one grid, in bytes (``SNT_GEO_MEMORY_LIMIT_GB`` or 4 GiB)."""
+    """Return the memory budget for one grid, in bytes (``SNT_GEO_MEMORY_LIMIT_GB`` or 4 GiB)."""
     text = os.environ.get(_ENV)
     if text is None:
         return int(DEFAULT_MEMORY_LIMIT_GB * _GIB)

@@ -178,7 +178,7 @@ _AIRY_A = 6377563.396
 
 
 def is_british_national_grid(crs: object) -> bool:
-    """True if ``crs`` is British National Grid, however it is labelled.
+    """Tell whether ``crs`` is British National Grid, however it is labelled.
 
     ESRI ``.prj`` files (such as the GLA's statistical boundary files) describe BNG with the scale
     factor rounded to 0.999601272; pyproj then cannot match the WKT to EPSG:27700 (``to_epsg()`` is

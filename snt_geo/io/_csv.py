@@ -30,7 +30,7 @@ _LF = 10
 
 @dataclass(frozen=True)
 class CleanCsv:
-    """A file's bytes made safe to parse, and what was done to them.
+    r"""A file's bytes made safe to parse, and what was done to them.
 
     Attributes
     ----------

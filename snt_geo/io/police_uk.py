@@ -330,8 +330,11 @@ def _project_unique(lon: np.ndarray, lat: np.ndarray, crs) -> tuple[np.ndarray, 
 def _project_locations(
     lon: np.ndarray, lat: np.ndarray, crs
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_project_unique` plus each row's location code (-1 where NaN) and the projected
-    distinct locations (an (n, 2) array), so that points are built once per location."""
+    """Project like :func:`_project_unique`, with location codes and the distinct locations.
+
+    Also returns each row's location code (-1 where NaN) and the projected distinct locations (an
+    (n, 2) array), so that points are built once per location.
+    """
     x = np.full(len(lon), np.nan)
     y = np.full(len(lon), np.nan)
     codes = np.full(len(lon), -1, dtype=np.int64)
