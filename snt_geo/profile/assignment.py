@@ -8,10 +8,9 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from snt_geo._locations import group_locations
+from snt_geo._locations import distinct_objects, group_locations
 from snt_geo.crs import to_working_crs
 from snt_geo.io.boundaries import check_wards
-from snt_geo.linkage.grid import distinct_objects
 
 __all__ = ["assign_wards"]
 
