@@ -147,9 +147,6 @@ def _brief(files, **overrides):
     return argv
 
 
-_NO_FEATURES = pytest.mark.xfail(
-    strict=True, reason="REQUEST boundaries owner: read_wards says 'has no geometry' for 0 features"
-)
 CLI_ERRORS = [
     pytest.param({"--wards": "nowhere.gpkg"}, r"--wards: file not found", id="wards_missing"),
     pytest.param({"--wards": "{table}"}, r"--wards: .*not a boundary file", id="wards_csv"),
@@ -157,7 +154,6 @@ CLI_ERRORS = [
         {"--wards": "{no_features}"},
         r"--wards: .*(no ward polygons|no features)",
         id="wards_no_features",
-        marks=_NO_FEATURES,
     ),
     pytest.param({"--crimes": "nowhere.csv"}, r"--crimes: file not found", id="crimes_missing"),
     pytest.param(
