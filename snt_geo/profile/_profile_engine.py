@@ -487,7 +487,7 @@ def _choose_period(
     return last - n + 1, n, rule, outliers
 
 
-def _demographics_table(
+def demographics_table(
     demographics, wards_index: pd.Index
 ) -> tuple[pd.DataFrame, tuple[str, ...], tuple[str, ...]]:
     """Demographics aligned to the wards, the columns kept and the unmatched codes."""
@@ -534,20 +534,23 @@ def _demographics_table(
 
 def key_locations(
     incidents: pd.DataFrame,
-    *,
-    in_window: np.ndarray,
+    places: Places,
+    window: Window,
     in_period: np.ndarray,
-    ward_pos: np.ndarray,
-    pt_code: np.ndarray,
-    upos: np.ndarray,
-    ux: np.ndarray,
-    uy: np.ndarray,
     ward_index: pd.Index,
     ward_totals: np.ndarray,
-    n_wards: int,
+    *,
     n_locations: int,
 ) -> gpd.GeoDataFrame:
-    """Busiest snap points per ward in the period (a point lies in one ward, so count points)."""
+    """Return the busiest snap points per ward in the period (a point lies in one ward)."""
+    in_window, n_wards = window.in_window, len(ward_index)
+    ward_pos, pt_code, upos, ux, uy = (
+        places.ward_pos,
+        places.pt_code,
+        places.upos,
+        places.ux,
+        places.uy,
+    )
     sel = in_period & (ward_pos < n_wards) & (pt_code >= 0)
     counts = np.bincount(pt_code[sel], minlength=len(ux))
     p = np.flatnonzero(counts)

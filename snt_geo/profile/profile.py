@@ -427,7 +427,7 @@ def ward_profile(
     themed = _engine.crime_type_themes(incidents, themes)
     places = _engine.place_incidents(incidents, areas, ward_index, window.in_window)
     theme_monthly, all_monthly = _engine.count_cube(places, months, window, themed, n_wards)
-    demo, demo_cols, unmatched = _engine._demographics_table(demographics, ward_index)
+    demo, demo_cols, unmatched = _engine.demographics_table(demographics, ward_index)
     table = _engine.ward_table(
         areas,
         ward_index,
@@ -448,16 +448,11 @@ def ward_profile(
     accounting, in_period = _engine.account(incidents, months, window, themed, all_monthly, n_wards)
     locations = _engine.key_locations(
         incidents,
-        in_window=window.in_window,
-        in_period=in_period,
-        ward_pos=places.ward_pos,
-        pt_code=places.pt_code,
-        upos=places.upos,
-        ux=places.ux,
-        uy=places.uy,
-        ward_index=ward_index,
-        ward_totals=table["incident_count"].to_numpy(),
-        n_wards=n_wards,
+        places,
+        window,
+        in_period,
+        ward_index,
+        table["incident_count"].to_numpy(),
         n_locations=n_locations,
     )
     method = _profile_method(
