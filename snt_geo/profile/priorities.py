@@ -75,6 +75,7 @@ SUGGESTION_COLUMNS = (
     "trend",
     "small_number",
     "reason",
+    "group",
 )
 
 _REQUIRED = ("ward_code", "theme", "status", "set_on")
@@ -664,8 +665,10 @@ def suggest_priorities(
         population), ``rate_percentile`` and ``lq_percentile`` (0-1 among wards, for this theme),
         ``lq``, ``lq_borough``, ``comparison`` (baseline used), ``change_pct``, ``p_value``,
         ``trend`` (``"rising"``, ``"falling"``, ``"steady"``, or NA without a baseline),
-        ``small_number``, ``reason`` (one plain-English line). Rows by ward (profile order), then
-        rank. Themes with no incidents in the ward are not suggested.
+        ``small_number``, ``reason`` (one plain-English line), ``group`` (the theme's group in the
+        hierarchy: ``street_crime`` for ``robbery``, the theme itself for a top-level theme).
+        Rows by ward (profile order), then rank. Themes with no incidents in the ward are not
+        suggested.
 
     Notes
     -----
@@ -771,11 +774,12 @@ def suggest_priorities(
     table["rank"] = table.groupby("order").cumcount() + 1
     table = table[table["rank"] <= n].reset_index(drop=True)
     table["reason"] = [_reason(row, info.min_count) for row in table.itertuples(index=False)]
+    table["group"] = table["theme"].map(hierarchy.group)
     table["status"] = "suggested"
     table["set_on"] = pd.Series(set_on, index=table.index).astype("datetime64[ns]")
     table["review_on"] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
     table["source"] = source
-    for c in ("ward_code", "theme", "status", "source", "comparison", "trend", "reason"):
+    for c in ("ward_code", "theme", "status", "source", "comparison", "trend", "reason", "group"):
         table[c] = table[c].astype("string")
     return table[columns]
 

@@ -486,3 +486,10 @@ def test_names_without_wards_are_reported_not_taken_as_codes(tmp_path):
     report = reg.attrs["read_report"]
     assert report.dropped["unmatched_ward"] == 10
     assert report.rows_read == report.rows_kept + sum(report.dropped.values()) == 12
+
+
+def test_suggestions_name_each_theme_group(city):
+    _, prof = city
+    sug = suggest_priorities(prof, n=30, themes=["street_crime", "robbery", "burglary"])
+    expected = {"street_crime": "street_crime", "robbery": "street_crime", "burglary": "burglary"}
+    assert (sug["group"] == sug["theme"].map(expected)).all()
