@@ -516,7 +516,8 @@ def kernel_density(
         contributes, including those outside ``area`` (their kernels reach into it).
     area
         Study-area polygons; cells overlapping them are returned. Default None: the incidents'
-        bounding box.
+        bounding box. An earlier grid result (e.g. a :class:`~snt_geo.linkage.HotspotGrid`)
+        reuses its cells as they are.
     cell_size_m
         Cell side in metres. Default None: the shorter side of the area's bounding box / 50,
         rounded down to 10 m.

@@ -384,7 +384,19 @@ def _grid_for(
     *,
     area_argument: str = "area",
 ) -> _Grid:
-    """The grid over ``area`` or, when it is None, over the points' bounding box."""
+    """The grid over ``area`` or, when it is None, over the points' bounding box.
+
+    ``area`` may also be an earlier :class:`GridResult`: its cells are reused as they are (no
+    polygon work), so a Gi* and a KDE over the same wards share one area mask.
+    """
+    if isinstance(area, GridResult):
+        if cell_size_m is not None and _check_cell_size(cell_size_m) != area.grid.cell_size_m:
+            raise ValueError(
+                f"`cell_size_m` = {cell_size_m!r} differs from the cells of `{area_argument}` "
+                f"({area.grid.cell_size_m:g} m); pass cell_size_m=None to reuse its cells."
+            )
+        source = getattr(area.method, "area", "earlier grid result")
+        return _Grid(spec=area.grid, mask=area.mask, area_source=f"cells of {source}")
     if area is None:
         if len(points_xy) == 0:
             raise ValueError(

@@ -332,7 +332,8 @@ def find_hotspots(
         and on ``attrs["method"]``).
     area
         Study-area polygons (e.g. wards). Cells that overlap them are analysed, including cells
-        with no incidents. Default None: every cell of the incidents' bounding box.
+        with no incidents. Default None: every cell of the incidents' bounding box. An earlier
+        grid result (e.g. a :class:`~snt_geo.linkage.DensityGrid`) reuses its cells as they are.
     cell_size_m
         Cell side in metres. Default None: the shorter side of the area's bounding box / 50,
         rounded down to 10 m (:func:`~snt_geo.linkage.grid.default_cell_size_m`). ``"auto"``:

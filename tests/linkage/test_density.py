@@ -278,3 +278,26 @@ def test_density_geotiff_reopens_with_the_same_values(burglary_jan_2019, tmp_pat
         assert (src.bounds.left, src.bounds.bottom) == (result.grid.x0, result.grid.y0)
         band = src.read(1)[::-1]
     np.testing.assert_array_equal(band[result.mask], result.values["density_per_km2"])
+
+
+def test_area_may_be_an_earlier_grid_result(burglary_jan_2019, shared_data):
+    from snt_geo.io import read_wards
+    from snt_geo.linkage import hotspot_grid
+    from snt_geo.linkage.density import kernel_density_grid
+
+    wards = read_wards(
+        shared_data / "gla-statistical-gis-boundaries-london/ESRI/London_Ward_CityMerged.shp"
+    )
+    wards = wards[wards["borough_code"] == "E09000033"]
+    pts = burglary_jan_2019
+    with pytest.warns(UserWarning):
+        gi = hotspot_grid(pts, area=wards, cell_size_m=100)
+    reused = kernel_density_grid(pts, area=gi, bandwidth_m=400)
+    direct = kernel_density_grid(pts, area=wards, cell_size_m=100, bandwidth_m=400)
+    assert reused.grid == direct.grid
+    np.testing.assert_array_equal(reused.mask, direct.mask)
+    np.testing.assert_array_equal(
+        reused.values["density_per_km2"], direct.values["density_per_km2"]
+    )
+    with pytest.raises(ValueError, match="`cell_size_m` = 50 differs"):
+        kernel_density_grid(pts, area=gi, cell_size_m=50, bandwidth_m=400)
