@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from snt_geo._format import format_count
+from snt_geo._format import format_count, format_pvalue
 from snt_geo._method import MethodRecord
 from snt_geo._validate import check_choice, check_positive
 from snt_geo.errors import SchemaError
@@ -105,6 +105,25 @@ class KnoxResult:
         return self.table.pivot(
             index="distance_band", columns="time_band", values="knox_ratio"
         ).loc[self.table["distance_band"].unique(), self.table["time_band"].unique()]
+
+    def __repr__(self) -> str:
+        """Return one line with the bands, pairs and strongest near-repeat cell."""
+        m = self.method
+        best = (
+            self.table.loc[self.table["knox_ratio"].idxmax()]
+            if self.table["knox_ratio"].notna().any()
+            else None
+        )
+        top = (
+            f"; highest Knox ratio {best['knox_ratio']:.2f} at {best['distance_band']}, "
+            f"{best['time_band']} ({format_pvalue(best['p_value'], prefix=True)})"
+            if best is not None
+            else ""
+        )
+        return (
+            f"KnoxResult({len(m.distance_bands_m) - 1} distance x {len(m.time_bands) - 1} time "
+            f"bands, {m.n_incidents:,} incidents, {m.n_pairs:,} pairs{top})"
+        )
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(self.method.describe())}</p>" + self.table.to_html(index=False)

@@ -80,6 +80,8 @@ def test_known_answer_and_interval_labels():
     assert res.table["distance_from_m"].tolist() == [0, 0, 100, 100]
     assert res.table["time_to"].tolist() == [1, 3, 1, 3]
     assert res.method.time_unit == "month"
+    assert repr(res).startswith("KnoxResult(2 distance x 2 time bands, ")
+    assert "\n" not in repr(res)  # one line, not the table
     assert res.table.attrs["method"] is res.method
     assert "permutations of the incidents' times" in res.method.describe()
     grid = res.knox_ratios()
