@@ -452,6 +452,69 @@ def _demographics(
     columns = [str(c) for c in raw.columns]
     raw = raw.set_axis(columns, axis=1)
     problems: list[str] = []
+    code_col, name_col = _code_and_name_columns(columns, code_column, name_column, problems)
+    missing_extra = [c for c in extra_columns if c not in columns]
+    if missing_extra:
+        problems.append(f"`extra_columns` names columns that are not there: {missing_extra}")
+    values, found_year, youth_ages, bad_cells = _standard_values(
+        raw, population_column=population_column, year=year, problems=problems
+    )
+    if problems:
+        raise SchemaError(
+            f"`{argument}` ({source_name}) cannot be read as ward demographics; columns: "
+            f"{columns}.",
+            problems,
+        )
+    codes = raw[code_col].astype("string").str.strip()
+    codes = codes.mask(codes == "")
+    table = values.copy()
+    table["ward_name"] = (
+        raw[name_col].astype("string").str.strip()
+        if name_col is not None
+        else pd.array([pd.NA] * len(raw), dtype="string")
+    )
+    for col in extra_columns:
+        table[col] = raw[col]
+    reason = _drop_reasons(codes, table, argument=argument, source_name=source_name)
+    keep = reason < 0
+
+    result = table.loc[keep].copy()
+    result.index = pd.Index(codes[keep].to_numpy(), name="ward_code", dtype="string")
+    if "year" not in result:
+        result["year"] = pd.array([found_year] * len(result), dtype="Int64")
+    if youth_ages is not None and "youth_ages" not in result:
+        result["youth_ages"] = pd.array([youth_ages] * len(result), dtype="string")
+    if "source" not in result:
+        result["source"] = pd.array([_describe(source_name, columns)] * len(result), "string")
+    result = _order(_add_shares(result), extra_columns)
+    notes: dict[str, int] = {"unparseable_values": bad_cells}
+    unmatched = _match_wards(result, wards) if wards is not None else None
+    if unmatched is not None:
+        notes["codes_without_ward"] = len(unmatched["codes_without_ward"])
+        notes["wards_without_demographics"] = len(unmatched["wards_without_demographics"])
+    report = ReadReport(
+        reader="read_demographics",
+        files={
+            source_name: {
+                "rows_read": len(raw),
+                "rows_kept": int(keep.sum()),
+                **{r: int((reason == i).sum()) for i, r in enumerate(_REASONS)},
+            }
+        },
+        reasons=_REASONS,
+        notes={source_name: notes},
+        encodings={source_name: encoding} if encoding else {},
+        codes={k: tuple(v) for k, v in unmatched.items()} if unmatched is not None else {},
+    )
+    attach(result, report)
+    _warn(report, unmatched, stacklevel=4)
+    return result
+
+
+def _code_and_name_columns(
+    columns: list[str], code_column: str | None, name_column: str | None, problems: list[str]
+) -> tuple[str | None, str | None]:
+    """Return the ward code and name columns, given or recognised (problems appended)."""
     for arg, col in (("code_column", code_column), ("name_column", name_column)):
         if col is not None and col not in columns:
             problems.append(f"`{arg}` is {col!r}, which is not a column")
@@ -470,22 +533,18 @@ def _demographics(
             "no ward code column recognised (ward_code, 'New code', gss_code, WDyyCD, "
             f"'Ward Code 1'); name it with `code_column=`{hint}"
         )
-    missing_extra = [c for c in extra_columns if c not in columns]
-    if missing_extra:
-        problems.append(f"`extra_columns` names columns that are not there: {missing_extra}")
-    values, found_year, youth_ages, bad_cells = _standard_values(
-        raw, population_column=population_column, year=year, problems=problems
-    )
-    if problems:
-        raise SchemaError(
-            f"`{argument}` ({source_name}) cannot be read as ward demographics; columns: "
-            f"{columns}.",
-            problems,
-        )
+    return code_col, name_col
 
-    codes = raw[code_col].astype("string").str.strip()
-    codes = codes.mask(codes == "")
-    reason = np.full(len(raw), -1, dtype=np.int8)
+
+def _drop_reasons(
+    codes: pd.Series, table: pd.DataFrame, *, argument: str, source_name: str
+) -> np.ndarray:
+    """Return each row's drop reason (an index into ``_REASONS``; -1 kept).
+
+    Rows without a code, with a GSS code that is not a ward's, or repeating a code with the same
+    values are dropped; a code repeated with different values is refused.
+    """
+    reason = np.full(len(codes), -1, dtype=np.int8)
     reason[codes.isna().to_numpy()] = _REASONS.index("no_code")
     filled = codes.fillna("")
     gss = filled.str.match(_GSS.pattern).to_numpy(dtype=bool)
@@ -493,15 +552,6 @@ def _demographics(
         filled == _CITY_OF_LONDON
     ).to_numpy(dtype=bool)
     reason[(reason < 0) & gss & ~ward_level] = _REASONS.index("not_a_ward")
-
-    table = values.copy()
-    table["ward_name"] = (
-        raw[name_col].astype("string").str.strip()
-        if name_col is not None
-        else pd.array([pd.NA] * len(raw), dtype="string")
-    )
-    for col in extra_columns:
-        table[col] = raw[col]
     candidate = reason < 0
     dup = candidate & codes.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
@@ -516,51 +566,7 @@ def _demographics(
             )
         first = ~codes.duplicated(keep="first").to_numpy(dtype=bool)
         reason[candidate & ~first] = _REASONS.index("duplicate_code")
-    keep = reason < 0
-
-    result = table.loc[keep].copy()
-    result.index = pd.Index(codes[keep].to_numpy(), name="ward_code", dtype="string")
-    if "year" not in result:
-        result["year"] = pd.array([found_year] * len(result), dtype="Int64")
-    if youth_ages is not None and "youth_ages" not in result:
-        result["youth_ages"] = pd.array([youth_ages] * len(result), dtype="string")
-    if "source" not in result:
-        result["source"] = pd.array([_describe(source_name, columns)] * len(result), "string")
-    result = _order(_add_shares(result), extra_columns)
-
-    report = ReadReport(
-        reader="read_demographics",
-        files={
-            source_name: {
-                "rows_read": len(raw),
-                "rows_kept": int(keep.sum()),
-                **{r: int((reason == i).sum()) for i, r in enumerate(_REASONS)},
-            }
-        },
-        reasons=_REASONS,
-        notes={source_name: {"unparseable_values": bad_cells}},
-        encodings={source_name: encoding} if encoding else {},
-    )
-    unmatched = None
-    if wards is not None:
-        unmatched = _match_wards(result, wards)
-        report = ReadReport(
-            reader=report.reader,
-            files=report.files,
-            reasons=report.reasons,
-            notes={
-                source_name: {
-                    "unparseable_values": bad_cells,
-                    "codes_without_ward": len(unmatched["codes_without_ward"]),
-                    "wards_without_demographics": len(unmatched["wards_without_demographics"]),
-                }
-            },
-            encodings=report.encodings,
-            codes={k: tuple(v) for k, v in unmatched.items()},
-        )
-    attach(result, report)
-    _warn(report, unmatched, stacklevel=4)
-    return result
+    return reason
 
 
 def _describe(source_name: str, columns: Sequence[str]) -> str:
