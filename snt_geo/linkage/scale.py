@@ -13,6 +13,7 @@ of the scan is kept on the result so a method note can say why the scale was cho
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -366,6 +367,12 @@ def choose_hotspot_scale(
         the whole scan (``scan``: one row per band), the input index of the incidents at
         locational outliers (``outliers``) and the :class:`ScaleMethod` record.
 
+    Warns
+    -----
+    UserWarning
+        When the chosen band is the last one scanned (z still rising): the scale is then the end
+        of the scan, not a peak.
+
     Raises
     ------
     ValueError
@@ -427,6 +434,14 @@ def choose_hotspot_scale(
     rows = [_grid_morans_i(counts, grid.mask, float(d), cell_m) for d in distances]
     scan = _scan_table(distances, rows)
     band, rule = _choose_band(scan["z_score"].to_numpy())
+    if band == n_bands - 1:
+        warnings.warn(
+            f"choose_hotspot_scale: Moran's z-score is still rising at the last band "
+            f"({distances[-1]:,.0f} m), so the scale is the end of the scan rather than a peak; "
+            f"pass a larger `n_bands` (now {n_bands}) to look further.",
+            UserWarning,
+            stacklevel=2,
+        )
     chosen = float(distances[band]) if band is not None else max(fallback_m, cell_m)
     scan["chosen"] = scan.index == band if band is not None else False
 
