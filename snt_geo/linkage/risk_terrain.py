@@ -339,7 +339,8 @@ def link_places_to_crime(
         Operations tested per layer: ``"proximity"`` and/or ``"density"`` (see
         :data:`RISK_OPERATIONS`).
     selection
-        ``"bic"`` (default): forward selection by BIC, at most one variable per layer.
+        ``"bic"`` (default): forward selection by BIC, at most one variable per layer (with
+        ``model="auto"`` the selection fits Poisson models; the final model is then chosen).
         ``"none"``: every candidate variable in the model.
     model
         ``"auto"`` (default: negative binomial when its BIC beats Poisson's), ``"poisson"`` or
