@@ -432,7 +432,7 @@ def link_rows(
     max_lag_months: int,
     asb_selection: str,
 ) -> tuple[list[dict[str, Any]], pd.DataFrame]:
-    """One row per (estate, candidate cluster), and the per-estate account."""
+    """Return one row per (estate, candidate cluster), and the per-estate account."""
     places = prep.places
     pgeom = places.geometry.to_numpy()
     names = (
@@ -451,13 +451,6 @@ def link_rows(
         hs = cand_cluster[cols]
         total_street = vals[street_mask].sum()
         candidates = sorted(set(hs[street_mask & (hs >= 0)].tolist()))
-        note = ""
-        if n_near[e] == 0:
-            note = "no ASB near the estate"
-        elif not co.tested[e]:
-            note = f"fewer than {min_asb} ASB incidents with neighbours; not tested"
-        elif not candidates:
-            note = "no street-crime cluster within reach"
         estate_test = {
             "colocation_quotient": float(co.clq[e]),
             "p_value": float(co.p_value[e]),
@@ -472,7 +465,7 @@ def link_rows(
                 "tested": bool(co.tested[e]),
                 **estate_test,
                 "n_candidate_clusters": len(candidates),
-                "note": note,
+                "note": _no_link_note(n_near[e], co.tested[e], candidates, min_asb),
             }
         )
         if not candidates:
@@ -504,8 +497,24 @@ def link_rows(
                     "geometry": shapely.LineString([origin, info["centre"]]),
                 }
             )
+    return rows, _estates_frame(records)
+
+
+def _no_link_note(n_near: int, tested: bool, candidates: list[int], min_asb: int) -> str:
+    """Return why an estate has no tested link ('' when it has one)."""
+    if n_near == 0:
+        return "no ASB near the estate"
+    if not tested:
+        return f"fewer than {min_asb} ASB incidents with neighbours; not tested"
+    if not candidates:
+        return "no street-crime cluster within reach"
+    return ""
+
+
+def _estates_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return the per-estate account indexed by ``estate``, columns :data:`ESTATE_COLUMNS`."""
     estates = pd.DataFrame(records, columns=["estate", *ESTATE_COLUMNS]).set_index("estate")
-    estates = estates.astype(
+    return estates.astype(
         {
             "asb_count_near": "int64",
             "tested": "bool",
@@ -515,7 +524,6 @@ def link_rows(
             "estate_name": "string",
         }
     )
-    return rows, estates
 
 
 def explain(r, *, near_m, link_m, youth, street_types, correction, family, permutations) -> str:
