@@ -100,10 +100,18 @@ DATES = st.one_of(
 )
 
 
+FRAME_COORD = st.one_of(
+    st.tuples(st.floats(-0.2, 0.0), st.floats(51.45, 51.55)),
+    st.tuples(st.just(0.0), st.just(0.0)),
+    st.tuples(st.just(float("nan")), st.floats(51.4, 51.6)),
+    st.tuples(st.floats(-180, 180), st.floats(-90, 90)),
+)
+
+
 @SETTINGS
 @given(
     data=st.lists(
-        st.tuples(COORD.filter(lambda c: isinstance(c[0], float) or c[0] == ""), DATES),
+        st.tuples(FRAME_COORD, DATES),
         min_size=1,
         max_size=30,
     ),
