@@ -90,6 +90,9 @@ class ProfileMethod(MethodRecord):
         Months far from the rest of the data (a typo such as ``2203-01``) left out when the
         default period was chosen (:func:`snt_geo._dates.find_outlier_months`); their rows stay
         counted, outside the period.
+    theme_parents
+        ``(theme, parent)`` pairs of the theme table's hierarchy for the profiled themes (e.g.
+        ``("robbery", "street_crime")``), so consumers can group themes as the profile did.
     """
 
     period_start: pd.Period
@@ -107,6 +110,7 @@ class ProfileMethod(MethodRecord):
     demographics_unmatched: tuple[str, ...] = ()
     rate_smoothing: RateSmoothingMethod | None = None
     outlier_months: tuple[pd.Period, ...] = ()
+    theme_parents: tuple[tuple[str, str], ...] = ()
 
     @property
     def n_months(self) -> int:
@@ -465,6 +469,9 @@ def ward_profile(
         min_count=min_count,
         n_locations=n_locations,
         rate_smoothing=smoothing,
+        theme_parents=tuple(
+            sorted((c, p) for c, p in themes.parents.items() if c in set(themed.keys))
+        ),
     )
     table.attrs["method"] = method
     _engine.warn_account(
@@ -546,6 +553,7 @@ def _profile_method(
     min_count: int,
     n_locations: int,
     rate_smoothing: RateSmoothingMethod | None = None,
+    theme_parents: tuple[tuple[str, str], ...] = (),
 ) -> ProfileMethod:
     def to_p(o: int) -> pd.Period:
         return pd.Period(ordinal=int(o), freq="M")
@@ -569,6 +577,7 @@ def _profile_method(
         demographics_unmatched=unmatched,
         rate_smoothing=rate_smoothing,
         outlier_months=tuple(window.outliers.outliers) if window.outliers is not None else (),
+        theme_parents=theme_parents,
     )
 
 

@@ -603,6 +603,7 @@ def test_typo_month_does_not_pick_the_default_period(grid):
         prof = ward_profile(grid, _incidents(rows))
     assert prof.method.period == (pd.Period("2023-03", "M"), pd.Period("2024-02", "M"))
     assert prof.method.outlier_months == (pd.Period("2203-01", "M"),)
+    assert ("robbery", "street_crime") in prof.method.theme_parents
     assert "outlier month(s) far from the rest left out" in prof.method.period_rule
     assert prof.wards.loc["W00", "robbery_count"] == 120
     assert prof.method.accounting["outside_window"] >= 1  # the typo row is counted, not lost
