@@ -26,6 +26,7 @@ from scipy.spatial import cKDTree
 from snt_geo._format import format_count, format_number
 from snt_geo._method import MethodRecord
 from snt_geo.linkage.grid import (
+    GridResult,
     GridSpec,
     _area_geometries,
     _check_cell_size,
@@ -292,6 +293,11 @@ def _in_area(xy: np.ndarray, area: gpd.GeoDataFrame | gpd.GeoSeries | None) -> n
     """Which points lie in (or on the edge of) the area's polygons; all of them without one."""
     if area is None:
         return np.ones(len(xy), dtype=bool)
+    if isinstance(area, GridResult):
+        row, col = area.grid.locate(xy[:, 0], xy[:, 1])
+        inside = row >= 0
+        inside[inside] = area.mask[row[inside], col[inside]]
+        return inside
     parts = _area_geometries(area, argument="area")
     hit, _ = shapely.STRtree(parts).query(shapely.points(xy), predicate="intersects")
     inside = np.zeros(len(xy), dtype=bool)
@@ -352,8 +358,9 @@ def choose_hotspot_scale(
         Incident points with a CRS; reprojected to EPSG:27700. Rows without a location, and with
         ``area`` those outside its polygons, are left out (counted on the method record).
     area
-        Study-area polygons (e.g. wards): the cells analysed are those overlapping them. Default
-        None: every cell of the incidents' bounding box.
+        Study-area polygons (e.g. wards): the cells analysed are those overlapping them; or an
+        earlier grid result (e.g. ``hotspot_grid(...)``), whose cells are reused. Default None:
+        every cell of the incidents' bounding box.
     cell_size_m
         Cell side of the scan grid, metres. Default None: the mean nearest-neighbour distance
         between the non-outlier locations (rounded up to 1 m, at least 10 m).
@@ -417,7 +424,9 @@ def choose_hotspot_scale(
     fallback_m, standard_m = _fallback_distance(kept, k)
 
     bounds = np.concatenate([xy.min(axis=0), xy.max(axis=0)])
-    if cell_size_m is None:
+    if isinstance(area, GridResult) and cell_size_m is None:
+        cell_m, cell_rule = area.grid.cell_size_m, "the cells of `area` (an earlier grid result)"
+    elif cell_size_m is None:
         cell_m, cell_rule = _scan_cell_size(mean_nn, bounds)
     else:
         cell_m, cell_rule = _check_cell_size(cell_size_m), "given"

@@ -227,3 +227,22 @@ def test_every_band_of_a_scan_equals_esda_on_the_same_cells():
         ref = Moran(counts.ravel(), w, transformation="B", permutations=0)
         assert band.morans_i == pytest.approx(ref.I, rel=1e-9)
         assert band.z_score == pytest.approx(ref.z_rand, rel=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore:.*incidents fall outside the cells:UserWarning")
+def test_an_earlier_grid_result_as_area_reuses_its_cells():
+    from snt_geo.linkage import find_hotspots, hotspot_grid
+
+    rng = np.random.default_rng(7)
+    background = rng.uniform(0, 3000, (400, 2))
+    clusters = np.vstack([c + rng.normal(0, 60, (60, 2)) for c in rng.uniform(500, 2500, (6, 2))])
+    pts = _points(np.vstack([background, clusters]) + (X0, Y0))
+    area = gpd.GeoSeries([shapely.box(X0, Y0, X0 + 2000, Y0 + 3000)], crs=BNG)
+    earlier = hotspot_grid(pts, area=area, cell_size_m=100)
+    from_grid = choose_hotspot_scale(pts, area=earlier)
+    from_polygons = choose_hotspot_scale(pts, area=area, cell_size_m=100)
+    assert from_grid.method.cell_size_m == 100 and from_grid.method.n_cells == earlier.n_cells
+    assert from_grid.method.z_scores == pytest.approx(from_polygons.method.z_scores, rel=1e-12)
+    assert from_grid.method.n_incidents_outside == from_polygons.method.n_incidents_outside
+    cells = find_hotspots(pts, area=earlier, neighbour_distance_m="auto")
+    assert cells.attrs["method"].neighbour_distance_m == from_grid.neighbour_distance_m
