@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     brief.add_argument("--seed", type=int, default=None, help="seed for the permutation tests")
     brief.add_argument("--out", required=True, type=Path, help="output HTML file")
+    brief.add_argument(
+        "--pdf", type=Path, help="also print the briefing to this A4 PDF (headless Chromium)"
+    )
+    brief.add_argument(
+        "--docx", type=Path, help="also write the tactical assessment as a Word document"
+    )
     brief.add_argument("--quiet", action="store_true", help="no progress bar, no warnings")
 
     demo = sub.add_parser(
@@ -237,6 +243,10 @@ def _brief(args: argparse.Namespace) -> int:
     for name in ("wards", "crimes", "demographics", "estates", "priorities", "register"):
         _check_exists(f"--{name}", getattr(args, name))
     _check_out(args.out)
+    for flag in ("--pdf", "--docx"):
+        extra = getattr(args, flag[2:])
+        if extra is not None and not extra.parent.exists():
+            raise CliError(f"{flag}: folder {extra.parent} does not exist; create it first")
     with warnings.catch_warnings():
         if args.quiet:
             warnings.simplefilter("ignore", UserWarning)
@@ -288,7 +298,26 @@ def _brief(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise CliError(f"--out: {args.out} not written: {_first_line(exc)}") from None
     print(f"{path} ({_size(path)})")
+    _extra_outputs(briefing, args)
     return 0
+
+
+def _extra_outputs(briefing, args: argparse.Namespace) -> None:
+    """The printed PDF and the Word document, when asked for (after the HTML is safe)."""
+    from snt_geo.errors import SntGeoError
+    from snt_geo.maps.report_docx import save_docx
+    from snt_geo.maps.report_pdf import save_pdf
+
+    for flag, target, write in (("--pdf", args.pdf, save_pdf), ("--docx", args.docx, save_docx)):
+        if target is None:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                path = write(briefing, target)
+        except (OSError, ImportError, SntGeoError) as exc:
+            raise CliError(f"{flag}: {target} not written: {_first_line(exc)}") from None
+        print(f"{path} ({_size(path)})")
 
 
 def _demo(args: argparse.Namespace) -> int:

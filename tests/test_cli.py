@@ -208,3 +208,31 @@ def test_register_that_is_not_a_register_exits_2_naming_the_argument(tmp_path, c
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "error: --register:" in err and "not a problem-solving register" in err
+
+
+def test_brief_also_writes_the_pdf_and_the_word_document(tmp_path, capsys):
+    import docx
+    import pypdf
+
+    paths = sample_paths()
+    args = ["brief", "--wards", str(paths.wards), "--crimes", str(paths.police_uk)]
+    args += ["--period", "2023-01:2023-06", "--quiet", "--seed", "1"]
+    pdf, word = tmp_path / "b.pdf", tmp_path / "b.docx"
+    assert (
+        main([*args, "--out", str(tmp_path / "b.html"), "--pdf", str(pdf), "--docx", str(word)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert str(pdf) in printed and str(word) in printed
+    assert len(pypdf.PdfReader(pdf).pages) > 3
+    assert len(docx.Document(str(word)).tables) >= 3
+
+
+def test_pdf_folder_must_exist(tmp_path, capsys):
+    paths = sample_paths()
+    argv = ["brief", "--wards", str(paths.wards), "--crimes", str(paths.police_uk)]
+    assert (
+        main([*argv, "--out", str(tmp_path / "b.html"), "--pdf", str(tmp_path / "no" / "b.pdf")])
+        == 2
+    )
+    assert "error: --pdf: folder" in capsys.readouterr().err
