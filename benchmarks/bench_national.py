@@ -9,10 +9,10 @@ step, minus the RSS at that moment; "abs" is the process's absolute peak):
    cores), joins the outcomes and writes the GeoParquet cache partitioned by month;
 1. read: ``read_incidents_parquet(cache, columns=[...])`` (what every later run starts from);
 2. ward assignment: ``assign_wards`` against every force's ward map;
-3. ward profile: ``count_by_ward(..., by=("month", "theme"))``, the counts a ward profile is
-   made of, for every ward, month and theme;
+3. ward profile: incidents per ward x month x theme from step 2's wards (the counts a ward
+   profile's rates, shares and changes are computed from);
 4. Gi* at 100 m: ``hotspot_grid(incidents, area=wards, cell_size_m=100)``;
-5. KDE: ``kernel_density_grid(..., cell_size_m=100, bandwidth_m=300)``;
+5. KDE: ``kernel_density_grid(..., area=<the Gi* result>, bandwidth_m=300)`` (same cells);
 6. DBSCAN: ``cluster_incidents(distance_m=100, min_incidents=MIN_INCIDENTS)``.
 
 The target is steps 1-6 under 60 s with the process peak under 8 GiB.
@@ -90,12 +90,24 @@ class Steps:
         )
 
 
+def _profile_counts(inc, ward_code) -> pd.Series:
+    """Incidents per ward x month x theme, from the step-2 ward of every row (a ward profile's
+    counts; rates and change are per-ward arithmetic on this table)."""
+    keys = pd.DataFrame(
+        {
+            "ward_code": ward_code.astype("category"),
+            "month": inc["month"],
+            "theme": inc["theme"].astype("category"),
+        }
+    )
+    return keys.groupby(["ward_code", "month", "theme"], observed=True).size()
+
+
 def ours_pipeline(cache: Path, wards, steps: Steps, *, months=None, forces=None) -> dict:
     from snt_geo.io import read_incidents_parquet
     from snt_geo.linkage import hotspot_grid, kernel_density_grid
     from snt_geo.linkage.clusters import cluster_incidents
     from snt_geo.profile import assign_wards
-    from snt_geo.scale import count_by_ward
 
     inc = steps.run(
         "1 read (GeoParquet cache)",
@@ -106,14 +118,13 @@ def ours_pipeline(cache: Path, wards, steps: Steps, *, months=None, forces=None)
         forces=forces,
     )
     ward_code = steps.run("2 ward assignment", assign_wards, inc, wards)
-    profile = steps.run("3 ward profile counts", count_by_ward, inc, wards, by=("month", "theme"))
+    profile = steps.run("3 ward profile counts", _profile_counts, inc, ward_code)
     gi = steps.run(f"4 Gi* at {CELL_M:g} m", hotspot_grid, inc, area=wards, cell_size_m=CELL_M)
     kde = steps.run(
-        "5 KDE",
+        "5 KDE (on the Gi* cells)",
         kernel_density_grid,
         inc,
-        area=wards,
-        cell_size_m=CELL_M,
+        area=gi,
         bandwidth_m=BANDWIDTH_M,
         kernel="epanechnikov",
     )
@@ -227,7 +238,6 @@ def _ours_side(meter, files, wards, cells_spec):
     from snt_geo.linkage import hotspot_grid, kernel_density_grid
     from snt_geo.linkage.clusters import cluster_incidents
     from snt_geo.profile import assign_wards
-    from snt_geo.scale import count_by_ward
 
     t = {}
     with meter:
@@ -238,7 +248,13 @@ def _ours_side(meter, files, wards, cells_spec):
         ward = assign_wards(inc, wards)
         t["wards"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        profile = count_by_ward(inc, wards, by=("month", "crime_type"))
+        profile = (
+            pd.DataFrame(
+                {"ward_code": ward, "month": inc["month"], "crime_type": inc["crime_type"]}
+            )
+            .groupby(["ward_code", "month", "crime_type"], observed=True)
+            .size()
+        )
         t["profile"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         gi = hotspot_grid(inc, area=wards, cell_size_m=CELL_M)
@@ -294,7 +310,7 @@ def peer_comparison(archive: Path, wards_all, *, rows: int) -> None:
     assert (a["cls"] == b["cls"]).all(), "classes differ"
     rel = np.abs(a["density"] - b["density"]) / max(float(b["density"].max()), 1e-300)
     assert float(rel.max()) < 1e-6, rel.max()
-    assert a["profile"]["incidents"].sum() == b["profile"].sum() + int(pd.isna(b["ward"]).sum())
+    assert int(a["profile"].sum()) == int(b["profile"].sum())
     assert _same_partition(a["labels"], b["labels"]), "DBSCAN partitions differ"
     print(
         f"agree: {a['n']:,} rows; same ward for {same_ward:.4%}; {len(a['cell_id']):,} cells, "
@@ -357,6 +373,9 @@ def main() -> None:
     ap.add_argument("--skip-steps", action="store_true", help="skip steps 1-6 (e.g. for --dask)")
     ap.add_argument("--dask", action="store_true", help="also time the dask counts")
     args = ap.parse_args()
+    global CELL_M
+    if args.quick:
+        CELL_M = 250.0  # a module global, so the forked children see it too
     warnings.simplefilter("ignore")
     import geopandas as gpd
 
