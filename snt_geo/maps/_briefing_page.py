@@ -721,7 +721,8 @@ def _section_method(b) -> str:
     out = ['<section id="method"><h2>Method note</h2>']
     out += [f"<p>{html.escape(p)}</p>" for p in b.method_note]
     out.append(
-        f"<details><summary>Raw provenance: every parameter and automatic choice "
+        f'<details class="print-closed"><summary>Raw provenance: every parameter and '
+        f"automatic choice "
         f"({len(b.parameters)} rows)</summary>"
     )
     out.append(

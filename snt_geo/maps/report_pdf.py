@@ -41,7 +41,8 @@ CHROMIUM_PRINT_FLAGS = (
 )
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-_DETAILS = re.compile(r"<details(?![^>]*\bopen\b)")
+# Folded parts are printed open, except those marked class="print-closed" (raw provenance).
+_DETAILS = re.compile(r"<details(?![^>]*\bopen\b)(?![^>]*print-closed)")
 
 
 def find_chromium(chromium: str | os.PathLike | None = None) -> Path:
@@ -91,8 +92,9 @@ def save_pdf(
     chromium
         Browser executable; default :func:`find_chromium`'s search.
     open_details
-        Print folded parts (``<details>``: the full register, clusters, parameters) unfolded,
-        since paper cannot be clicked open. Default True.
+        Print folded parts (``<details>``: the full register, key locations, clusters) unfolded,
+        since paper cannot be clicked open; the raw parameter provenance (marked
+        ``class="print-closed"``) stays folded, its title printed. Default True.
     timeout_s
         Seconds to wait for the browser; default 180.
 

@@ -542,7 +542,9 @@ def test_reads_like_a_meeting_paper(built, page):
     assert re.search(
         r'<details><summary>Full priority register[^<]*</summary><table id="priorities"', text
     )
-    assert re.search(r'<details><summary>Raw provenance[^<]*</summary><table id="parameters"', text)
+    assert re.search(
+        r'<details[^>]*><summary>Raw provenance[^<]*</summary><table id="parameters"', text
+    )
     # One row per estate, its street-crime clusters listed in it.
     assert page.rows["links"] == len(a.link_estates) + 1
     assert page.rows["link-candidates"] == len(a.links) + 1
