@@ -46,6 +46,11 @@ from snt_geo.maps.layers import (
     draw_ward_choropleth,
     draw_ward_outlines,
 )
+from snt_geo.maps.lisa_layer import (
+    WARD_CLUSTER_LABELS,
+    WARD_CLUSTER_PALETTE,
+    draw_ward_clusters,
+)
 from snt_geo.maps.offline import (
     LeafletAssets,
     MapFragment,
@@ -57,9 +62,14 @@ from snt_geo.maps.offline import (
 )
 from snt_geo.maps.report_docx import DOCX_TABLES, docx_tables, save_docx
 from snt_geo.maps.report_pdf import find_chromium, save_pdf
+from snt_geo.maps.scale_chart import draw_scale_scan
 from snt_geo.maps.ward_page import DEFAULT_ATTRIBUTION, WardPage, render_ward_page
 
 __all__ = [
+    "WARD_CLUSTER_LABELS",
+    "WARD_CLUSTER_PALETTE",
+    "draw_scale_scan",
+    "draw_ward_clusters",
     "A4_CONTENT_WIDTH_MM",
     "DOCX_TABLES",
     "EMERGING_LABELS",
