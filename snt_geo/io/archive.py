@@ -280,7 +280,7 @@ def _latest_outcomes(files: Sequence[_File], workers: int) -> pd.DataFrame:
             {"outcome_type": pd.Categorical([]), "outcome_month": pd.PeriodIndex([], freq="M")},
             index=pd.Index([], dtype="string", name="crime_id"),
         )
-    frame = read_archive_outcomes_files(files, workers=workers)
+    frame = _read_outcome_files(files, workers=workers)
     frame = frame.dropna(subset=["crime_id"])
     # The outcomes files are monthly: the later file holds the later outcome.
     order = np.argsort(frame["month"].array.asi8, kind="stable")
@@ -304,7 +304,7 @@ def _join_outcomes(incidents: gpd.GeoDataFrame, latest: pd.DataFrame) -> gpd.Geo
     return incidents.assign(outcome_type=outcome, outcome_month=months_from_ordinals(month))
 
 
-def read_archive_outcomes_files(files: Sequence[_File], *, workers: int = 2) -> pd.DataFrame:
+def _read_outcome_files(files: Sequence[_File], *, workers: int = 2) -> pd.DataFrame:
     """Outcomes files -> one row per outcome (engine of :func:`read_archive_outcomes`)."""
     columns = {
         "Crime ID": "crime_id",
@@ -370,7 +370,7 @@ def read_archive_outcomes(
     files = _select(source, ("outcomes",), forces, months)
     if not files:
         raise SchemaError("`source` holds no outcomes files for these `forces` and `months`.")
-    return read_archive_outcomes_files(files, workers=workers)
+    return _read_outcome_files(files, workers=workers)
 
 
 def read_archive_stop_and_search(
