@@ -8,10 +8,12 @@ polygons (boroughs, BCUs, LSOAs) can be used wherever wards are, given those col
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -241,6 +243,7 @@ def wards_from_frame(
     null = shapely.is_missing(geom) | shapely.is_empty(geom)
     out = out.loc[~null]
     geom = geom[~null]
+    _require_polygons(geom, out[found["ward_code"]], argument=argument, source_name=source_name)
     invalid = ~shapely.is_valid(geom)
     geom = repair_polygons(geom, invalid)
     codes = out[found["ward_code"]].astype("string").str.strip()
@@ -255,6 +258,7 @@ def wards_from_frame(
     if problems:
         raise SchemaError(f"`{argument}` ({source_name}) cannot be read as wards:", problems)
 
+    overlaps = _overlapping_pairs(codes.to_numpy(), geom)
     result = pd.DataFrame(index=pd.Index(codes.to_numpy(), name="ward_code", dtype="string"))
     for target in ("ward_name", "borough_code", "borough_name"):
         col = found[target]
@@ -278,11 +282,68 @@ def wards_from_frame(
             }
         },
         reasons=("null_geometry",),
-        notes={source_name: {"repaired_geometries": int(invalid.sum())}},
+        notes={
+            source_name: {
+                "repaired_geometries": int(invalid.sum()),
+                "overlapping_ward_pairs": len(overlaps),
+            }
+        },
     )
     attach(gdf, report)
-    report.warn(stacklevel=4)
+    if overlaps:
+        shown = ", ".join(f"{a}/{b} ({area:,.0f} m2)" for a, b, area in overlaps[:5])
+        warnings.warn(
+            f"{report.summary()} `{argument}`: {len(overlaps)} pair(s) of wards overlap ({shown}"
+            f"{' ...' if len(overlaps) > 5 else ''}); an incident in an overlap is counted in the "
+            "first ward in row order only. Check the boundary file (mixed vintages?).",
+            UserWarning,
+            stacklevel=3,
+        )
+    else:
+        report.warn(stacklevel=4)
     return gdf
+
+
+#: Two wards overlap when their intersection is larger than this many square metres and than
+#: this share of the smaller ward (real files have sub-metre slivers along shared edges).
+OVERLAP_MIN_M2 = 1.0
+OVERLAP_MIN_SHARE = 0.001
+
+
+def _overlapping_pairs(codes, geom) -> list[tuple[str, str, float]]:
+    """(code, code, overlap area m2) for every pair of wards that overlap, largest first."""
+    tree = shapely.STRtree(geom)
+    left, right = tree.query(geom, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return []
+    area = shapely.area(shapely.intersection(geom[left], geom[right]))
+    smaller = np.minimum(shapely.area(geom[left]), shapely.area(geom[right]))
+    hit = (area > OVERLAP_MIN_M2) & (area > OVERLAP_MIN_SHARE * smaller)
+    pairs = [
+        (str(codes[i]), str(codes[j]), float(a))
+        for i, j, a in zip(left[hit], right[hit], area[hit], strict=True)
+    ]
+    return sorted(pairs, key=lambda p: -p[2])
+
+
+def _require_polygons(geom, codes, *, argument: str, source_name: str) -> None:
+    kinds = shapely.get_type_id(geom)
+    bad = ~np.isin(kinds, (3, 6, 7))  # Polygon, MultiPolygon, GeometryCollection (repaired)
+    if bad.any():
+        names = sorted({shapely.get_type_id(g) for g in geom[bad]})
+        types = ", ".join(
+            ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString"][k]
+            for k in names
+            if k < 6
+        )
+        example = str(np.asarray(codes)[np.flatnonzero(bad)[0]])
+        raise SchemaError(
+            f"`{argument}` ({source_name}) must hold polygons: {int(bad.sum())} of {len(geom)} "
+            f"geometries are {types} (e.g. ward {example!r}). Buffer points or lines into areas "
+            "(frame.buffer(distance)) or pass the ward polygons."
+        )
 
 
 def check_wards(
@@ -298,9 +359,13 @@ def check_wards(
     CRSError
         ``wards`` has no CRS.
     SchemaError
-        Listing every problem: a non-unique index, missing ``columns``.
+        Geometries that are not polygons (points or lines); else listing every problem: a
+        non-unique index, missing ``columns``.
     """
     areas = to_working_crs(wards, argument=argument, check_bounds=False)
+    geom = areas.geometry.to_numpy()
+    present = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    _require_polygons(geom[present], areas.index[present], argument=argument, source_name="given")
     problems = [f"missing column {c!r}" for c in columns if c not in areas.columns]
     if not areas.index.is_unique:
         problems.append("the index (ward codes) is not unique")

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from snt_geo.errors import CRSError, SchemaError
-from snt_geo.io import read_report, read_wards, wards_from_frame
+from snt_geo.io import check_wards, read_report, read_wards, wards_from_frame
 
 ESRI = "gla-statistical-gis-boundaries-london/ESRI"
 
@@ -238,3 +238,31 @@ def test_an_empty_layer_says_so(shared_data, tmp_path):
     frame.iloc[:0].to_file(path, layer="wards")
     with pytest.raises(SchemaError, match=r"`path` 'empty.gpkg' holds no features \(0 ward"):
         read_wards(path)
+
+
+def _square_wards(squares, crs="EPSG:27700"):
+    return gpd.GeoDataFrame(
+        {"ward_code": [f"E0500000{i}" for i in range(len(squares))]}, geometry=squares, crs=crs
+    )
+
+
+def test_points_or_lines_are_not_wards():
+    points = _square_wards([shapely.Point(530000, 180000), shapely.Point(530100, 180000)])
+    with pytest.raises(SchemaError, match=r"`frame` \(frame\) must hold polygons: 2 of 2 .*Point"):
+        wards_from_frame(points)
+    polygons = wards_from_frame(_square_wards([shapely.box(530000, 180000, 530100, 180100)]))
+    with pytest.raises(SchemaError, match="`wards` .*must hold polygons"):
+        check_wards(polygons.set_geometry(polygons.centroid))
+
+
+def test_overlapping_wards_are_reported_and_counted():
+    a, b = shapely.box(530000, 180000, 531000, 181000), shapely.box(530500, 180000, 531500, 181000)
+    touching = shapely.box(531500, 180000, 532000, 181000)  # shares an edge with b: no overlap
+    with pytest.warns(
+        UserWarning, match=r"1 pair\(s\) of wards overlap \(E05000000/E05000001 \(500,000 m2\)"
+    ):
+        wards = wards_from_frame(_square_wards([a, b, touching]))
+    assert read_report(wards).note("overlapping_ward_pairs") == 1
+    # independent: the pairwise intersection areas with shapely
+    areas = [shapely.intersection(p, q).area for p, q in ((a, b), (a, touching), (b, touching))]
+    assert areas == [500_000.0, 0.0, 0.0]
