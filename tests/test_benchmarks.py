@@ -26,6 +26,7 @@ SCRIPTS = [
     "bench_map_size.py",
     "bench_briefing.py",
     "bench_national.py",
+    "bench_exceptions.py",
 ]
 
 
