@@ -159,7 +159,7 @@ def main() -> None:
         load_path = offline_copy_of_peer(path) if kind == "peer" else path
         timing = load_times(load_path, repeats=repeats)
         if kind == "ours":
-            acc = result.profile.attrs["profile"].accounting
+            acc = result.profile.method.accounting
             checks[label] = {
                 "rows": acc["rows"],
                 "in_period": acc["in_period"],
