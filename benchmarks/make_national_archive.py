@@ -31,6 +31,7 @@ Assumptions (all printed by the script):
 - Outcomes. OUTCOME_SHARE of the crimes with an ID get one outcomes-file row, in the month after
   the crime (the outcome distribution is the real City one).
 - Crime IDs are 64 random hex characters (as police.uk's); ASB rows have none. Context is empty.
+  Values are written unquoted, as police.uk writes them.
 
 Run:
     python benchmarks/make_national_archive.py [--rows 20000000] [--out DIR]
@@ -138,7 +139,18 @@ COLUMNS = [
     "Last outcome category",
     "Context",
 ]
-_CSV = pacsv.WriteOptions(quoting_style="needed")  # as police.uk writes them
+# police.uk writes values unquoted; the pool's few Location texts with a comma or a quote have
+# them replaced by a space (_real_pool), so no value needs quoting.
+_CSV = pacsv.WriteOptions(quoting_style="none", include_header=False)
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    """police.uk layout: an unquoted header line, then unquoted values."""
+    with open(path, "wb") as fh:
+        fh.write((",".join(table.column_names) + "\n").encode())
+        pacsv.write_csv(table, fh, write_options=_CSV)
+
+
 _HEX = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
 
 
@@ -157,6 +169,7 @@ def _real_pool():
     pool = met.drop_duplicates(["Longitude", "Latitude"])[
         ["Longitude", "Latitude", "Location", "LSOA code", "LSOA name"]
     ].reset_index(drop=True)
+    pool["Location"] = pool["Location"].astype(str).str.replace(r'[,"]', " ", regex=True)
     to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
     x, y = to_bng.transform(pool["Longitude"].to_numpy(), pool["Latitude"].to_numpy())
     city_files = sorted((SHARED / "police-uk-city-of-london" / "street").glob("*.csv.gz"))[:36]
@@ -260,7 +273,7 @@ def generate(out: Path, *, rows: int, months: int, seed: int = 0) -> dict:
             )
             folder = out / month
             folder.mkdir(exist_ok=True)
-            pacsv.write_csv(table, folder / f"{month}-{slug}-street.csv", write_options=_CSV)
+            _write_csv(table, folder / f"{month}-{slug}-street.csv")
             chosen = np.flatnonzero(~is_asb & (rng.random(int(n)) < OUTCOME_SHARE))
             i = month_names.index(month)
             if len(chosen) and i + 1 < months:
@@ -275,11 +288,7 @@ def generate(out: Path, *, rows: int, months: int, seed: int = 0) -> dict:
                 pending_outcomes.setdefault((month_names[i + 1], slug), []).append(o)
         for (month, s), tables in list(pending_outcomes.items()):
             if s == slug:
-                pacsv.write_csv(
-                    pa.concat_tables(tables),
-                    out / month / f"{month}-{slug}-outcomes.csv",
-                    write_options=_CSV,
-                )
+                _write_csv(pa.concat_tables(tables), out / month / f"{month}-{slug}-outcomes.csv")
                 del pending_outcomes[(month, s)]
     return {
         "rows": int(force_rows.sum()),
