@@ -651,7 +651,8 @@ def suggest_priorities(
     as_of
         ``set_on`` date of the suggestions. Default: the first day after the profile period.
     theme_table
-        The theme table the profile was built with, for its hierarchy; default
+        The theme table the profile was built with. Default: groups come from the profile's
+        own record (``ProfileMethod.theme_parents``) and aliases from
         :data:`snt_geo.themes.DEFAULT_THEMES`.
 
     Returns
@@ -774,7 +775,7 @@ def suggest_priorities(
     table["rank"] = table.groupby("order").cumcount() + 1
     table = table[table["rank"] <= n].reset_index(drop=True)
     table["reason"] = [_reason(row, info.min_count) for row in table.itertuples(index=False)]
-    table["group"] = table["theme"].map(hierarchy.group)
+    table["group"] = table["theme"].map(_group_of(info, theme_table))
     table["status"] = "suggested"
     table["set_on"] = pd.Series(set_on, index=table.index).astype("datetime64[ns]")
     table["review_on"] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
@@ -782,6 +783,20 @@ def suggest_priorities(
     for c in ("ward_code", "theme", "status", "source", "comparison", "trend", "reason", "group"):
         table[c] = table[c].astype("string")
     return table[columns]
+
+
+def _group_of(info, theme_table: ThemeTable | None):
+    """Theme -> its group: from ``theme_table`` when given, else the profile's own hierarchy."""
+    if theme_table is not None:
+        return theme_table.group
+    parents = dict(getattr(info, "theme_parents", ()) or ()) or dict(DEFAULT_THEMES.parents)
+
+    def group(theme: str) -> str:
+        while theme in parents:
+            theme = parents[theme]
+        return theme
+
+    return group
 
 
 def _reason(row, min_count: int) -> str:

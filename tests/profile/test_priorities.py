@@ -493,3 +493,22 @@ def test_suggestions_name_each_theme_group(city):
     sug = suggest_priorities(prof, n=30, themes=["street_crime", "robbery", "burglary"])
     expected = {"street_crime": "street_crime", "robbery": "street_crime", "burglary": "burglary"}
     assert (sug["group"] == sug["theme"].map(expected)).all()
+
+
+def test_suggestion_groups_follow_the_profile_hierarchy(shared_data):
+    from snt_geo.themes import make_themes
+
+    themes = make_themes(
+        {"night_time": ["Public order", "Violence and sexual offences"]},
+        parents={"public_order": "night_time"},
+    )
+    wards = _quiet(read_wards, shared_data / ESRI / "London_Ward.shp")
+    wards = wards[wards["borough_code"] == "E09000001"]
+    inc = _quiet(
+        read_police_uk, shared_data / "police-uk-city-of-london/street", months=["2019-06"]
+    )
+    prof = _quiet(ward_profile, wards, inc, themes=themes, period="2019-06")
+    sug = suggest_priorities(prof, n=30, themes=["public_order", "night_time", "robbery"])
+    groups = dict(zip(sug["theme"], sug["group"], strict=False))
+    assert groups["public_order"] == "night_time"
+    assert groups.get("robbery", "street_crime") == "street_crime"
