@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import gzip
+import io
 import json
 import os
 from collections.abc import Iterable
@@ -104,8 +105,6 @@ def _load(source) -> list[tuple[str, pd.DataFrame]]:
                 )
             out.append((path.name, pd.DataFrame.from_records(records)))
         else:
-            import io
-
             out.append((path.name, pd.read_csv(io.StringIO(text), dtype=object)))
     return out
 
@@ -231,8 +230,6 @@ def read_police_uk_api(
     themes = themes or DEFAULT_THEMES
     flats, names, malformed = [], [], []
     for name, frame in _load(source):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"`source` gave {type(frame).__name__}, not records.")
         flat, bad = _flatten(frame, name)
         flats.append(flat.loc[~bad].reset_index(drop=True))
         names.append(name)
