@@ -591,13 +591,15 @@ def run_cross_border(hotspots, areas, log: StepLog) -> gpd.GeoDataFrame:
 # 6. shared priorities
 
 
-def run_shared(counted, areas, *, min_wards, statuses, log: StepLog):
+def run_shared(counted, areas, *, min_wards, statuses, themes=None, log: StepLog):
     """Themes held by at least ``min_wards`` wards of a borough, and blocks of touching wards."""
     from snt_geo.linkage.shared_priorities import flag_shared_priorities
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        shared = flag_shared_priorities(counted, areas, min_wards=min_wards, statuses=statuses)
+        shared = flag_shared_priorities(
+            counted, areas, min_wards=min_wards, statuses=statuses, themes=themes
+        )
     recorded = record_dict(shared)
     log.record("shared priorities", shared)
     log.add_dict(

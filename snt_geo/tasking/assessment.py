@@ -658,6 +658,7 @@ def _borough_steps(parts, run, incidents, estates, opts, log, report) -> None:
         areas,
         min_wards=opts.min_wards,
         statuses=run.statuses,
+        themes=themes,
         log=log,
     )
     report(6)

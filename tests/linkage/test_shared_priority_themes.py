@@ -76,3 +76,31 @@ def test_free_text_register_is_shared(tmp_path, camden):
     street = res.themes.set_index("theme").loc["street_crime"]
     assert street["flagged"] and street["n_wards"] == 3
     assert street["member_themes"] == ("robbery", "street_crime", "theft_from_the_person")
+
+
+def test_the_assessment_uses_its_own_hierarchy():
+    from snt_geo.datasets import load_sample
+    from snt_geo.tasking import tasking_assessment
+
+    themes = make_themes(
+        {"nuisance": ["Criminal damage and arson", "Public order"]},
+        parents={"criminal_damage_arson": "nuisance", "public_order": "nuisance"},
+    )
+    sample = load_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        a = tasking_assessment(
+            sample.wards,
+            sample.incidents,
+            period=("2023-01", "2023-06"),
+            priorities=sample.priorities,
+            themes=themes,
+            permutations=99,
+            rng=0,
+        )
+    active = sample.priorities.query("status == 'active'")
+    held = active[active["theme"].isin(["criminal_damage_arson", "public_order"])]
+    nuisance = a.shared.themes.set_index("theme").loc["nuisance"]
+    assert nuisance["n_wards"] == held["ward_code"].nunique()
+    assert set(nuisance["member_themes"]) == set(held["theme"])
+    assert not {"criminal_damage_arson", "public_order"} & set(a.shared.themes["theme"])
