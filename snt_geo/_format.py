@@ -15,6 +15,15 @@ Rules
 - changes already in percent: signed whole percentage (``+12%``, ``-3%``)
 - any other number: up to four significant figures below 1,000, whole above (``0.0123``,
   ``12.35``, ``1,235``); never scientific notation except below 0.001 (``0.00012``)
+
+Examples
+--------
+>>> format_pvalue(0.0004), format_pvalue(0.0123), format_pvalue(0.0123, prefix=True)
+('< 0.001', '0.012', 'p = 0.012')
+>>> format_count(1234.0), format_rate(12.345), format_percent(0.123), format_change(12.4)
+('1,234', '12.3', '12%', '+12%')
+>>> format_value([1, float("nan"), True])
+'1, n/a, yes'
 """
 
 from __future__ import annotations

@@ -78,3 +78,12 @@ def test_numbers_and_values():
     assert format_value([1, np.nan]) == "1, n/a"
     assert format_value({"a": 1}) == "a 1"
     assert format_value("text") == "text"
+
+
+def test_module_examples_run_as_doctests():
+    import doctest
+
+    import snt_geo._format as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3 and result.failed == 0
