@@ -184,7 +184,7 @@ def _hotspot_layers(a, names, layers) -> None:
     crossing = cross[cross["cross_ward"].fillna(False).astype(bool)] if len(cross) else cross
     if len(crossing):
         crossing = crossing.assign(
-            dominant_theme=crossing["theme"],
+            dominant_theme=[theme_label(str(t), themes) for t in crossing["theme"]],
             ward_names=[", ".join(names.get(str(c), str(c)) for c in w) for w in crossing["wards"]],
         )
         layers.append(
@@ -200,7 +200,9 @@ def _hotspot_layers(a, names, layers) -> None:
     if len(a.clusters):
         layers.append(
             draw_cluster_hulls(
-                a.clusters.assign(dominant_theme=a.clusters["theme"]),
+                a.clusters.assign(
+                    dominant_theme=[theme_label(str(t), themes) for t in a.clusters["theme"]]
+                ),
                 name="Incident clusters (DBSCAN)",
                 show=False,
             )
