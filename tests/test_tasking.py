@@ -206,3 +206,12 @@ def test_ward_clusters_are_local_moran_of_the_smoothed_rates(assessed):
         assert f"ward clusters: {theme}" in a.method.steps
     html = render_briefing(a).html
     assert 'id="ward-clusters"' in html and "Wards whose rates cluster" in html
+
+
+def test_docstring_example_runs_as_a_doctest():
+    import doctest
+
+    import snt_geo.tasking.assessment as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 5 and result.failed == 0

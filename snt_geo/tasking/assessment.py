@@ -503,6 +503,26 @@ def tasking_assessment(
     clusters (Ester et al. 1996); cross-border shares of merged hot cells by area; shared
     priorities as connected components of queen adjacency; ASB-estate links by the co-location
     quotient (Leslie & Kronenfeld 2011) with a permutation test and Holm correction.
+
+    Examples
+    --------
+    On the bundled City of London sample (its estates and register are constructed):
+
+    >>> import warnings
+    >>> import snt_geo
+    >>> sample = snt_geo.load_sample()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the drops are counted on the records
+    ...     a = tasking_assessment(
+    ...         sample.wards, sample.incidents, period=("2023-01", "2023-06"),
+    ...         estates=sample.estates, permutations=99, rng=1,
+    ...     )
+    >>> a.hotspot_themes
+    ('street_crime', 'asb')
+    >>> a.method.cluster_min_incidents["street_crime"], a.method.links_not_run
+    (15, None)
+    >>> a.summary().splitlines()[0].startswith("1. Ward problem solving")
+    True
     """
     themes = themes or DEFAULT_THEMES
     opts = _Options(
