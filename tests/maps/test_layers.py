@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import struct
 import zlib
@@ -553,3 +554,24 @@ def test_density_grid_draws_like_its_frame():
     from_frame = D.draw_kde_surface(result.to_frame())
     assert from_grid.payload_json == from_frame.payload_json
     assert from_grid.info.to_dict() == from_frame.info.to_dict()
+
+
+def test_layer_info_is_immutable_after_it_is_built(city_wards):
+    layer = draw_ward_choropleth(city_wards.assign(v=range(len(city_wards))), column="v")
+    info = layer.info
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.n_drawn = 0
+    with pytest.raises(TypeError):
+        info.choices["scheme"] = "manual"
+    with pytest.raises(TypeError):
+        info.n_not_drawn["made up"] = 1
+    more = info.with_choices(theme="asb")
+    assert more.choices["theme"] == "asb" and "theme" not in info.choices
+    assert more.to_dict()["choices"] == {**info.choices, "theme": "asb"}
+
+
+def test_layer_info_copies_what_it_is_given():
+    given = {"scheme": "quantiles"}
+    info = L.LayerInfo("vector", 3, 3, {}, given)
+    given["scheme"] = "changed"
+    assert info.choices["scheme"] == "quantiles"
