@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from snt_geo._dates import to_months
 from snt_geo._method import MethodRecord
 from snt_geo._multitest import bh_adjust
 from snt_geo.errors import SchemaError
@@ -314,13 +315,9 @@ def _period_codes(
             "incidents_from_frame(..., month=...)."
         )
     freq = _PERIODS[period]
-    if "month" in incidents.columns:
-        values = incidents["month"]
-        if not isinstance(values.dtype, pd.PeriodDtype):
-            values = pd.PeriodIndex(pd.to_datetime(values.astype("string")), freq="M")
-        p = pd.PeriodIndex(values).asfreq(freq)
-    else:
-        p = pd.PeriodIndex(pd.to_datetime(incidents["date"]), freq=freq)
+    # One month parser for the whole package (UK day-first dates, Periods, 'YYYY-MM' text).
+    column = "month" if "month" in incidents.columns else "date"
+    p = to_months(incidents[column], argument="incidents").asfreq(freq)
     p = p[has_point]
     known = ~p.isna()
     if not known.any():

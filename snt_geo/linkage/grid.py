@@ -12,12 +12,10 @@ cells that a ring passes near are tested with GEOS. Polygons are built only for 
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import html
 import math
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ import pandas as pd
 import shapely
 
 from snt_geo._guard import check_cells, check_grid
+from snt_geo._locations import distinct_objects
 from snt_geo.crs import (
     WORKING_CRS,
     check_in_great_britain,
@@ -675,49 +674,6 @@ def make_grid(
     frame = _cells_frame(grid)
     frame.attrs["grid"] = grid.spec
     return frame
-
-
-def distinct_objects(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group rows holding the same geometry *object*: per row its group, and one object per group.
-
-    The readers share one point object among the incidents at a snap point (about 25 rows per
-    object over three years of police.uk data), so GEOS is then asked once per object. In CPython
-    an object array stores each object's address, which is its ``id()``: the addresses are read
-    as integers (20M rows in milliseconds, where ``map(id, ...)`` takes seconds). Objects are
-    never dereferenced through them; the array keeps them alive.
-    """
-    arr = np.ascontiguousarray(geoms, dtype=object)
-    n = len(arr)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), arr
-    if sys.implementation.name == "cpython" and arr.itemsize == ctypes.sizeof(ctypes.c_ssize_t):
-        buf = (ctypes.c_ssize_t * n).from_address(arr.ctypes.data)
-        ids = np.frombuffer(buf, dtype=np.intp).copy()
-    else:  # pragma: no cover - other interpreters
-        ids = np.fromiter(map(id, arr), dtype=np.intp, count=n)
-    codes, n_groups = _group_addresses(ids)
-    member = np.empty(n_groups, dtype=np.int64)
-    member[codes] = np.arange(n)  # any row of a group: they all hold the same object
-    return codes, arr[member]
-
-
-def _group_addresses(ids: np.ndarray) -> tuple[np.ndarray, int]:
-    """Group codes of object addresses (numbered in address order) and the number of groups.
-
-    Objects are 16-byte aligned and at least 16 bytes long, so ``(address - lowest) >> 4`` is a
-    distinct small integer per object; when those span at most 2 entries per row (objects made
-    together, as a reader makes them), a presence table numbers them without hashing (hashing
-    20M addresses costs seconds). Otherwise pandas hashes them.
-    """
-    k = (ids - ids.min()) >> 4
-    span = int(k.max()) + 1
-    if span > 2 * len(ids) + 1024:
-        codes, uniq = pd.factorize(ids)
-        return codes.astype(np.int64), len(uniq)
-    present = np.zeros(span, dtype=bool)
-    present[k] = True
-    rank = np.cumsum(present, dtype=np.int32) - 1
-    return rank[k].astype(np.int64), int(rank[-1]) + 1
 
 
 def _incident_xy(

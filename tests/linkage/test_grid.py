@@ -153,17 +153,3 @@ def test_to_frame_of_too_many_cells_is_refused(gla_wards, monkeypatch):
     with pytest.raises(ResourceLimitError, match="to_frame\\('significant'\\)"):
         result.to_frame()
     assert len(result.to_frame(np.arange(result.n_cells) < 10)) == 10
-
-
-def test_distinct_objects_groups_rows_by_shared_geometry_object():
-    from snt_geo.linkage.grid import distinct_objects
-
-    a, b = shapely.Point(1, 2), shapely.Point(3, 4)
-    twin = shapely.Point(1, 2)  # equal coordinates, another object: its own group
-    rows = np.array([a, b, a, twin, b, a, None], dtype=object)
-    codes, objects = distinct_objects(rows)
-    assert len(objects) == 4
-    assert all(objects[c] is r for c, r in zip(codes, rows, strict=True))
-    assert len(set(codes[[0, 2, 5]])) == 1 and codes[0] != codes[3]
-    empty_codes, empty_objects = distinct_objects(np.array([], dtype=object))
-    assert len(empty_codes) == 0 and len(empty_objects) == 0
