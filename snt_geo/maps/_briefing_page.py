@@ -436,12 +436,8 @@ def _problem_solving(b) -> str:
 
 
 def _key_locations(b) -> pd.DataFrame:
-    from snt_geo.profile.profile import profile_locations
-
-    try:
-        locations = pd.DataFrame(profile_locations(b.profile).drop(columns="geometry"))
-    except (KeyError, AttributeError):
-        return pd.DataFrame()
+    """Return the top three key locations of each ward, with ward names."""
+    locations = pd.DataFrame(b.profile.key_locations.drop(columns="geometry"))
     if not len(locations):
         return locations
     names = ward_names(b.wards)
