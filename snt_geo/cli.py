@@ -303,7 +303,7 @@ def _brief(args: argparse.Namespace) -> int:
 
 
 def _extra_outputs(briefing, args: argparse.Namespace) -> None:
-    """The printed PDF and the Word document, when asked for (after the HTML is safe)."""
+    """Write the printed PDF and the Word document when asked for (after the HTML is safe)."""
     from snt_geo.errors import SntGeoError
     from snt_geo.maps.report_docx import save_docx
     from snt_geo.maps.report_pdf import save_pdf
