@@ -25,7 +25,14 @@ from snt_geo._guard import check_grid
 from snt_geo._locations import group_locations
 from snt_geo._method import MethodRecord
 from snt_geo.errors import SchemaError
-from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
+from snt_geo.linkage.grid import (
+    POLYGON_BYTES_PER_CELL,
+    GridResult,
+    GridSpec,
+    _Grid,
+    _grid_for,
+    _incident_xy,
+)
 
 __all__ = [
     "kernel_density",
@@ -562,6 +569,7 @@ def kernel_density(
         bandwidth_m=bandwidth_m,
         kernel=kernel,
         weight_column=weight_column,
+        bytes_per_cell=POLYGON_BYTES_PER_CELL,
     ).to_frame()
 
 
@@ -573,12 +581,14 @@ def _kde_grid(
     bandwidth_m: float | None,
     kernel: str,
     weight_column: str | None,
+    bytes_per_cell: int = 64,
 ) -> DensityGrid:
-    """The engine of the two public KDE functions (warnings at stacklevel 3: their caller)."""
+    """The engine of the two public KDE functions (warnings at stacklevel 3: their caller);
+    ``kernel_density`` passes the memory of one polygon per cell as ``bytes_per_cell``."""
     kernel = _check_kernel(kernel)
     xy, has_point = _incident_xy(incidents)
     w = _weights(incidents, has_point, weight_column, "incidents", "weight_column")
-    grid = _grid_for(area, xy, cell_size_m)
+    grid = _grid_for(area, xy, cell_size_m, bytes_per_cell=bytes_per_cell)
     n_missing = int((~has_point).sum())
     if n_missing:
         warnings.warn(
@@ -707,6 +717,7 @@ def dual_kernel_density(
         kernel=kernel,
         weight_column=weight_column,
         reference_weight_column=reference_weight_column,
+        bytes_per_cell=POLYGON_BYTES_PER_CELL,
     ).to_frame()
 
 
@@ -720,6 +731,7 @@ def _dual_kde_grid(
     kernel: str,
     weight_column: str | None,
     reference_weight_column: str | None,
+    bytes_per_cell: int = 64,
 ) -> DensityGrid:
     """The engine of the two public dual KDE functions (warnings at stacklevel 3)."""
     kernel = _check_kernel(kernel)
@@ -742,7 +754,7 @@ def _dual_kde_grid(
             "`incidents` and `reference` must each hold at least one located point with positive "
             f"weight; got {len(xy)} and {len(rxy)} located points."
         )
-    grid = _grid_for(area, np.vstack([xy, rxy]), cell_size_m)
+    grid = _grid_for(area, np.vstack([xy, rxy]), cell_size_m, bytes_per_cell=bytes_per_cell)
     uniq, uw = _unique_weighted(xy, w)
     h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
     _check_kernel_raster(grid, h)

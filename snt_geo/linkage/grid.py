@@ -39,6 +39,9 @@ from snt_geo.errors import SchemaError
 
 __all__ = ["GridSpec", "GridResult", "make_grid", "default_cell_size_m"]
 
+#: Memory per cell of a result with one polygon per cell (a GeoDataFrame of cells), bytes.
+POLYGON_BYTES_PER_CELL = 400
+
 #: Cells along the shorter side of the area's bounding box under the automatic cell-size rule.
 CELLS_ON_SHORTER_SIDE = 50
 
@@ -150,7 +153,7 @@ def _area_geometries(area: gpd.GeoDataFrame | gpd.GeoSeries, *, argument: str) -
 
 
 def _spec_for_bounds(
-    bounds: np.ndarray, cell_size_m: float | None, *, rule_source: str
+    bounds: np.ndarray, cell_size_m: float | None, *, rule_source: str, bytes_per_cell: int = 64
 ) -> GridSpec:
     if cell_size_m is None:
         s = default_cell_size_m(bounds)
@@ -159,9 +162,9 @@ def _spec_for_bounds(
     else:
         s = _check_cell_size(cell_size_m)
         rule = "given"
-    # Mask, counts and the neighbourhood sums' running totals: about 64 bytes per candidate cell
-    # of the bounding box (polygons are built only on request, see GridResult.to_frame).
-    check_grid(bounds, cell_size_m=s, bytes_per_cell=64, what="the grid")
+    # Arrays only (mask, counts, running sums): about 64 bytes per candidate cell. A caller that
+    # returns one polygon per cell passes 400, so a suggested cell size is one that completes.
+    check_grid(bounds, cell_size_m=s, bytes_per_cell=bytes_per_cell, what="the grid")
     xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     x0 = math.floor(xmin / s) * s
     y0 = math.floor(ymin / s) * s
@@ -382,6 +385,7 @@ def _grid_for(
     cell_size_m: float | None,
     *,
     area_argument: str = "area",
+    bytes_per_cell: int = 64,
 ) -> _Grid:
     """The grid over ``area`` or, when it is None, over the points' bounding box.
 
@@ -403,12 +407,16 @@ def _grid_for(
                 "`area` (e.g. ward polygons from snt_geo.io.read_wards)."
             )
         bounds = np.concatenate([points_xy.min(axis=0), points_xy.max(axis=0)])
-        spec = _spec_for_bounds(bounds, cell_size_m, rule_source="incidents'")
+        spec = _spec_for_bounds(
+            bounds, cell_size_m, rule_source="incidents'", bytes_per_cell=bytes_per_cell
+        )
         mask = np.ones((spec.n_rows, spec.n_cols), dtype=bool)
         return _Grid(spec=spec, mask=mask, area_source="bounding box of the incidents")
     parts = _area_geometries(area, argument=area_argument)
     bounds = shapely.total_bounds(parts)
-    spec = _spec_for_bounds(bounds, cell_size_m, rule_source="area's")
+    spec = _spec_for_bounds(
+        bounds, cell_size_m, rule_source="area's", bytes_per_cell=bytes_per_cell
+    )
     return _Grid(spec=spec, mask=_area_mask(parts, spec), area_source=f"`{area_argument}` polygons")
 
 
@@ -553,7 +561,7 @@ class GridResult:
         pick = self._select(cells)
         check_cells(
             int(pick.sum()),
-            bytes_per_cell=400,
+            bytes_per_cell=POLYGON_BYTES_PER_CELL,
             what="the cell polygons",
             fix="Ask for fewer cells (to_frame('significant') or an area), or keep the arrays "
             "(.values, .raster(), .to_geotiff()).",
@@ -670,7 +678,7 @@ def make_grid(
     >>> make_grid(square, cell_size_m=100).shape[0]
     3
     """
-    grid = _grid_for(area, np.empty((0, 2)), cell_size_m)
+    grid = _grid_for(area, np.empty((0, 2)), cell_size_m, bytes_per_cell=POLYGON_BYTES_PER_CELL)
     frame = _cells_frame(grid)
     frame.attrs["grid"] = grid.spec
     return frame

@@ -21,7 +21,14 @@ from scipy import stats
 
 from snt_geo._method import MethodRecord
 from snt_geo._multitest import bh_adjust
-from snt_geo.linkage.grid import GridResult, GridSpec, _Grid, _grid_for, _incident_xy
+from snt_geo.linkage.grid import (
+    POLYGON_BYTES_PER_CELL,
+    GridResult,
+    GridSpec,
+    _Grid,
+    _grid_for,
+    _incident_xy,
+)
 
 if TYPE_CHECKING:
     from snt_geo.linkage.scale import ScaleMethod
@@ -407,6 +414,7 @@ def find_hotspots(
         neighbour_distance_m=neighbour_distance_m,
         alpha=alpha,
         fdr=fdr,
+        bytes_per_cell=POLYGON_BYTES_PER_CELL,
     ).to_frame()
 
 
@@ -418,8 +426,10 @@ def _gi_star_grid(
     neighbour_distance_m: float | str | None,
     alpha: float,
     fdr: bool,
+    bytes_per_cell: int = 64,
 ) -> HotspotGrid:
-    """The engine of :func:`hotspot_grid` and :func:`find_hotspots`.
+    """The engine of :func:`hotspot_grid` and :func:`find_hotspots` (which passes the memory of
+    one polygon per cell as ``bytes_per_cell``, so an oversized grid is refused before the work).
 
     Called only from those two, so its warnings use stacklevel 3 to point at their caller.
     """
@@ -428,7 +438,7 @@ def _gi_star_grid(
         incidents, area, cell_size_m, neighbour_distance_m
     )
     xy, has_point = _incident_xy(incidents)
-    grid = _grid_for(area, xy, cell_size_m)
+    grid = _grid_for(area, xy, cell_size_m, bytes_per_cell=bytes_per_cell)
     spec = grid.spec
     distance_m, rule = _neighbour_rule(neighbour_distance_m, spec.cell_size_m)
     if scale is not None:

@@ -153,3 +153,18 @@ def test_to_frame_of_too_many_cells_is_refused(gla_wards, monkeypatch):
     with pytest.raises(ResourceLimitError, match="to_frame\\('significant'\\)"):
         result.to_frame()
     assert len(result.to_frame(np.arange(result.n_cells) < 10)) == 10
+
+
+def test_frame_results_are_refused_before_the_work_at_polygon_cost(gla_wards, monkeypatch):
+    """find_hotspots builds one polygon per cell: its refusal comes up front, at 400 B/cell,
+    where hotspot_grid (arrays only) still fits."""
+    from snt_geo.errors import ResourceLimitError
+    from snt_geo.linkage import find_hotspots, hotspot_grid
+
+    pts = gpd.GeoSeries(gla_wards.geometry.representative_point().to_numpy(), crs=gla_wards.crs)
+    probe = hotspot_grid(pts, area=gla_wards, cell_size_m=500)
+    candidates = probe.grid.n_rows * probe.grid.n_cols
+    monkeypatch.setenv("SNT_GEO_MEMORY_LIMIT_GB", str(200 * candidates / 2**30))
+    assert hotspot_grid(pts, area=gla_wards, cell_size_m=500).n_cells == probe.n_cells
+    with pytest.raises(ResourceLimitError, match="cell_size_m"):
+        find_hotspots(pts, area=gla_wards, cell_size_m=500)
