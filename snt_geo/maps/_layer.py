@@ -16,6 +16,7 @@ import folium
 from branca.element import Element
 from folium.template import Template
 
+from snt_geo._format import format_value
 from snt_geo.maps._html import RUNTIME_CSS, RUNTIME_JS, script_json
 
 
@@ -94,6 +95,17 @@ class LayerInfo:
         return LayerInfo(
             self.kind, self.n_rows, self.n_drawn, self.n_not_drawn, {**self.choices, **choices}
         )
+
+    def _repr_html_(self) -> str:
+        rows = [("kind", self.kind), ("rows given", self.n_rows), ("drawn", self.n_drawn)]
+        rows += [(f"not drawn: {k}", v) for k, v in self.n_not_drawn.items()]
+        rows += list(self.choices.items())
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'>{html.escape(format_value(v))}</td></tr>"
+            for k, v in rows
+        )
+        return f"<table>{cells}</table>"
 
     def to_dict(self) -> dict[str, object]:
         """Return the fields as plain dicts."""

@@ -575,3 +575,10 @@ def test_layer_info_copies_what_it_is_given():
     info = L.LayerInfo("vector", 3, 3, {}, given)
     given["scheme"] = "changed"
     assert info.choices["scheme"] == "quantiles"
+
+
+def test_layer_info_shows_as_a_table_in_notebooks():
+    info = L.LayerInfo("vector", 3, 2, {"no geometry": 1}, {"name": EVIL})
+    text = info._repr_html_()
+    assert "<table>" in text and "not drawn: no geometry" in text
+    assert EVIL not in text and "&lt;img" in text
