@@ -454,18 +454,15 @@ def test_readers_name_the_path_for_the_wrong_kind_of_file(tmp_path, sample, call
         quiet(call, csv)
 
 
-# Issue 16 item 11: overlapping wards and point "wards" (io/boundaries.py; REQUESTed of i11).
-_WARDS_PENDING = pytest.mark.xfail(strict=True, reason="REQUEST i11: check_wards geometry checks")
+# Issue 16 item 11: overlapping wards and point "wards" (io/boundaries.py, fixed by i11).
 
 
-@_WARDS_PENDING
 def test_point_wards_refused():
     frame = _wards_frame([shapely.Point(530000, 180000), shapely.Point(530100, 180000)])
     with pytest.raises(SchemaError, match=r"`frame` .*polygons"):
         quiet(wards_from_frame, frame)
 
 
-@_WARDS_PENDING
 def test_overlapping_wards_reported():
     frame = _wards_frame([_square(530000, 180000, 1000), _square(530500, 180000, 1000)])
     with pytest.warns(UserWarning, match=r"overlap"):
