@@ -46,7 +46,19 @@ def test_profile_and_linkage_load_no_tasking_or_maps(module):
     assert _under(loaded, "folium") == []
 
 
-@pytest.mark.parametrize("module", ["snt_geo", "snt_geo.io", "snt_geo.tasking"])
+#: Every analysis subpackage (all but maps/), found on disk so a new one is checked too.
+ANALYSIS = sorted(
+    f"snt_geo.{p.parent.name}"
+    for p in PACKAGE.glob("*/__init__.py")
+    if p.parent.name not in ("maps", "__pycache__")
+)
+
+
+def test_the_analysis_subpackages_are_found():
+    assert {"snt_geo.io", "snt_geo.profile", "snt_geo.linkage", "snt_geo.tasking"} <= set(ANALYSIS)
+
+
+@pytest.mark.parametrize("module", ["snt_geo", *ANALYSIS])
 def test_analysis_loads_no_presentation(module):
     loaded = _loaded_after(module)
     for name in PRESENTATION:
