@@ -27,6 +27,8 @@ __all__ = ["count_by_ward", "count_by_cell", "count_locations"]
 
 
 def _keys(part: pd.DataFrame, by: Sequence[str]) -> dict[str, object]:
+    """The ``by`` columns as cheap group keys: Periods as they are, the rest categorical (rows are
+    never turned into Python objects; only the small count table is, in :func:`_grouped`)."""
     missing = [c for c in by if c not in part.columns]
     if missing:
         raise SchemaError(
@@ -36,19 +38,28 @@ def _keys(part: pd.DataFrame, by: Sequence[str]) -> dict[str, object]:
     out: dict[str, object] = {}
     for c in by:
         values = part[c]
-        if isinstance(values.dtype, pd.PeriodDtype):
-            out[c] = values.to_numpy()
+        if isinstance(values.dtype, pd.PeriodDtype) or values.dtype.kind in "iuf":
+            out[c] = values.array
         else:
-            out[c] = values.astype("string[pyarrow]").to_numpy(dtype=object, na_value=None)
+            out[c] = pd.Categorical(values)
     return out
 
 
 def _grouped(columns: dict[str, object], keys: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(columns)
     if len(frame) == 0:
-        return frame.assign(incidents=np.zeros(0, dtype=np.int64))[[*keys, "incidents"]]
-    counts = frame.groupby(keys, dropna=False, sort=False, observed=True).size()
-    return counts.rename("incidents").reset_index()
+        out = frame.assign(incidents=np.zeros(0, dtype=np.int64))[[*keys, "incidents"]]
+    else:
+        counts = frame.groupby(keys, dropna=False, sort=False, observed=True).size()
+        out = counts.rename("incidents").reset_index()
+    for k in keys:
+        # Text keys as plain strings (None when missing), so partitions' tables concatenate.
+        if isinstance(out[k].dtype, pd.PeriodDtype):
+            continue
+        if isinstance(out[k].dtype, pd.CategoricalDtype) or out[k].dtype.kind in "OUT":
+            text = out[k].astype("string[pyarrow]")
+            out[k] = text.to_numpy(dtype=object, na_value=None)
+    return out
 
 
 def _xy(part: gpd.GeoDataFrame) -> np.ndarray:
@@ -66,7 +77,7 @@ def _ward_part(part: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, by: Sequence[str
         xmin, ymin, xmax, ymax = part.total_bounds
         if np.isfinite([xmin, ymin, xmax, ymax]).all():
             wards = wards.cx[xmin:xmax, ymin:ymax]
-    columns = {"ward_code": assign_wards(part, wards).to_numpy(dtype=object, na_value=None)}
+    columns: dict[str, object] = {"ward_code": pd.Categorical(assign_wards(part, wards))}
     columns.update(_keys(part, by))
     return _grouped(columns, ["ward_code", *by])
 
@@ -86,8 +97,8 @@ def _location_part(part: gpd.GeoDataFrame, by: Sequence[str]):
     codes, uniq, counts = group_locations(xy[ok, 0], xy[ok, 1])
     if not by:
         return pd.DataFrame({"x": uniq[:, 0], "y": uniq[:, 1], "incidents": counts})
-    columns = {"x": xy[ok, 0], "y": xy[ok, 1]}
-    columns.update({k: np.asarray(v, dtype=object)[ok] for k, v in _keys(part, by).items()})
+    columns: dict[str, object] = {"x": xy[ok, 0], "y": xy[ok, 1]}
+    columns.update({k: v[ok] for k, v in _keys(part, by).items()})
     return _grouped(columns, ["x", "y", *by])
 
 
