@@ -215,3 +215,14 @@ def test_docstring_example_runs_as_a_doctest():
 
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 5 and result.failed == 0
+
+
+def test_the_one_call_briefing_takes_every_assessment_option():
+    import inspect
+
+    assessment = inspect.signature(tasking_assessment).parameters
+    briefing = inspect.signature(tasking_briefing).parameters
+    assert set(assessment) <= set(briefing)
+    for name, p in assessment.items():
+        assert briefing[name].default == p.default, name
+        assert briefing[name].kind == p.kind, name

@@ -274,6 +274,7 @@ def tasking_briefing(
     priorities: pd.DataFrame | str | Path | None = None,
     register=None,
     period=None,
+    searches: gpd.GeoDataFrame | None = None,
     themes: ThemeTable | None = None,
     hotspot_themes: Sequence[str] = ("street_crime", "asb"),
     cell_size_m: float | None = None,
@@ -326,6 +327,9 @@ def tasking_briefing(
         ``'YYYY-MM'`` strings). Default: the last 12 complete months in the data. Hotspots and
         clusters use the period; the links use every month up to the period's end (co-location
         and timing need more months than one period).
+    searches
+        Stop and search records (:func:`snt_geo.io.read_stop_and_search`), counted per ward
+        over the period. Default None: not reported.
     themes
         Theme table; default :data:`snt_geo.themes.DEFAULT_THEMES`.
     hotspot_themes
@@ -400,6 +404,7 @@ def tasking_briefing(
         estates=estates,
         priorities=priorities,
         register=register,
+        searches=searches,
         themes=themes,
         hotspot_themes=hotspot_themes,
         cell_size_m=cell_size_m,
