@@ -1,3 +1,5 @@
+"""Tests for snt_geo/datasets: the bundled City of London sample against the shared data."""
+
 import hashlib
 import warnings
 
@@ -19,10 +21,12 @@ ESRI = "gla-statistical-gis-boundaries-london/ESRI"
 
 @pytest.fixture(scope="module")
 def sample():
+    """Return the bundled sample, loaded once for the module."""
     return load_sample()
 
 
 def test_paths_exist_and_sample_is_small():
+    """Every sample file exists and the folder stays under 5 MB."""
     paths = sample_paths()
     for name, path in paths.as_dict().items():
         assert path.exists(), name
@@ -34,6 +38,7 @@ def test_paths_exist_and_sample_is_small():
 
 
 def test_attribution_in_readme():
+    """The README carries every attribution line and says what was constructed."""
     text = sample_readme()
     for line in ATTRIBUTION:
         assert line.rstrip(".") in text
@@ -41,6 +46,7 @@ def test_attribution_in_readme():
 
 
 def test_wards(sample, shared_data):
+    """The 25 City wards equal the GLA boundaries in the shared data."""
     wards = sample.wards
     assert len(wards) == 25 and wards.crs.to_epsg() == 27700
     assert (wards["borough_code"] == "E09000001").all()
@@ -53,6 +59,7 @@ def test_wards(sample, shared_data):
 
 
 def test_police_files_are_the_published_files(shared_data):
+    """The 44 police.uk files are byte-identical to the published ones."""
     ours = sorted(sample_paths().police_uk.glob("*.csv.gz"))
     theirs = sorted((shared_data / STREET).glob("*.csv.gz"))
     assert len(ours) == 44
@@ -62,6 +69,7 @@ def test_police_files_are_the_published_files(shared_data):
 
 
 def test_incidents_equal_reading_shared_data(sample, shared_data):
+    """The incidents count as reading the shared police.uk files does, month by crime type."""
     inc = sample.incidents
     assert inc["month"].nunique() == 44
     assert {"Anti-social behaviour", "Robbery", "Theft from the person"} <= set(inc["crime_type"])
@@ -78,6 +86,7 @@ def test_incidents_equal_reading_shared_data(sample, shared_data):
 
 
 def test_demographics(sample, shared_data):
+    """The ward demographics equal a fresh apportionment of the ONS LSOA figures."""
     demo = sample.demographics
     assert demo.index.equals(sample.wards.index)
     assert demo.attrs["read_report"].codes == {
@@ -102,6 +111,7 @@ def test_demographics(sample, shared_data):
 
 
 def test_estates_lie_in_the_city(sample):
+    """The three constructed estates lie in the City and are not the Barbican."""
     estates = sample.estates
     assert len(estates) == 3 and estates.crs.to_epsg() == 27700
     city = sample.wards.union_all()
@@ -110,6 +120,7 @@ def test_estates_lie_in_the_city(sample):
 
 
 def test_priorities(sample):
+    """The constructed register holds 3 to 5 active priorities per evidenced ward."""
     pri = sample.priorities
     assert list(pri.columns) == ["ward_code", "theme", "status", "set_on", "review_on", "source"]
     assert set(pri["status"]) == {"active", "closed"}
@@ -129,6 +140,7 @@ def test_priorities(sample):
 
 
 def test_a_theme_is_held_by_a_contiguous_block(sample):
+    """Street crime and ASB are each held by a contiguous block of wards."""
     wards = sample.wards
     active = sample.priorities.query("status == 'active'")
     # Queen contiguity: wards sharing at least a boundary point.
@@ -144,13 +156,17 @@ def test_a_theme_is_held_by_a_contiguous_block(sample):
 
 
 def test_repr(sample):
+    """The repr names the wards and months."""
     text = repr(sample)
     assert "wards=25" in text and "44 months" in text
 
 
 def test_every_active_priority_is_evidenced_by_the_sample(sample):
-    """Each active (ward, theme) has incidents in the ward in 2022-07..2023-06 and in the
-    default briefing half-year 2023-01..06 (counted independently with geopandas)."""
+    """Each active (ward, theme) has incidents in its ward in both evidence windows.
+
+    The windows are 2022-07..2023-06 and the default briefing half-year 2023-01..06 (counted
+    independently with geopandas).
+    """
     inc = sample.incidents
     located = gpd.sjoin(inc, sample.wards[["geometry"]].rename_axis("w"), predicate="within")
     group = {"Robbery": "street_crime", "Theft from the person": "street_crime"}
@@ -161,5 +177,7 @@ def test_every_active_priority_is_evidenced_by_the_sample(sample):
     active = sample.priorities.query("status == 'active'")
     for first, last in (("2022-07", "2023-06"), ("2023-01", "2023-06")):
         held = located[month.between(first, last)].groupby(["w", "theme"]).size()
-        counts = [held.get((w, t), 0) for w, t in zip(active["ward_code"], active["theme"])]
+        counts = [
+            held.get((w, t), 0) for w, t in zip(active["ward_code"], active["theme"], strict=True)
+        ]
         assert min(counts) > 0, (first, last)

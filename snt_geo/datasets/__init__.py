@@ -64,6 +64,7 @@ class SamplePaths:
     readme: Path
 
     def as_dict(self) -> dict[str, Path]:
+        """Return the paths as a dict keyed by field name."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
@@ -88,7 +89,7 @@ def sample_paths() -> SamplePaths:
 
 
 def sample_readme() -> str:
-    """The text of the sample's README (sources, construction, attribution)."""
+    """Return the text of the sample's README (sources, construction, attribution)."""
     return sample_paths().readme.read_text(encoding="utf-8")
 
 
@@ -123,6 +124,7 @@ class Sample:
     priorities: pd.DataFrame
 
     def __repr__(self) -> str:
+        """Summarise the sample: wards, incidents and months."""
         months = self.incidents["month"]
         return (
             f"Sample(wards={len(self.wards)}, incidents={len(self.incidents):,} "

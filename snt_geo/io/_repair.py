@@ -7,7 +7,7 @@ import shapely
 
 
 def repair_polygons(geoms: np.ndarray, invalid: np.ndarray) -> np.ndarray:
-    """A copy of ``geoms`` with the ``invalid`` ones made valid, keeping their polygonal part.
+    """Return ``geoms`` with the ``invalid`` ones made valid, keeping their polygonal part.
 
     ``shapely.make_valid`` can return collections holding stray lines or points (a bow-tie's
     crossing, a spike); only the polygons are kept, so a ward or estate stays an area. An

@@ -130,10 +130,16 @@ def _read_table(path: Path, *, sheet_name, encoding: str | None) -> tuple[pd.Dat
                 return frame.dropna(how="all"), ""
         frame = pd.read_excel(path, sheet_name=0 if sheet_name is None else sheet_name)
         return frame, ""
-    if not path.read_bytes().strip():
+    data = path.read_bytes()
+    if not data.strip():
         raise SchemaError(
             f"`path` {str(path)!r} is empty: expected a table with a header row naming a ward code "
             "column and a population column."
+        )
+    if b"\x00" in data[:4096]:  # a GeoPackage, shapefile, parquet...: binary, not a text table
+        raise SchemaError(
+            f"`path` {str(path)!r} is not a CSV or Excel (.xlsx) table (it holds binary data, e.g. "
+            "a GeoPackage); pass the ward demographics as CSV or .xlsx."
         )
     encodings = (encoding,) if encoding else ("utf-8-sig", "cp1252", "latin-1")
     for enc in encodings:
@@ -141,6 +147,11 @@ def _read_table(path: Path, *, sheet_name, encoding: str | None) -> tuple[pd.Dat
             frame = pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False)
         except UnicodeDecodeError:
             continue
+        except pd.errors.ParserError as exc:
+            raise SchemaError(
+                f"`path` {str(path)!r} could not be parsed as a CSV table "
+                f"({str(exc).strip().splitlines()[0]}); pass the ward demographics as CSV or .xlsx."
+            ) from None
         return frame.replace({"": np.nan}), enc
     raise SchemaError(f"`path` {str(path)!r} could not be decoded with encodings {encodings}.")
 

@@ -55,7 +55,7 @@ _LABELS = {
 
 
 def _rename(columns: list[str]) -> dict[str, str]:
-    """Published header -> short name (``imd_score``, ``crime_decile``, ``population``, ...)."""
+    """Map published headers to short names (``imd_score``, ``crime_decile``, ...)."""
     out: dict[str, str] = {}
     for col in columns:
         text = str(col).strip()

@@ -85,7 +85,20 @@ def read_estates(
             f"`path` {str(path)!r} does not exist: pass an estates or places file (.gpkg, "
             ".geojson, .shp, .zip)."
         )
-    frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    try:
+        frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio/GDAL raise several kinds; the file is the cause
+        raise SchemaError(
+            f"`path` {str(path)!r} could not be read as a spatial file ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); pass estate or place polygons as "
+            ".gpkg, .geojson, .shp or a .zip holding one."
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise SchemaError(
+            f"`path` {str(path)!r} is not a spatial file: it has no geometry (columns "
+            f"{[str(c) for c in frame.columns][:8]}). Pass estate or place polygons as .gpkg, "
+            ".geojson, .shp or a .zip holding one."
+        )
     return estates_from_frame(
         frame,
         name_column=name_column,
@@ -206,14 +219,14 @@ def _ids_and_names(
     out: pd.DataFrame, name_col: str | None, id_col: str | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estate ids (given, or made from the names), names (the id where blank), blank mask."""
-    names = out[name_col].astype("string").str.strip()
-    names = names.mask(names == "")
-    unnamed = names.isna().to_numpy()
+    text = out[name_col].astype("string").str.strip()
+    text = text.mask(text == "")
+    unnamed = text.isna().to_numpy()
     if id_col is not None:
         ids = out[id_col].astype("string").str.strip().to_numpy()
     else:
-        ids = _make_ids(names.to_numpy())
-    names = names.to_numpy().copy()
+        ids = _make_ids(text.to_numpy())
+    names = text.to_numpy().copy()
     names[unnamed] = ids[unnamed]
     return ids, names, unnamed
 

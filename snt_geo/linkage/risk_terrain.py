@@ -154,7 +154,7 @@ class RiskTerrain:
         return out
 
     def to_frame(self) -> gpd.GeoDataFrame:
-        """The risk surface (``cells``) with ``attrs["method"]`` set."""
+        """Return the risk surface (``cells``) with ``attrs["method"]`` set."""
         frame = self.cells.copy()
         frame.attrs["method"] = self.method
         return frame

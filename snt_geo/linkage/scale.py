@@ -183,7 +183,7 @@ class HotspotScale:
     method: ScaleMethod
 
     def to_frame(self) -> pd.DataFrame:
-        """The scan table with ``attrs["method"]`` set."""
+        """Return the scan table with ``attrs["method"]`` set."""
         frame = self.scan.copy()
         frame.attrs["method"] = self.method
         return frame
@@ -193,7 +193,7 @@ class HotspotScale:
 
 
 def _fallback_k(n_locations: int) -> int:
-    """k for the fallback distance: 5% of the locations (half up), clamped to 3..30."""
+    """K for the fallback distance: 5% of the locations (half up), clamped to 3..30."""
     return int(min(30, max(3, math.floor(0.05 * n_locations + 0.5))))
 
 
@@ -212,7 +212,9 @@ def _peaks(z: np.ndarray, z_threshold: float) -> np.ndarray:
 
 
 def _choose_band(z: np.ndarray, z_threshold: float = Z_THRESHOLD) -> tuple[int | None, str]:
-    """The chosen band and the rule: first peak, else the largest z above the threshold, else None.
+    """Return the chosen band and the rule.
+
+    The first peak, else the largest z above the threshold, else None.
 
     >>> _choose_band([1, 2, 3, 2.5, 4, 3])
     (2, 'first_peak')
@@ -278,8 +280,11 @@ def _fallback_distance(locations: np.ndarray, k: int) -> tuple[float, float]:
 
 
 def _scan_cell_size(mean_nn_m: float, bounds: np.ndarray) -> tuple[float, str]:
-    """Cell side for the scan grid: the mean nearest-neighbour distance (whole metres, >= 10 m),
-    enlarged when the bounding box would hold more than :data:`MAX_SCAN_CELLS` cells."""
+    """Return the cell side for the scan grid and the rule that chose it.
+
+    The mean nearest-neighbour distance (whole metres, >= 10 m), enlarged when the bounding box
+    would hold more than :data:`MAX_SCAN_CELLS` cells.
+    """
     size = max(10.0, float(math.ceil(mean_nn_m)))
     rule = "mean nearest-neighbour distance between non-outlier locations, rounded up to 1 m"
     extent = float((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]))

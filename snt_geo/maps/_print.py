@@ -45,7 +45,7 @@ PRINT_MAP_DPI = 150
 
 
 def figure_img_html(fig: Any, *, css_class: str, alt: str, dpi: int = PRINT_MAP_DPI) -> str:
-    """A matplotlib figure as an ``<img>`` holding an inline PNG (no file, no URL)."""
+    """Return a matplotlib figure as an ``<img>`` holding an inline PNG (no file, no URL)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -56,7 +56,7 @@ def figure_img_html(fig: Any, *, css_class: str, alt: str, dpi: int = PRINT_MAP_
 
 
 def print_map_html(assessment: Any) -> str:
-    """An ``<img class="print-map">`` holding the static map as an inline PNG (no file, no URL).
+    """Return an ``<img class="print-map">`` of the static map as an inline PNG (no file, no URL).
 
     Empty when matplotlib is missing: the printed page then simply has no map, and the live
     map is unaffected.
@@ -74,8 +74,10 @@ def print_map_html(assessment: Any) -> str:
 
 
 def exception_charts_html(assessment: Any, *, limit: int = 6) -> str:
-    """Monthly trend charts with the expected band, one per flagged ward and theme (at most
-    ``limit``, most significant first), as inline PNGs; empty without exceptions or matplotlib.
+    """Return monthly trend charts with the expected band as inline PNGs.
+
+    One per flagged ward and theme (at most ``limit``, most significant first); empty without
+    exceptions or matplotlib.
     """
     ex = getattr(assessment, "exceptions", None)
     if ex is None or not len(ex.flagged):

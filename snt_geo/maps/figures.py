@@ -91,7 +91,7 @@ def _map_height_mm(frames: Sequence[gpd.GeoDataFrame | None], width_mm: float) -
 
 
 def _map_legend(fig: Any, handles: list, title: str) -> None:
-    """The legend below the map, outside it, so it never hides a ward."""
+    """Place the legend below the map, outside it, so it never hides a ward."""
     fig.legend(
         handles=handles,
         title=title,
@@ -156,7 +156,7 @@ def plot_ward_choropleth(
     width_mm: float = A4_CONTENT_WIDTH_MM,
     height_mm: float | None = None,
 ) -> Any:
-    """A classed ward choropleth with ward outlines, names and a legend.
+    """Draw a classed ward choropleth with ward outlines, names and a legend.
 
     Parameters
     ----------
@@ -344,7 +344,7 @@ def plot_assessment_map(
     width_mm: float = A4_CONTENT_WIDTH_MM,
     height_mm: float | None = None,
 ) -> Any:
-    """The briefing's map on paper: Gi* hot spots and cluster outlines over the wards.
+    """Draw the briefing's map on paper: Gi* hot spots and cluster outlines over the wards.
 
     Parameters
     ----------

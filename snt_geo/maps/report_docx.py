@@ -229,7 +229,7 @@ def _sources(a: Any, exceptions: Any, repeats: pd.DataFrame | None) -> dict[str,
 def docx_tables(
     assessment: Any, *, exceptions: Any = None, repeats: pd.DataFrame | None = None
 ) -> dict[str, pd.DataFrame]:
-    """The document's tables as text, keyed by their titles, in document order.
+    """Return the document's tables as text, keyed by their titles, in document order.
 
     Parameters
     ----------

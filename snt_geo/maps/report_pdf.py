@@ -46,7 +46,7 @@ _DETAILS = re.compile(r"<details(?![^>]*\bopen\b)(?![^>]*print-closed)")
 
 
 def find_chromium(chromium: str | os.PathLike | None = None) -> Path:
-    """The Chromium (or Chrome) executable to print with.
+    """Return the Chromium (or Chrome) executable to print with.
 
     Parameters
     ----------

@@ -29,7 +29,7 @@ def _import_pyplot() -> Any:
 
 
 def _scan_frame(scan: object) -> tuple[pd.DataFrame, float, str]:
-    """The scan table, the z threshold and a caption, from a HotspotScale or its scan frame."""
+    """Return the scan table, z threshold and a caption, from a HotspotScale or its scan frame."""
     method = getattr(scan, "method", None)
     frame = scan.scan if hasattr(scan, "scan") else scan
     if method is None and isinstance(frame, pd.DataFrame):

@@ -72,7 +72,7 @@ def located_points(
     before: tuple[int, int],
     after: tuple[int, int],
 ) -> Points:
-    """The chosen incidents with a location, in the months from ``before`` to ``after``."""
+    """Return the chosen incidents with a location, in the months from ``before`` to ``after``."""
     (b0, b1), (a0, a1) = before, after
     ords = month_ordinals(incidents["month"], argument="incidents['month']")
     period = np.full(len(incidents), -1, dtype=np.int64)

@@ -91,7 +91,7 @@ def to_blob(geom: shapely.Geometry | None) -> bytes | None:
 
 
 def from_blob(blob: bytes | None) -> shapely.Geometry | None:
-    """The shapely geometry of a GeoPackage geometry binary (None for NULL)."""
+    """Return the shapely geometry of a GeoPackage geometry binary (None for NULL)."""
     if blob is None:
         return None
     if blob[:2] != b"GP":

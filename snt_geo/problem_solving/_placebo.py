@@ -45,7 +45,7 @@ class Tiles:
 
 
 def _one_tiling(x, y, weight, period, treated, buffer, corner, shift, width, height):
-    """Counts per tile of the tiling whose tile (0, 0) is the footprint moved by ``shift``."""
+    """Count incidents per tile; tile (0, 0) is the footprint moved by ``shift``."""
     col = np.floor((x - corner[0] - shift[0]) / width).astype(np.int64)
     row = np.floor((y - corner[1] - shift[1]) / height).astype(np.int64)
     # Move each point by its tile's offset from the footprint, where the shapes are.
@@ -83,7 +83,9 @@ def count_tiles(
     within: shapely.Geometry | None,
     shifts: int = SHIFTS,
 ) -> Tiles:
-    """Counts in every tile copy of ``treated`` and ``buffer`` (``period`` 0 before, 1 after).
+    """Count incidents in every tile copy of ``treated`` and ``buffer``.
+
+    ``period`` is 0 before, 1 after.
 
     Incidents with ``period`` -1 are ignored. Tiles with no incident are not listed; tiles whose
     centre is outside ``within`` (when given) are left out, except the treated tile itself.
@@ -212,7 +214,9 @@ def placebo_test(
 
 
 def is_significant(test: PlaceboTest, alpha: float) -> bool:
-    """The verdict's rule: robust z p-value below ``alpha`` and rank p-value at most ``2 alpha``.
+    """Return the verdict's rule.
+
+    Robust z p-value below ``alpha`` and rank p-value at most ``2 alpha``.
 
     The robust z carries the power; the exact rank guards against a reference whose median
     absolute deviation understates its tails (overlapping copies in a small study area).

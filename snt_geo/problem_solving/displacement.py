@@ -141,7 +141,7 @@ def contrast(
     alpha: float,
     area_weights: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
 ) -> WDDResult:
-    """The WDD engine: ``sum(coef * (x_after / t1 - x_before / t0))`` with its Poisson variance.
+    """Compute the WDD engine: ``sum(coef * (x_after / t1 - x_before / t0))``, Poisson variance.
 
     ``parts`` holds ``(coef, counts, variances)`` with counts and variances as (before, after)
     arrays, so a control shared by the treated and the buffer area enters once with the summed
@@ -182,7 +182,7 @@ def wdd_test(
     harm_weights: Sequence[float] | None = None,
     alpha: float = 0.05,
 ) -> WDDResult:
-    """The weighted displacement difference test (Wheeler & Ratcliffe 2018).
+    """Run the weighted displacement difference test (Wheeler & Ratcliffe 2018).
 
     Parameters
     ----------
@@ -269,7 +269,7 @@ def _wdq_reading(sm: float, wdq: float) -> str:
 
 
 def displacement_quotient(treated, buffer, control) -> DisplacementQuotient:
-    """The weighted displacement quotient (Bowers & Johnson 2003).
+    """Compute the weighted displacement quotient (Bowers & Johnson 2003).
 
     Parameters
     ----------

@@ -221,7 +221,7 @@ class InterventionEvaluation:
     method: EvaluationMethod
 
     def to_frame(self) -> pd.DataFrame:
-        """The ``tests`` table with ``attrs["method"]`` set."""
+        """Return the ``tests`` table with ``attrs["method"]`` set."""
         frame = self.tests.copy()
         frame.attrs["method"] = self.method
         return frame
@@ -568,7 +568,7 @@ def evaluate_intervention(
 def _choose_areas(
     points, treated_geom, buffer_geom, area_geom, *, control, wards, n_control_wards
 ) -> _engine.Areas:
-    """The treated, buffer and control masks over ``points``, and the control's rule."""
+    """Return the treated, buffer and control masks over ``points``, and the control's rule."""
     x, y = points.x, points.y
     in_t = shapely.contains_xy(treated_geom, x, y)
     in_b = shapely.contains_xy(buffer_geom, x, y) & ~in_t

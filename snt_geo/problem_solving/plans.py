@@ -1,5 +1,6 @@
-"""Problem-solving plans: the Form 302 record, following SARA (Scanning, Analysis, Response,
-Assessment).
+"""Problem-solving plans: the Form 302 record, following SARA.
+
+SARA: Scanning, Analysis, Response, Assessment.
 
 A :class:`Plan` holds, for one ward priority (ward and theme), the problem statement with its
 CHEERS elements (Community, Harm, Expectation, Events, Recurring, Similarity), the analysis, the
@@ -120,6 +121,7 @@ class Response:
     area: shapely.Geometry | None = None
 
     def __post_init__(self) -> None:
+        """Check ``lead``."""
         if self.lead not in LEADS:
             raise ValueError(f"`lead` must be one of {list(LEADS)}; got {self.lead!r}.")
         for name in ("response_id", "description", "type"):
@@ -148,6 +150,7 @@ class Review:
     note: str = ""
 
     def __post_init__(self) -> None:
+        """Check the dates."""
         due = _date("due_on", self.due_on)
         if due is None:
             raise ValueError("`due_on` of a review must be a date; got None.")
@@ -206,6 +209,7 @@ class Plan:
     version: int = 0
 
     def __post_init__(self) -> None:
+        """Check the stage, status and outcome; store responses and reviews as tuples."""
         if self.stage not in STAGES:
             raise ValueError(f"`stage` must be one of {list(STAGES)}; got {self.stage!r}.")
         if self.status not in PLAN_STATUSES:
@@ -232,7 +236,7 @@ class Plan:
         return None
 
     def stage_on(self, day) -> str | None:
-        """The stage the plan was in on ``day`` (None before it was opened)."""
+        """Return the stage the plan was in on ``day`` (None before it was opened)."""
         day = _date("day", day)
         current = None
         for stage, on in self.stage_dates:
@@ -241,7 +245,10 @@ class Plan:
         return current
 
     def missing_for(self, stage: str) -> list[str]:
-        """Required fields still missing to enter ``stage`` (cumulative over earlier stages)."""
+        """Return the required fields still missing to enter ``stage``.
+
+        Cumulative over earlier stages.
+        """
         if stage not in STAGES:
             raise ValueError(f"`stage` must be one of {list(STAGES)}; got {stage!r}.")
         missing = []
@@ -264,7 +271,7 @@ class Plan:
     # ---------------------------------------------------------------- changing
 
     def advance(self, stage: str, *, on) -> Plan:
-        """The plan moved to ``stage`` on date ``on``.
+        """Return the plan moved to ``stage`` on date ``on``.
 
         Forward moves go one stage at a time and need every required field up to ``stage``
         (:data:`REQUIRED_FIELDS`); moving back (SARA loops back to analysis when a response
@@ -305,12 +312,12 @@ class Plan:
         )
 
     def with_response(self, response: Response) -> Plan:
-        """The plan with ``response`` added, or replacing the one with the same id."""
+        """Return the plan with ``response`` added, or replacing the one with the same id."""
         kept = tuple(r for r in self.responses if r.response_id != response.response_id)
         return dataclasses.replace(self, responses=(*kept, response))
 
     def with_review(self, *, due_on, held_on=None, note: str = "") -> Plan:
-        """The plan with a review due on ``due_on`` (held on ``held_on``, if given).
+        """Return the plan with a review due on ``due_on`` (held on ``held_on``, if given).
 
         A review already due on that date is replaced (so recording the meeting is
         ``plan.with_review(due_on=d, held_on=meeting_date, note=...)``).
@@ -325,7 +332,7 @@ class Plan:
 def new_plan(
     plan_id: str, *, ward_code: str, theme: str, problem_statement: str, opened_on, **fields
 ) -> Plan:
-    """A plan in the scanning stage, opened on ``opened_on``.
+    """Open a plan in the scanning stage, opened on ``opened_on``.
 
     Raises
     ------

@@ -129,7 +129,7 @@ class PlanReview:
     method: ReviewMethod
 
     def to_frame(self) -> pd.DataFrame:
-        """The ``by_stage`` table with ``attrs["method"]`` set."""
+        """Return the ``by_stage`` table with ``attrs["method"]`` set."""
         frame = self.by_stage.copy()
         frame.attrs["method"] = self.method
         return frame

@@ -388,12 +388,15 @@ class Register:
         self._con = con
 
     def __repr__(self) -> str:
+        """Show the register's path."""
         return f"Register({str(self.path)!r})"
 
     def __enter__(self) -> Register:
+        """Return the open register."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Close the register."""
         self.close()
 
     def close(self) -> None:
@@ -415,7 +418,7 @@ class Register:
     # ---------------------------------------------------------------- plans
 
     def plan(self, plan_id: str) -> Plan:
-        """The stored plan ``plan_id`` (its ``version`` is the one to save against).
+        """Return the stored plan ``plan_id`` (its ``version`` is the one to save against).
 
         Raises
         ------
@@ -530,8 +533,10 @@ class Register:
         )
 
     def responses(self) -> gpd.GeoDataFrame:
-        """One row per response: ``plan_id``, ``response_id``, ``description``, ``type``,
-        ``lead``, ``partner``, ``start_on``, ``end_on`` (``datetime64``),
+        """Return one row per response.
+
+        Columns ``plan_id``, ``response_id``, ``description``, ``type``, ``lead``, ``partner``,
+        ``start_on``, ``end_on`` (``datetime64``),
         ``implemented_as_planned`` (boolean, NA unknown), ``geometry`` (EPSG:27700); a RangeIndex.
         """
         frame = pd.read_sql_query("SELECT * FROM responses ORDER BY plan_id, fid", self._con)
@@ -539,8 +544,10 @@ class Register:
         return self._features(frame, None, ["start_on", "end_on"])
 
     def reviews(self) -> pd.DataFrame:
-        """One row per review date: ``plan_id``, ``due_on``, ``held_on`` (``datetime64``),
-        ``note``; a RangeIndex."""
+        """Return one row per review date.
+
+        Columns ``plan_id``, ``due_on``, ``held_on`` (``datetime64``), ``note``; a RangeIndex.
+        """
         frame = pd.read_sql_query(
             "SELECT plan_id, due_on, held_on, note FROM reviews ORDER BY plan_id, due_on",
             self._con,
@@ -550,9 +557,12 @@ class Register:
         return frame
 
     def history(self, plan_id: str | None = None) -> pd.DataFrame:
-        """The history, oldest first: ``at`` (UTC), ``who``, ``subject`` (``plan`` or
-        ``priorities``), ``plan_id``, ``version``, ``action``, ``what`` (dict: changed fields
-        as ``[before, after]``, or the created plan, or the import summary)."""
+        """Return the history, oldest first.
+
+        Columns ``at`` (UTC), ``who``, ``subject`` (``plan`` or ``priorities``), ``plan_id``,
+        ``version``, ``action``, ``what`` (dict: changed fields
+        as ``[before, after]``, or the created plan, or the import summary).
+        """
         query = "SELECT at, who, subject, plan_id, version, action, what FROM history"
         params: tuple = ()
         if plan_id is not None:
@@ -574,7 +584,7 @@ class Register:
     # ---------------------------------------------------------------- priorities
 
     def priorities(self) -> pd.DataFrame:
-        """The priority register, in the schema of :func:`snt_geo.profile.read_priorities`."""
+        """Return the priority register in the schema of :func:`snt_geo.profile.read_priorities`."""
         from snt_geo.profile.priorities import PRIORITY_COLUMNS, validate_priorities
 
         raw = pd.read_sql_query(
@@ -674,8 +684,11 @@ class Register:
         return self.priorities()
 
     def export_priorities(self, path) -> Path:
-        """Write the priority register to ``path``: ``.csv`` (UTF-8, ISO dates, readable by
-        :func:`snt_geo.profile.read_priorities`) or ``.xlsx``. Returns the path."""
+        """Write the priority register to ``path`` and return the path.
+
+        ``.csv`` (UTF-8, ISO dates, readable by :func:`snt_geo.profile.read_priorities`) or
+        ``.xlsx``.
+        """
         path = Path(path)
         frame = self.priorities()
         for c in ("set_on", "review_on"):

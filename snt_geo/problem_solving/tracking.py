@@ -106,7 +106,7 @@ class PlanTracking:
     method: TrackingMethod
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-plan table with ``attrs["method"]`` set."""
+        """Return the per-plan table with ``attrs["method"]`` set."""
         frame = self.plans.copy()
         frame.attrs["method"] = self.method
         return frame
@@ -177,8 +177,9 @@ def track_plans(
     wards=None,
     review_interval_days: int = REVIEW_INTERVAL_DAYS,
 ) -> PlanTracking:
-    """Per ward and borough, per month: plans by stage, days in stage, overdue reviews,
-    responses by lead and outcomes.
+    """Track plans per ward and borough, per month.
+
+    Plans by stage, days in stage, overdue reviews, responses by lead and outcomes.
 
     Parameters
     ----------

@@ -103,7 +103,7 @@ class ExceptionsMethod(MethodRecord):
     n_incidents_other_months: int
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (``scale`` as a dict of theme -> value)."""
+        """Return the fields as a plain dict (``scale`` as a dict of theme -> value)."""
         out = asdict(self)
         out["scale"] = dict(self.scale)
         out["months_not_covered"] = list(self.months_not_covered)
@@ -177,7 +177,7 @@ class WardExceptions:
         return flat.set_index(["ward_code", "theme"])
 
     def to_frame(self) -> pd.DataFrame:
-        """The per ward x theme table (``wards``) with ``attrs["method"]`` set."""
+        """Return the per ward x theme table (``wards``) with ``attrs["method"]`` set."""
         frame = self.wards.copy()
         frame.attrs["method"] = self.method
         return frame
@@ -199,7 +199,7 @@ def find_exceptions(
     interval_level: float = 0.95,
     alpha: float = 0.05,
 ) -> WardExceptions:
-    """Expected counts per ward x theme for one month, and the wards above or below them.
+    """Find expected counts per ward x theme for one month and the wards above or below them.
 
     Parameters
     ----------
@@ -377,7 +377,7 @@ def _count(
     keys: list[str],
     themes: ThemeTable,
 ) -> tuple[np.ndarray, dict[str, int]]:
-    """Counts shaped (theme, ward, month) over ``[*window, target]`` and the dropped-row account."""
+    """Return counts shaped (theme, ward, month) over ``[*window, target]`` and the drop account."""
     ward = assign_wards(incidents, areas)
     ward_pos = areas.index.get_indexer(ward.astype(object).where(ward.notna(), None))
     modelled = pd.PeriodIndex([*window, target], freq="M")
@@ -488,7 +488,7 @@ def _quasi_poisson_scale(y: np.ndarray, mu: np.ndarray, *, n_params: int) -> flo
 
 
 def _predictive(mu: np.ndarray, log_se: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """scipy ``nbinom`` parameters (n, p) of the predictive distribution (n=inf: Poisson).
+    """Scipy ``nbinom`` parameters (n, p) of the predictive distribution (n=inf: Poisson).
 
     Variance ``scale * mu + (exp(s**2) - 1) * mu**2``: the quasi-Poisson scale for the counts'
     extra variation and a gamma term for the uncertainty ``s`` of the fitted log mean. As a

@@ -93,7 +93,7 @@ def find_repeat_locations(
     min_count: int = 2,
     top: int | None = None,
 ) -> gpd.GeoDataFrame:
-    """The snap points with repeated incidents, per borough, busiest first.
+    """Find the snap points with repeated incidents, per borough, busiest first.
 
     Parameters
     ----------

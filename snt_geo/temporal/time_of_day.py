@@ -93,7 +93,7 @@ class TimeOfDay:
         return self.method.state == "times"
 
     def to_frame(self) -> pd.DataFrame:
-        """The table with ``attrs["method"]`` set."""
+        """Return the table with ``attrs["method"]`` set."""
         frame = self.table.copy()
         frame.attrs["method"] = self.method
         return frame
