@@ -418,30 +418,26 @@ def test_other_readers_refuse(tmp_path, call, error, match):
         quiet(call, tmp_path)
 
 
-# Readers given the wrong kind of file (issue 16 item 7: the CLI showed tracebacks). The estates
-# and demographics readers belong to other owners: REQUESTed on the board, strict xfail until fixed.
-_PENDING = pytest.mark.xfail(strict=True, reason="REQUEST owner: SchemaError naming `path`")
+# Readers given the wrong kind of file (issue 16 item 7: the CLI showed tracebacks).
 WRONG_KIND = [
     pytest.param(
         lambda p: read_wards(p), r"`path` 'table.csv' is not a boundary file", id="wards_csv"
-    ),  # noqa: E501
+    ),
     pytest.param(
         lambda p: read_estates(p),
-        r"`path` .*(no geometry|spatial)",
+        r"`path` '[^']*table.csv' is not a spatial file: it has no geometry",
         id="estates_csv",
-        marks=_PENDING,
-    ),  # noqa: E501
+    ),
     pytest.param(
         lambda p: read_demographics(p.with_suffix(".gpkg")),
-        r"`path`",
+        r"`path` '[^']*table.gpkg' is not a CSV or Excel",
         id="demographics_gpkg",
-        marks=_PENDING,
-    ),  # noqa: E501
+    ),
     pytest.param(
         lambda p: read_priorities(p.with_suffix(".gpkg")),
         r"`path` 'table.gpkg' is not a CSV",
         id="priorities_gpkg",
-    ),  # noqa: E501
+    ),
 ]
 
 
