@@ -149,6 +149,7 @@ def _shared_priority_layers(a, names, layers, params) -> None:
         n_shown=PRIORITY_THEMES_SHOWN,
         popup=("theme", "n_wards", "ward_names", "cross_borough"),
         labels={"ward_names": "wards"},
+        theme_names={t: theme_label(t, a.themes) for t in flagged},
     )
     layers += theme_layers
     shown = [str(t.info.choices["theme"]) for t in theme_layers if t.info.choices["shown"]]

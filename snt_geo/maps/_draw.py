@@ -859,6 +859,7 @@ def draw_priority_themes(
     labels: Mapping[str, str] | None = None,
     fill_opacity: float = 0.08,
     simplify_m: float = 10.0,
+    theme_names: Mapping[str, str] | None = None,
 ) -> list[MapLayer]:
     """One layer per theme of shared-priority groups, biggest first, few shown on opening.
 
@@ -882,6 +883,9 @@ def draw_priority_themes(
         As for :func:`draw_priority_groups`.
     fill_opacity
         Fill opacity of the groups (default 0.08: outlines carry the colour).
+    theme_names
+        Words for theme keys in layer names and legend titles (e.g. ``{"street_crime": "Street
+        crime (robbery, theft from the person)"}``); default: the key with spaces.
 
     Returns
     -------
@@ -906,12 +910,17 @@ def draw_priority_themes(
     shown = preferred[:n_shown]
     # Colours in that order, so the layers on at opening (and the largest) never share one.
     palette = {str(t): _categorical(i) for i, t in enumerate(preferred)}
+
+    def words(theme) -> str:
+        given = (theme_names or {}).get(str(theme))
+        return given if given else _default_label(str(theme))
+
     layers = []
     for rank, t in enumerate(order, start=1):
         n = int(totals[t])
         layer = draw_priority_groups(
             frame.loc[(theme == t).to_numpy()],
-            name=f"{name_prefix}: {_default_label(str(t))} ({n} wards)",
+            name=f"{name_prefix}: {words(t)} ({n} wards)",
             tooltip=tooltip,
             popup=popup,
             labels=labels,
@@ -919,7 +928,7 @@ def draw_priority_themes(
             simplify_m=simplify_m,
             show=t in shown,
             colors=palette,
-            legend_title=f"{name_prefix}: {_default_label(str(t))}",
+            legend_title=f"{name_prefix}: {words(t)}",
         )
         # The layer is being built here: its account gains the theme's place in the order.
         layer.info = layer.info.with_choices(theme=str(t), rank=rank, n_wards=n, shown=t in shown)

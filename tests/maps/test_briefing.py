@@ -515,13 +515,13 @@ def test_screenshot_shows_the_whole_map_painted(built, painting_browser, png_rea
     assert legends[1] >= ctl[3] or legends[0] >= ctl[2], (ctl, legends)
     driver.execute_script(
         "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
-        ".find(l => l.textContent.includes('Shared priority: street crime'))"
+        ".find(l => l.textContent.includes('Shared priority: Street crime'))"
         ".querySelector('input').click();"
     )
     titles = driver.execute_script(
         "return Array.from(document.querySelectorAll('.snt-legend-title')).map(e => e.textContent)"
     )
-    assert len(titles) == n_before - 1 and "Shared priority: street crime" not in titles
+    assert len(titles) == n_before - 1 and "Shared priority: Street crime" not in titles
 
 
 # ------------------------------------------------------------------------------ meeting paper

@@ -29,6 +29,7 @@ from snt_geo.maps.layers import (
     draw_kde_surface,
     draw_links,
     draw_priority_groups,
+    draw_priority_themes,
     draw_ward_choropleth,
     draw_ward_outlines,
 )
@@ -582,3 +583,21 @@ def test_layer_info_shows_as_a_table_in_notebooks():
     text = info._repr_html_()
     assert "<table>" in text and "not drawn: no geometry" in text
     assert EVIL not in text and "&lt;img" in text
+
+
+def test_priority_theme_layers_take_theme_words():
+    groups = gpd.GeoDataFrame(
+        {"theme": ["asb", "burglary"], "n_wards": [3, 4], "cross_borough": [False, True]},
+        geometry=[
+            shapely.box(530_000, 180_000, 530_100, 180_100),
+            shapely.box(530_200, 180_000, 530_300, 180_100),
+        ],
+        crs=27700,
+    )
+    layers = draw_priority_themes(groups, popup=None, theme_names={"asb": "Anti-social behaviour"})
+    titles = [layer.title for layer in layers]
+    assert titles == [
+        "Shared priority: burglary (4 wards)",
+        "Shared priority: Anti-social behaviour (3 wards)",
+    ]
+    assert layers[1].legend.title == "Shared priority: Anti-social behaviour"
