@@ -24,6 +24,7 @@ from snt_geo._format import format_count, format_number
 from snt_geo.crs import to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.hotspots import HOTSPOT_CLASSES
+from snt_geo.maps._palettes import _HOTSPOT_LABELS  # one copy of the class labels
 from snt_geo.maps.layers import HOTSPOT_PALETTE, SEQUENTIAL_PALETTES, classify_values
 
 __all__ = [
@@ -44,15 +45,6 @@ _MM_PER_INCH = 25.4
 _HINT = 'static figures need matplotlib: pip install "snt-geo[report]"'
 _NO_DATA = "#d9d9d9"
 _OUTLINE = "#444444"
-_HOTSPOT_LABELS = {
-    "hot_99": "Hot spot, 99% confidence",
-    "hot_95": "Hot spot, 95% confidence",
-    "hot_90": "Hot spot, 90% confidence",
-    "not_significant": "Not significant",
-    "cold_90": "Cold spot, 90% confidence",
-    "cold_95": "Cold spot, 95% confidence",
-    "cold_99": "Cold spot, 99% confidence",
-}
 # Okabe & Ito (2008) colour-blind-safe qualitative palette, for clusters.
 _QUALITATIVE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 #: Largest number of wards labelled by default (``label_wards=None``).
