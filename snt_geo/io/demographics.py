@@ -37,6 +37,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -202,6 +203,7 @@ def _standard_values(
     out = pd.DataFrame(index=frame.index)
     found_year = None
     bad_cells = 0
+    col: str | None
     for target, patterns in _VALUES.items():
         if target == "population" and population_column is not None:
             if population_column not in columns:
@@ -244,7 +246,7 @@ def _standard_values(
         by_age = {a: _numbers(frame[c])[0] for a, c in ages.items()}
 
         def band(lo: int, hi: int) -> pd.Series:
-            return sum(by_age[a] for a in range(lo, hi + 1))
+            return sum((by_age[a] for a in range(lo + 1, hi + 1)), start=by_age[lo])
 
         out["age_0_15"] = band(0, 15)
         out["age_16_64"] = band(16, 64)
@@ -686,7 +688,8 @@ def read_lsoa_population(path, *, year: int | None = None) -> pd.DataFrame:
         )
     name_col = _find(columns, _LSOA_NAME)[0]
     out = values.drop(columns=["source"], errors="ignore")
-    out.insert(0, "lsoa_name", raw[name_col].astype("string") if name_col else pd.NA)
+    lsoa_name = raw[name_col].astype("string") if name_col else pd.NA
+    out.insert(0, "lsoa_name", lsoa_name)  # type: ignore[arg-type]  # stubs omit the NA scalar
     if "year" not in out:
         out["year"] = pd.array([pd.NA] * len(out), dtype="Int64")
     if youth_ages is not None:
@@ -793,7 +796,7 @@ def apportion_lsoa_population(
     result.attrs["method"] = method = ApportionmentMethod(
         source=src,
         total=total.to_dict(),
-        in_wards=inside.to_dict(),
+        in_wards=cast("dict[str, float]", inside.to_dict()),  # count_cols are str
         outside_wards=(total - inside).to_dict(),
         lsoas_without_geometry=tuple(without_geom),
         lsoas_outside_all_wards=outside_all,
@@ -820,6 +823,7 @@ def apportion_lsoa_population(
 
 def _lsoa_polygons(polys: gpd.GeoDataFrame, lsoa_code_column: str | None) -> pd.Series:
     """LSOA polygons by LSOA code (the parts of a code listed twice unioned)."""
+    code_col: str | None
     if lsoa_code_column is not None:
         if lsoa_code_column not in polys.columns:
             raise SchemaError(
@@ -878,13 +882,17 @@ def _apportioned_table(
         if "ward_name" in areas.columns
         else pd.array([pd.NA] * len(areas), dtype="string")
     )
-    result.insert(0, "ward_name", ward_name)
+    result.insert(0, "ward_name", ward_name)  # type: ignore[arg-type]  # stubs omit ExtensionArray
     for col in ("youth_ages", "year"):
         if col in lsoa_population.columns:
             vals = lsoa_population[col].dropna().unique()
             if len(vals) == 1:
-                dtype = "Int64" if col == "year" else "string"
-                result[col] = pd.array([vals[0]] * len(result), dtype=dtype)
+                repeated = [vals[0]] * len(result)
+                result[col] = (
+                    pd.array(repeated, dtype="Int64")
+                    if col == "year"
+                    else pd.array(repeated, dtype="string")
+                )
     if "year" not in result:
         result["year"] = pd.array([pd.NA] * len(result), dtype="Int64")
     result["source"] = pd.array(
