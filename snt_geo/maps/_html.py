@@ -12,6 +12,7 @@ import base64
 import json
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -291,3 +292,17 @@ var SNT = (function () {
           layout: layout};
 })();
 """
+
+
+def add_runtime(element: Any) -> None:
+    """Put the snt_geo runtime (its CSS and JavaScript) in the page header, once per page.
+
+    Called from the ``render`` of every snt_geo element; the fixed name makes repeats no-ops.
+    """
+    from branca.element import Element
+
+    root: Any = element.get_root()
+    root.header.add_child(
+        Element(f"<style>{RUNTIME_CSS}</style>\n<script>{RUNTIME_JS}</script>"),
+        name="snt_runtime",
+    )

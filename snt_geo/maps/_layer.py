@@ -17,7 +17,7 @@ from branca.element import Element
 from folium.template import Template
 
 from snt_geo._format import format_value
-from snt_geo.maps._html import RUNTIME_CSS, RUNTIME_JS, script_json
+from snt_geo.maps._html import add_runtime, script_json
 
 
 @dataclass(frozen=True)
@@ -174,12 +174,9 @@ class MapLayer(folium.map.Layer):
         self.info = info
 
     def render(self, **kwargs) -> None:  # type: ignore[override]  # branca's returns None too
-        figure: Any = self.get_root()
-        figure.header.add_child(
-            Element(f"<style>{RUNTIME_CSS}</style>\n<script>{RUNTIME_JS}</script>"),
-            name="snt_runtime",
-        )
+        add_runtime(self)
         super().render(**kwargs)
+        figure: Any = self.get_root()
         if self.legend is not None:
             spec = script_json(self.legend.to_json(self.get_name()))
             figure.script.add_child(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Sequence
-from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
-from snt_geo.maps._html import RUNTIME_CSS, RUNTIME_JS, script_json
+from snt_geo.maps._html import add_runtime, script_json
 from snt_geo.maps.layers import MapLayer
 from snt_geo.maps.offline import inline_leaflet
 
@@ -67,11 +66,7 @@ SNT.fit({{ this._parent.get_name() }}, {{ this.bounds_json }});
         )
 
     def render(self, **kwargs) -> None:  # type: ignore[override]  # branca's returns None too
-        root: Any = self.get_root()
-        root.header.add_child(
-            Element(f"<style>{RUNTIME_CSS}</style>\n<script>{RUNTIME_JS}</script>"),
-            name="snt_runtime",
-        )
+        add_runtime(self)
         super().render(**kwargs)
 
 
