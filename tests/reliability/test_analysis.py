@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import quiet
+from reliability_helpers import quiet
 
 from snt_geo.errors import CRSError, ResourceLimitError, SchemaError
 from snt_geo.linkage import (

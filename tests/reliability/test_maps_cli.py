@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from conftest import HEADER, quiet, row
+from reliability_helpers import HEADER, quiet, row
 
 import snt_geo
 from snt_geo.cli import main

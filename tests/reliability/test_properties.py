@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import HEADER, assert_accounted, quiet, row
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from reliability_helpers import HEADER, assert_accounted, quiet, row
 
 from snt_geo.errors import CRSError, SchemaError
 from snt_geo.io import incidents_from_frame, read_police_uk

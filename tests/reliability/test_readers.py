@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import HEADER, assert_accounted, quiet, row
+from reliability_helpers import HEADER, assert_accounted, quiet, row
 
 from snt_geo.errors import CRSError, SchemaError
 from snt_geo.io import (
