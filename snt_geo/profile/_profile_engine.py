@@ -12,11 +12,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.extensions import ExtensionArray
 
 from snt_geo._dates import NO_MONTH, MonthOutliers, find_outlier_months, parse_month
 from snt_geo._format import format_count
@@ -173,7 +175,7 @@ def place_incidents(
         ux, uy = xs[has_xy][first], ys[has_xy][first]
         upts = gpd.GeoDataFrame(geometry=shapely.points(ux, uy), crs=WORKING_CRS)
         ucode = assign_wards(upts, areas)
-        upos = ward_index.get_indexer(ucode.astype("string").fillna("\x00"))
+        upos = ward_index.get_indexer(pd.Index(ucode.astype("string").fillna("\x00")))
         upos = np.where(upos < 0, n_wards, upos)
         pt_code[has_xy] = codes
         ward_pos[has_xy] = upos[codes]
@@ -234,7 +236,7 @@ def ward_table(
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(usable, c / pop * 1000.0, np.nan)
 
-    def rank_borough(r: np.ndarray) -> pd.array:
+    def rank_borough(r: np.ndarray) -> ExtensionArray:
         ranks = (
             pd.Series(r)
             .groupby(pd.Series(borough, dtype="string"), dropna=True)
@@ -244,21 +246,24 @@ def ward_table(
 
     data: dict[str, object] = {c: areas[c].astype("string").to_numpy() for c in WARD_SCHEMA}
     data["population"] = pop
-    for c in demo_cols:
-        data[c] = demo[c].to_numpy()
+    for col in demo_cols:
+        data[col] = demo[col].to_numpy()
     data["population_flag"] = pd.array(
         np.where(
             np.isnan(pop),
             "missing",
             np.where(
-                pop <= 0, "zero", np.where(pop < min_population, "below_min_population", None)
+                pop <= 0,
+                "zero",
+                np.where(pop < min_population, "below_min_population", None),  # type: ignore[call-overload]  # numpy stubs: None is array_like
             ),
         ),
         dtype="string",
     )
     data["incident_count"] = tot_w.astype(np.int64)
-    data["incident_rate_per_1000"] = rate(tot_w)
-    data["incident_rank_borough"] = rank_borough(data["incident_rate_per_1000"])
+    incident_rate = rate(tot_w)
+    data["incident_rate_per_1000"] = incident_rate
+    data["incident_rank_borough"] = rank_borough(incident_rate)
     base_counts = {
         b: period_sum(theme_monthly, window, bs, be)
         for b, (bs, be, _) in window.base_ranges.items()
@@ -279,9 +284,7 @@ def ward_table(
                 bc = np.full(n_wards, np.nan)
             else:
                 small = small | (bc < min_count)
-            data[f"{key}_count_{b}"] = pd.array(
-                np.where(np.isnan(bc), None, bc).astype(object), dtype="Int64"
-            )
+            data[f"{key}_count_{b}"] = pd.array(bc, dtype="Int64")  # NaN -> <NA>
             data[f"{key}_change_pct_{b}"] = percent_change(c, bc)
             data[f"{key}_p_{b}"] = poisson_change_test(c, bc)
         data[f"{key}_small_number"] = small
@@ -336,14 +339,18 @@ def monthly_tables(
         {
             "ward_code": pd.array(ward_index.to_numpy()[w_i.ravel()], dtype="string"),
             "borough_code": pd.array(borough[w_i.ravel()], dtype="string"),
-            "theme": pd.Categorical.from_codes(k_i.ravel(), categories=keys),
-            "month": pd.PeriodIndex.from_ordinals(month_ords[m_i.ravel()], freq="M"),
+            "theme": pd.Categorical.from_codes(k_i.ravel(), categories=pd.Index(keys)),
+            "month": pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]  # stubs lack it
+                month_ords[m_i.ravel()], freq="M"
+            ),
             "count": tm.ravel().astype(np.int64),
         }
     )
     outside = pd.Series(
         all_monthly[n_wards, covered].astype(np.int64),
-        index=pd.PeriodIndex.from_ordinals(month_ords, freq="M", name="month"),
+        index=pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]  # stubs lack it
+            month_ords, freq="M", name="month"
+        ),
         name="outside_wards",
     )
     return monthly, outside
@@ -370,7 +377,9 @@ def account(
     cats = themes.categories
     ct_win = themes.codes[window.in_window]
     # Crime types in no theme (unknown names, or blank): counted in incident_count only.
-    unknown = np.isin(ct_win, [*(cats.get_loc(u) for u in themes.unknown_types), len(cats)])
+    # The categories are unique, so get_loc gives one position (int).
+    unknown_pos = [cast(int, cats.get_loc(u)) for u in themes.unknown_types]
+    unknown = np.isin(ct_win, [*unknown_pos, len(cats)])
     has_month = months != NO_MONTH
     accounting = {
         "rows": int(len(incidents)),
@@ -437,7 +446,8 @@ def _choose_period(
         if isinstance(period, pd.PeriodIndex | pd.DatetimeIndex) or (
             isinstance(period, Sequence) and not isinstance(period, str) and len(period) > 2
         ):
-            idx = pd.PeriodIndex(period, freq="M").sort_values()
+            # A str was excluded above; the stubs refuse any Sequence (it could be a str).
+            idx = pd.PeriodIndex(period, freq="M").sort_values()  # type: ignore[arg-type]
             if len(idx) == 0 or (np.diff(idx.asi8) != 1).any():
                 raise ValueError(
                     "`period` must be consecutive months; got "
@@ -577,7 +587,7 @@ def key_locations(
         code = loc_codes[first[p]]
         cats = np.asarray(loc.cat.categories, dtype=object)
         labels = pd.array(
-            np.where(code >= 0, cats[np.maximum(code, 0)] if len(cats) else None, None),
+            np.where(code >= 0, cats[np.maximum(code, 0)] if len(cats) else None, None),  # type: ignore[call-overload]  # numpy stubs: None is array_like
             dtype="string",
         )
     else:

@@ -108,9 +108,7 @@ def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
                 bc = table[f"{t}_count_{b}"].to_numpy() if covered else np.full(len(c), np.nan)
                 if covered:
                     small = small | (bc < info.min_count)
-                cols[f"{t}_count_{b}"] = pd.array(
-                    np.where(np.isnan(bc), None, bc).astype(object), dtype="Int64"
-                )
+                cols[f"{t}_count_{b}"] = pd.array(bc, dtype="Int64")  # NaN -> <NA>
                 cols[f"{t}_change_pct_{b}"] = percent_change(c, bc)
                 cols[f"{t}_p_{b}"] = poisson_change_test(c, bc)
             cols[f"{t}_small_number"] = small
@@ -195,8 +193,8 @@ def monthly_report(profile: WardProfile) -> pd.DataFrame:
         level="all",
         area_code=TOTAL,
         area_name="All wards",
-        borough_code=pd.NA,
-        borough_name=pd.NA,
+        borough_code=pd.NA,  # type: ignore[arg-type]  # pandas-stubs: assign omits the NA scalar
+        borough_name=pd.NA,  # type: ignore[arg-type]
         population=all_pop,
     )
 
