@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from snt_geo._locations import group_locations
+from snt_geo._locations import distinct_objects, group_locations
 from snt_geo.crs import is_british_national_grid, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.linkage.grid import GridSpec
@@ -63,11 +63,14 @@ def _grouped(columns: dict[str, object], keys: list[str]) -> pd.DataFrame:
 
 
 def _xy(part: gpd.GeoDataFrame) -> np.ndarray:
+    """EPSG:27700 coordinates per row (NaN without a location), GEOS asked once per shared
+    point object (the readers share one per snap point)."""
     geoms = to_working_crs(part, argument="incidents", check_bounds=False).geometry.to_numpy()
-    xy = np.full((len(geoms), 2), np.nan)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    xy[ok] = shapely.get_coordinates(geoms[ok])
-    return xy
+    codes, objects = distinct_objects(geoms)
+    object_xy = np.full((len(objects), 2), np.nan)
+    ok = ~(shapely.is_missing(objects) | shapely.is_empty(objects))
+    object_xy[ok] = shapely.get_coordinates(objects[ok])
+    return object_xy[codes]
 
 
 def _ward_part(part: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, by: Sequence[str]):
