@@ -24,6 +24,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -69,7 +70,7 @@ def _load(source) -> list[tuple[str, pd.DataFrame]]:
         if not items:
             raise SchemaError("`source` is an empty list: pass at least one file or a frame.")
         if all(isinstance(i, dict) for i in items):
-            return [("records", pd.DataFrame.from_records(items))]
+            return [("records", pd.DataFrame.from_records(cast("list[dict]", items)))]
     else:
         raise TypeError(
             "`source` must be a police.uk API JSON file, a CSV of records flattened from it, a "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -604,14 +605,14 @@ def _month_span(
     first = ordinal.groupby(pos).min().reindex(range(n))
     last = ordinal.groupby(pos).max().reindex(range(n))
     return (
-        pd.PeriodIndex.from_ordinals(first, freq="M"),
-        pd.PeriodIndex.from_ordinals(last, freq="M"),
+        pd.PeriodIndex.from_ordinals(first, freq="M"),  # type: ignore[attr-defined]  # stubs lack it
+        pd.PeriodIndex.from_ordinals(last, freq="M"),  # type: ignore[attr-defined]
     )
 
 
 def _ward_columns(
     incidents: pd.DataFrame, wards, in_cluster: np.ndarray, pos: np.ndarray, n: int
-) -> dict[str, object]:
+) -> dict[str, list[Any] | np.ndarray | None]:
     """``wards``, ``ward_shares``, ``boroughs``, ``borough_shares``, ``outside_wards``."""
     names = ("wards", "ward_shares", "boroughs", "borough_shares", "outside_wards")
     if wards is None:
@@ -620,7 +621,7 @@ def _ward_columns(
 
     ward_of = assign_wards(incidents, wards).to_numpy()[in_cluster]
     shares, touched, outside = _shares(pos, ward_of, n)
-    out: dict[str, object] = {"wards": touched, "ward_shares": shares}
+    out: dict[str, list[Any] | np.ndarray | None] = {"wards": touched, "ward_shares": shares}
     if "borough_code" in wards.columns:
         borough_map = wards["borough_code"].astype(object)
         bor = np.array(

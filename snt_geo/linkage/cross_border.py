@@ -282,7 +282,8 @@ def _incident_shares(
 ) -> tuple[list[dict[str, float]], np.ndarray]:
     """Each polygon's share of its incidents (members by label, else inside it) per ward."""
     pts = to_working_crs(incidents, argument="incidents", check_bounds=False)
-    ward_of = assign_wards(pts, areas).to_numpy(dtype=object, na_value=None)
+    # pandas-stubs: na_value omits None, which pandas accepts.
+    ward_of = assign_wards(pts, areas).to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
     if labels is not None:
         labels = pd.Series(labels)
         if len(labels) != len(pts) or not labels.index.equals(pts.index):

@@ -110,7 +110,7 @@ class KnoxResult:
         """Return one line with the bands, pairs and strongest near-repeat cell."""
         m = self.method
         best = (
-            self.table.loc[self.table["knox_ratio"].idxmax()]
+            self.table.loc[self.table["knox_ratio"].idxmax()]  # type: ignore[call-overload]  # stubs: any label
             if self.table["knox_ratio"].notna().any()
             else None
         )

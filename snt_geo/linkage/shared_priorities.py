@@ -517,8 +517,8 @@ def _theme_and_group_rows(
             )
         held_by = pd.Series(pos, index=borough[pos])
         member_of = sub.assign(b=ward_borough[sub["ward_code"]].to_numpy())
-        for b, bpos in held_by.groupby(level=0, sort=True):
-            bpos = np.sort(bpos.to_numpy())
+        for b, held in held_by.groupby(level=0, sort=True):
+            bpos = np.sort(held.to_numpy())
             sizes = np.bincount(_components(bpos, pairs))
             n = len(bpos)
             share = n / int(wards_per_borough[b])

@@ -161,8 +161,9 @@ def match_wards(
             out.iloc[pos, 1:] = ["unmatched", "`wards` has no ward_name column to match names"]
             continue
         hits = names.get(normalise_name(value), [])
-        if len(hits) > 1 and boroughs is not None and pd.notna(boroughs.get(idx)):
-            b = normalise_name(boroughs[idx])
+        borough = boroughs.get(idx) if boroughs is not None else None
+        if len(hits) > 1 and borough is not None and pd.notna(borough):
+            b = normalise_name(borough)
             narrowed = [c for c in hits if b in borough_of.get(c, set())]
             if len(narrowed) == 1:
                 out.iloc[pos, :2] = [narrowed[0], "name and borough"]

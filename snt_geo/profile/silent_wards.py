@@ -175,12 +175,12 @@ def find_silent_wards(
         if "ward_name" in areas.columns
         else pd.array([pd.NA] * len(table), dtype="string")
     )
-    table.insert(0, "ward_name", names)
-    median = table["neighbour_median"].to_numpy(dtype=float)
+    table.insert(0, "ward_name", names)  # type: ignore[arg-type]  # stubs omit ExtensionArray
+    medians = table["neighbour_median"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["ratio"] = np.where(median > 0, count / median, np.nan)
+        table["ratio"] = np.where(medians > 0, count / medians, np.nan)
     table["silent"] = (
-        (median >= min_neighbour_median) & (count <= max_ratio * median) & ~np.isnan(median)
+        (medians >= min_neighbour_median) & (count <= max_ratio * medians) & ~np.isnan(medians)
     )
     table = table[list(SILENT_WARD_COLUMNS)]
     table.attrs[METHOD_KEY] = SilentWardsMethod(

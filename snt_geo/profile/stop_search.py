@@ -226,11 +226,13 @@ def describe_stop_search(profile: pd.DataFrame, ward_code: str) -> str:
     if not row["searches"]:
         return "No stop and search recorded in the ward."
     objects = {c: row[c] for c in profile.columns if c.startswith("object_")}
-    top = max(objects, key=lambda c: objects[c]) if objects else None
+    nfa = f"{format_percent(row['nfa_share'])} ended in no further action."
+    if not objects:  # a profile without object_ columns: no object to name
+        return f"{format_count(row['searches'])} stop and searches; {nfa}"
+    top = max(objects, key=lambda c: objects[c])
     method = profile.attrs.get(METHOD_KEY)
-    label = method.objects.get(top, top) if method is not None and top else top
+    label = method.objects.get(top, top) if method is not None else top
     return (
         f"{format_count(row['searches'])} stop and searches, mostly for "
-        f"{str(label).lower()} ({format_count(objects[top])}); "
-        f"{format_percent(row['nfa_share'])} ended in no further action."
+        f"{str(label).lower()} ({format_count(objects[top])}); {nfa}"
     )
