@@ -88,7 +88,7 @@ def distinct_objects(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), arr
     if sys.implementation.name == "cpython" and arr.itemsize == ctypes.sizeof(ctypes.c_ssize_t):
         buf = (ctypes.c_ssize_t * n).from_address(arr.ctypes.data)
-        ids = np.frombuffer(buf, dtype=np.intp).copy()
+        ids = np.frombuffer(memoryview(buf), dtype=np.intp).copy()
     else:  # pragma: no cover - other interpreters
         ids = np.fromiter(map(id, arr), dtype=np.intp, count=n)
     codes, uniq = pd.factorize(ids)

@@ -108,9 +108,9 @@ def _hdbscan_weighted(
     positive = core_d[core_d > 0]
     levels = [0.0]
     if len(positive):
-        lo, hi = float(positive.min()), float(positive.max())
-        n_levels = int(math.ceil(math.log(hi / lo) / math.log(_LEVEL_RATIO))) + 1
-        levels += list(lo * _LEVEL_RATIO ** np.arange(n_levels))
+        d_min, d_max = float(positive.min()), float(positive.max())
+        n_levels = int(math.ceil(math.log(d_max / d_min) / math.log(_LEVEL_RATIO))) + 1
+        levels += list(d_min * _LEVEL_RATIO ** np.arange(n_levels))
     for a, b in _level_delaunay_edges(xy, core_d, levels):
         ei.append(np.minimum(a, b).astype(np.int32))
         ej.append(np.maximum(a, b).astype(np.int32))
@@ -151,9 +151,8 @@ def _hdbscan_weighted(
         raise RuntimeError("internal error: the HDBSCAN spanning tree is not connected")
     edges = np.rec.fromarrays(
         [cur.astype(np.intp), nxt.astype(np.intp), dd.astype(np.float64)],
-        names="current_node,next_node,distance",
-    )
-    edges = edges.astype(MST_edge_dtype)
+        dtype=[("current_node", np.intp), ("next_node", np.intp), ("distance", np.float64)],
+    ).astype(MST_edge_dtype)
     slt = _process_mst(edges)
     labels, _ = tree_to_labels(slt, min_cluster_size, "eom", False, 0.0, None)
     return np.asarray(labels, dtype=np.int64)
