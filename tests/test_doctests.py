@@ -42,7 +42,7 @@ def test_examples_are_collected() -> None:
 @pytest.mark.parametrize("name", MODULES_WITH_EXAMPLES)
 def test_docstring_examples(name: str) -> None:
     runner = doctest.DocTestRunner(optionflags=OPTIONS)
-    failures = []
+    failures: list[str] = []
     for test in _tests_of(name):
         result = runner.run(test, out=failures.append)
         assert result.attempted == len(test.examples)
