@@ -46,6 +46,8 @@ PUBLIC = {
     "snt_geo.tasking",
     "snt_geo.maps",
     "snt_geo.problem_solving",
+    "snt_geo.temporal",
+    "snt_geo.scale",
 }
 
 
