@@ -227,6 +227,32 @@ def read_police_uk_api(
     Accounting is that of :func:`~snt_geo.io.read_police_uk`: rows read = rows kept + rows dropped
     per reason, per file. A record whose ``location`` or ``outcome_status`` text cannot be parsed is
     a ``malformed_row``. API coordinates are the same snap points as the bulk files'.
+
+    Examples
+    --------
+    One record as the API returns it (``/crimes-street/all-crime``):
+
+    >>> record = {
+    ...     "category": "anti-social-behaviour",
+    ...     "location_type": "Force",
+    ...     "location": {
+    ...         "latitude": "51.5136",
+    ...         "longitude": "-0.0906",
+    ...         "street": {"id": 1674390, "name": "On or near Gresham Street"},
+    ...     },
+    ...     "context": "",
+    ...     "outcome_status": None,
+    ...     "persistent_id": "",
+    ...     "id": 116208998,
+    ...     "location_subtype": "",
+    ...     "month": "2024-01",
+    ... }
+    >>> incidents = read_police_uk_api([record])
+    >>> incidents[["month", "crime_type", "location"]]
+         month             crime_type                   location
+    0  2024-01  Anti-social behaviour  On or near Gresham Street
+    >>> incidents.crs.to_epsg()
+    27700
     """
     themes = themes or DEFAULT_THEMES
     flats, names, malformed = [], [], []

@@ -427,6 +427,18 @@ def link_asb_to_street_crime(
 
     police.uk locations are snapped to anonymised map points, and ASB has no ages; treat a
     link as a prompt for joint tasking, not proof of the same offenders.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> links = link_asb_to_street_crime(
+    ...     sample.incidents, sample.estates, permutations=99, rng=0
+    ... )
+    >>> links.estates["asb_count_near"].to_dict()
+    {'golden-lane-estate': 139, 'middlesex-street-estate': 143, 'mansell-street-estate': 22}
+    >>> len(links.links), links.method.n_street_clusters
+    (22, 76)
     """
     near_m = check_positive("near_m", near_m, unit="metres")
     link_m = check_positive("link_m", link_m, unit="metres")

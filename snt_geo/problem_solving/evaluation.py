@@ -442,6 +442,21 @@ def evaluate_intervention(
     and its z negative; the buffer shows *displacement* (or *diffusion*) when its placebo
     figure is significant and its z positive (negative). The
     implementation-by-outcome reading is the POP Center's (Eck 2002).
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> result = evaluate_intervention(
+    ...     sample.incidents,
+    ...     treated=sample.wards.loc[["E05000005"]],
+    ...     before=("2022-07", "2022-12"),
+    ...     after=("2023-01", "2023-06"),
+    ... )
+    >>> result.counts.loc["treated", ["before", "after"]].tolist()
+    [826.0, 816.0]
+    >>> round(result.wdd.estimate, 1), result.method.n_placebo, result.declined
+    (-4.8, 99, False)
     """
     n_placebo = check_whole("n_placebo", n_placebo, minimum=1)
     alpha = check_fraction("alpha", alpha)

@@ -267,6 +267,14 @@ def find_exceptions(
     The p-value is two-sided: twice the smaller tail
     probability ``P(Y >= y)`` or ``P(Y <= y)``, capped at 1; Benjamini-Hochberg (1995) controls
     the false discovery rate across the wards of each theme.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> found = find_exceptions(sample.incidents, sample.wards, month="2023-06")
+    >>> found.flagged.reset_index()[["ward_code", "theme", "exception"]].values.tolist()
+    [['E05000006', 'shoplifting', 'above']]
     """
     themes = themes or DEFAULT_THEMES
     check_fraction("interval_level", interval_level, what="a probability")

@@ -411,6 +411,15 @@ def ward_profile(
 
     *Population* comes from the demographics as given; mid-year estimates rarely match the
     profiled period exactly.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> profile = ward_profile(sample.wards, sample.incidents, period="2023-06")
+    >>> row = profile.wards.loc["E05000005"]
+    >>> row["ward_name"], int(row["incident_count"])
+    ('Bishopsgate', 119)
     """
     themes = themes or DEFAULT_THEMES
     baselines = (baseline,) if isinstance(baseline, str) else tuple(baseline)

@@ -128,6 +128,19 @@ def find_repeat_locations(
         ``incidents`` lacks ``month`` or ``crime_type``.
     ValueError
         ``min_count`` or ``top`` is not a whole number >= 1.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> june = sample.incidents[sample.incidents["month"] == "2023-06"]
+    >>> top = find_repeat_locations(june, sample.wards, top=3)
+    >>> top[["ward_name", "location", "incident_count"]]
+                    ward_name                     location  incident_count
+    location_id
+    45           Bread Street     On or near Shopping Area              27
+    56            Bishopsgate       On or near Bishopsgate              23
+    52            Bishopsgate  On or near Liverpool Street              19
     """
     check_whole("min_count", min_count, minimum=1)
     if top is not None:

@@ -220,6 +220,24 @@ def smooth_ward_rates(
     adjacent wards) for ``m`` and ``s2``, as PySAL's ``Spatial_Empirical_Bayes`` does. Equal to
     ``esda.smoothing.Empirical_Bayes`` whenever ``s2 > 0`` (esda does not clamp the global
     variance) and to ``Spatial_Empirical_Bayes`` with queen weights.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> from snt_geo.profile import assign_wards
+    >>> june = sample.incidents[sample.incidents["month"] == "2023-06"]
+    >>> counts = assign_wards(june, sample.wards).value_counts()
+    >>> rates = smooth_ward_rates(
+    ...     sample.wards, counts=counts, population=sample.demographics["population"]
+    ... )
+    >>> columns = ["events", "population", "rate_per_1000", "eb_rate_per_1000"]
+    >>> rates.loc["E05000002", columns].round(1)
+    events               20.0
+    population          352.7
+    rate_per_1000        56.7
+    eb_rate_per_1000     56.9
+    Name: E05000002, dtype: float64
     """
     areas = check_wards(wards)
     e_all, unmatched = _align_counts(counts, areas.index)
