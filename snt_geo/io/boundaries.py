@@ -163,6 +163,16 @@ def read_wards(
     pyproj does not identify as EPSG:27700. Such input is recognised by its parameters and labelled
     EPSG:27700 (no coordinate moves), so it matches every other layer. Invalid polygons are repaired
     with ``shapely.make_valid`` (keeping the polygonal part) and counted.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import sample_paths
+    >>> paths = sample_paths()
+    >>> wards = read_wards(paths.wards)
+    >>> len(wards), wards.index.name, wards.crs.to_epsg()
+    (25, 'ward_code', 27700)
+    >>> list(wards.columns)
+    ['ward_name', 'borough_code', 'borough_name', 'geometry']
     """
     path = Path(path)
     if not path.exists():

@@ -397,6 +397,17 @@ def read_demographics(
     (apportioned), and absent for the GLA ward profiles (which band only 0-15, 16-64 and 65+).
     GLA vintages differ by column: population 2015 (GLA estimates), tenure 2011 (Census);
     ``source`` says so.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import sample_paths
+    >>> paths = sample_paths()
+    >>> demographics = read_demographics(paths.demographics)
+    >>> demographics[["population", "youth"]].round(1).head(2)
+               population  youth
+    ward_code
+    E05000001      1017.8  107.1
+    E05000002       352.7  130.7
     """
     path = Path(path)
     if not path.exists():

@@ -78,6 +78,14 @@ def read_estates(
     Null and empty geometries are dropped and counted. Invalid polygons are repaired with
     ``shapely.make_valid`` (keeping the polygonal part) and counted; no coordinate of a valid
     geometry moves.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import sample_paths
+    >>> paths = sample_paths()
+    >>> estates = read_estates(paths.estates)
+    >>> estates.index.tolist()
+    ['golden-lane-estate', 'middlesex-street-estate', 'mansell-street-estate']
     """
     path = Path(path)
     if not path.exists():

@@ -376,6 +376,14 @@ def read_priorities(
     or API slug, then the keyword table; text no keyword names is kept as a *local* theme, its
     words intact in ``theme_text`` and its key cleaned (``"Begging / rough sleeping"`` ->
     ``begging_rough_sleeping``).
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import sample_paths
+    >>> paths = sample_paths()
+    >>> register = read_priorities(paths.priorities)
+    >>> register.shape[0], list(register.columns[:3])
+    (93, ['ward_code', 'theme', 'status'])
     """
     path = Path(path)
     if not path.exists():

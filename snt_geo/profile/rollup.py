@@ -57,6 +57,20 @@ def borough_summary(profile: WardProfile | pd.DataFrame) -> pd.DataFrame:
     per 1,000 residents over the profile period; ``t_lq`` and the change tests follow
     :func:`~snt_geo.profile.profile.ward_profile` (Brantingham & Brantingham 1995; the exact
     conditional binomial test). ``t_small_number`` uses the profile's ``min_count``.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> from snt_geo.profile import ward_profile
+    >>> profile = ward_profile(
+    ...     sample.wards, sample.incidents, demographics=sample.demographics, period="2023-06"
+    ... )
+    >>> borough_summary(profile)[["borough_name", "n_wards", "incident_count"]]
+                    borough_name  n_wards  incident_count
+    borough_code
+    E09000001     City of London       25             666
+    TOTAL              All wards       25             666
     """
     info = profile_info(profile)
     frame = profile.wards if isinstance(profile, WardProfile) else profile

@@ -132,6 +132,20 @@ def find_silent_wards(
     A silent ward is a likely artefact of police.uk's snap points (few or none inside a small
     ward) or of a boundary vintage that does not match the data; check the ward's snap points
     before reading its zero as a quiet ward.
+
+    Examples
+    --------
+    >>> from snt_geo.datasets import load_sample
+    >>> sample = load_sample()
+    >>> from snt_geo.profile import assign_wards
+    >>> year = sample.incidents[sample.incidents["month"] >= "2022-07"]
+    >>> counts = assign_wards(year, sample.wards).value_counts()
+    >>> table = find_silent_wards(sample.wards, counts, period="2022-07..2023-06")
+    >>> table.loc[table["silent"], ["ward_name", "incident_count", "neighbour_median"]]
+                 ward_name  incident_count  neighbour_median
+    ward_code
+    E05000020  Lime Street               0             303.5
+    E05000025     Walbrook               0             213.5
     """
     if not 0 <= max_ratio < 1:
         raise ValueError(f"`max_ratio` must be a share in [0, 1); got {max_ratio!r}.")
