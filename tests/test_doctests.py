@@ -35,12 +35,13 @@ MODULES_WITH_EXAMPLES = [name for name in _module_names() if _tests_of(name)]
 
 
 def test_examples_are_collected() -> None:
-    # Guards the collection itself: a broken walk would otherwise pass with zero tests.
+    """Guard the collection itself: a broken walk would otherwise pass with zero tests."""
     assert len(MODULES_WITH_EXAMPLES) >= 10
 
 
 @pytest.mark.parametrize("name", MODULES_WITH_EXAMPLES)
 def test_docstring_examples(name: str) -> None:
+    """Every example of the module runs and prints what its docstring shows."""
     runner = doctest.DocTestRunner(optionflags=OPTIONS)
     failures: list[str] = []
     for test in _tests_of(name):
