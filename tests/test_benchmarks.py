@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# `pytest -m "not benchmark"` skips these smoke runs on a laptop; `.ci/run` runs every test.
+pytestmark = pytest.mark.benchmark
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 SCRIPTS = [
