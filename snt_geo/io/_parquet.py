@@ -112,8 +112,11 @@ def read_table(
     crime_types: Iterable[str] | None = None,
     columns: Sequence[str] | None = None,
 ) -> pa.Table:
-    """The cached rows that pass the filters, as an Arrow table (filters pushed down: the month
-    prunes partitions, force and crime type use row-group statistics)."""
+    """Read the cached rows that pass the filters, as an Arrow table.
+
+    The filters are pushed down: the month prunes partitions, force and crime type use
+    row-group statistics.
+    """
     dataset = ds.dataset(
         root,
         format="parquet",
@@ -134,8 +137,11 @@ def read_table(
 
 
 def table_to_incidents(table: pa.Table) -> gpd.GeoDataFrame:
-    """Arrow table read from the cache -> incidents GeoDataFrame (month as Period, text columns
-    categorical, one shared point object per distinct location)."""
+    """Convert an Arrow table read from the cache to an incidents GeoDataFrame.
+
+    The month becomes a Period, text columns categorical, with one shared point object per
+    distinct location.
+    """
     geometry = table.column("geometry")
     x = pc.struct_field(geometry, "x").to_numpy()
     y = pc.struct_field(geometry, "y").to_numpy()

@@ -151,7 +151,7 @@ def list_archive(
     months: object = None,
     kinds: Sequence[str] = ARCHIVE_KINDS,
 ) -> pd.DataFrame:
-    """The files of a police.uk archive (folder or .zip), one row per file.
+    """List the files of a police.uk archive (folder or .zip), one row per file.
 
     Parameters
     ----------
@@ -274,7 +274,7 @@ def _report_from_manifest(entries: Sequence[dict], reader: str) -> ReadReport:
 
 
 def _latest_outcomes(files: Sequence[_File], workers: int) -> pd.DataFrame:
-    """The last outcome of each Crime ID over the outcomes files, indexed by ``crime_id``."""
+    """Return the last outcome of each Crime ID over the outcomes files, indexed by ``crime_id``."""
     if not files:
         return pd.DataFrame(
             {"outcome_type": pd.Categorical([]), "outcome_month": pd.PeriodIndex([], freq="M")},
@@ -351,7 +351,7 @@ def read_archive_outcomes(
     months: object = None,
     workers: int = 2,
 ) -> pd.DataFrame:
-    """The outcomes files of a police.uk archive: one row per recorded outcome.
+    """Read the outcomes files of a police.uk archive: one row per recorded outcome.
 
     Parameters
     ----------
@@ -379,7 +379,7 @@ def read_archive_stop_and_search(
     forces: str | Iterable[str] | None = None,
     months: object = None,
 ) -> gpd.GeoDataFrame:
-    """The stop-and-search files of the chosen forces and months of a police.uk archive.
+    """Read the stop-and-search files of the chosen forces and months of a police.uk archive.
 
     Returns
     -------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -103,8 +103,9 @@ class DensityMethod(MethodRecord):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class DensityGrid(GridResult):
-    """A kernel density surface held as arrays (:func:`kernel_density_grid`,
-    :func:`dual_kernel_density_grid`).
+    """A kernel density surface held as arrays.
+
+    Built by :func:`kernel_density_grid` and :func:`dual_kernel_density_grid`.
 
     ``values`` holds, per analysed cell in increasing ``cell_id`` order, the columns of
     :func:`kernel_density` (``density_per_km2``) or :func:`dual_kernel_density`
@@ -126,8 +127,10 @@ class DensityGrid(GridResult):
         )
 
     def to_frame(self, cells: object = "all") -> gpd.GeoDataFrame:
-        """As :meth:`GridResult.to_frame`; a dual surface also sets
-        ``attrs["reference_method"]``."""
+        """Return the cells as :meth:`GridResult.to_frame` does.
+
+        A dual surface also sets ``attrs["reference_method"]``.
+        """
         frame = super().to_frame(cells)
         if self.reference_method is not None:
             frame.attrs["reference_method"] = self.reference_method
@@ -319,17 +322,17 @@ def _kernel_sums(
 
     # Running sums only over the (row, block) runs that some kernel reaches: a national grid is
     # mostly empty.
-    flat = (-1, width)
-    touched = np.flatnonzero((count.reshape(flat) != 0).any(axis=1))
+    runs = (-1, width)
+    touched = np.flatnonzero((count.reshape(runs) != 0).any(axis=1))
     u = ((np.arange(block) + 0.5 - block / 2) * s / h)[None, :]
     sub = np.zeros((len(touched), block))
     for k in range(n_coef - 1, -1, -1):
-        sub = sub * u + np.cumsum(acc[k].reshape(flat)[touched], axis=1)[:, :block]
-    n_in = np.cumsum(count.reshape(flat)[touched], axis=1)[:, :block]
+        sub = sub * u + np.cumsum(acc[k].reshape(runs)[touched], axis=1)[:, :block]
+    n_in = np.cumsum(count.reshape(runs)[touched], axis=1)[:, :block]
     # Every coefficient is below (5 + 4)^4 x the weight for |u|, |q| <= 5, so this bounds the
     # magnitudes whose rounding can reach a cell's value.
     scale = 9.0 ** (n_coef - 1) * n_coef
-    mag_in = scale * np.cumsum(weight_in.reshape(flat)[touched], axis=1)[:, :block]
+    mag_in = scale * np.cumsum(weight_in.reshape(runs)[touched], axis=1)[:, :block]
     sub[n_in == 0] = 0.0
     value = np.zeros((n_rows * n_blocks, block))
     value[touched] = sub
@@ -352,7 +355,7 @@ def _direct_sums(
     rows: np.ndarray,
     cols: np.ndarray,
 ) -> np.ndarray:
-    """The kernel sum at the centres of cells ``(rows, cols)`` by direct summation."""
+    """Return the kernel sum at the centres of cells ``(rows, cols)`` by direct summation."""
     # Only points within h of a listed cell matter: find them through a dilated cell raster
     # (padded by the bandwidth, so points beyond the raster are handled too).
     s = spec.cell_size_m
@@ -443,8 +446,11 @@ def _bandwidth(
 
 
 def _check_kernel_raster(grid: _Grid, h: float) -> None:
-    """Refuse a kernel raster that would not fit in memory (the running-sum arrays, about 80
-    bytes per cell; the direct-sum check raster, padded by the bandwidth, about 20)."""
+    """Refuse a kernel raster that would not fit in memory.
+
+    The running-sum arrays take about 80 bytes per cell; the direct-sum check raster, padded by
+    the bandwidth, about 20.
+    """
     spec = grid.spec
     bounds = (
         spec.x0,
@@ -583,8 +589,10 @@ def _kde_grid(
     weight_column: str | None,
     bytes_per_cell: int = 64,
 ) -> DensityGrid:
-    """The engine of the two public KDE functions (warnings at stacklevel 3: their caller);
-    ``kernel_density`` passes the memory of one polygon per cell as ``bytes_per_cell``."""
+    """Run the engine of the two public KDE functions (warnings at stacklevel 3: their caller).
+
+    ``kernel_density`` passes the memory of one polygon per cell as ``bytes_per_cell``.
+    """
     kernel = _check_kernel(kernel)
     xy, has_point = _incident_xy(incidents)
     w = _weights(incidents, has_point, weight_column, "incidents", "weight_column")
@@ -733,7 +741,7 @@ def _dual_kde_grid(
     reference_weight_column: str | None,
     bytes_per_cell: int = 64,
 ) -> DensityGrid:
-    """The engine of the two public dual KDE functions (warnings at stacklevel 3)."""
+    """Run the engine of the two public dual KDE functions (warnings at stacklevel 3)."""
     kernel = _check_kernel(kernel)
     xy, has_point = _incident_xy(incidents)
     rxy, r_has_point = _incident_xy(reference, argument="reference")
@@ -769,28 +777,26 @@ def _dual_kde_grid(
         "density_ratio": ratio,
         "risk_ratio": risk,
     }
-    common = dict(
+    method = DensityMethod(
         kernel=kernel,
         bandwidth_m=h,
         bandwidth_rule=rule,
         cell_size_m=grid.spec.cell_size_m,
         cell_size_rule=grid.spec.cell_size_rule,
-        area=grid.area_source,
-        grid=grid.spec,
-    )
-    method = DensityMethod(
         n_incidents=float(w.sum()),
         n_locations=n_loc,
         n_incidents_no_geometry=int((~has_point).sum()),
         weight_column=weight_column,
-        **common,
+        area=grid.area_source,
+        grid=grid.spec,
     )
-    reference_method = DensityMethod(
+    # The reference shares the kernel, bandwidth and grid; only its own counts differ.
+    reference_method = replace(
+        method,
         n_incidents=float(rw.sum()),
         n_locations=n_ref_loc,
         n_incidents_no_geometry=int((~r_has_point).sum()),
         weight_column=reference_weight_column,
-        **common,
     )
     return DensityGrid(
         grid=grid.spec,

@@ -254,8 +254,9 @@ class EmergingHotspots(GridResult):
 
     def _named_selection(self, name: str) -> np.ndarray:
         if name == "pattern":
-            codes = self.values["emerging_class"].codes
-            return codes != EMERGING_CLASSES.index("no_pattern")
+            classes = self.values["emerging_class"]
+            assert isinstance(classes, pd.Categorical)  # built by emerging_hotspots
+            return classes.codes != EMERGING_CLASSES.index("no_pattern")
         raise ValueError(
             f"`cells` must be 'all', 'pattern' (cells with an emerging class other than "
             f"no_pattern), study-area polygons or a boolean array over the {self.n_cells:,} "
@@ -264,16 +265,20 @@ class EmergingHotspots(GridResult):
 
     @property
     def cells(self) -> gpd.GeoDataFrame:
-        """GeoDataFrame, one row per cell, indexed by ``cell_id``: ``row``, ``col``, the
-        ``values`` columns and ``geometry`` (EPSG:27700); built on each access (prefer
-        ``to_frame(cells=...)`` for a subset)."""
+        """GeoDataFrame, one row per cell, indexed by ``cell_id``.
+
+        Columns ``row``, ``col``, the ``values`` columns and ``geometry`` (EPSG:27700); built on
+        each access (prefer ``to_frame(cells=...)`` for a subset).
+        """
         return self.to_frame()
 
     @property
     def bins(self) -> pd.DataFrame:
-        """DataFrame indexed by (``cell_id``, ``period``): ``incident_count``, ``gi_star_z``,
-        ``p_value``, ``p_value_fdr`` and ``bin_class`` (``hot``, ``cold``,
-        ``not_significant``)."""
+        """DataFrame indexed by (``cell_id``, ``period``).
+
+        Columns ``incident_count``, ``gi_star_z``, ``p_value``, ``p_value_fdr`` and ``bin_class``
+        (``hot``, ``cold``, ``not_significant``).
+        """
         data: dict[str, object] = {
             name: np.asarray(arr).ravel()
             for name, arr in self.bin_values.items()
@@ -281,7 +286,7 @@ class EmergingHotspots(GridResult):
         }
         data["bin_class"] = pd.Categorical.from_codes(
             np.asarray(self.bin_values["bin_class"]).ravel(),
-            categories=["hot", "cold", "not_significant"],
+            categories=pd.Index(["hot", "cold", "not_significant"]),
         )
         index = pd.MultiIndex.from_product(
             [pd.Index(self.cell_ids, name="cell_id"), self.periods], names=["cell_id", "period"]
@@ -289,12 +294,13 @@ class EmergingHotspots(GridResult):
         return pd.DataFrame(data, index=index)
 
     def _repr_html_(self) -> str:
-        codes = self.values["emerging_class"].codes
+        classes = self.values["emerging_class"]
+        assert isinstance(classes, pd.Categorical)  # built by emerging_hotspots
         counts = pd.Series(
-            np.bincount(codes, minlength=len(EMERGING_CLASSES)), index=EMERGING_CLASSES
+            np.bincount(classes.codes, minlength=len(EMERGING_CLASSES)), index=EMERGING_CLASSES
         )
-        counts = counts[counts > 0].to_frame("cells")
-        return f"<p>{html.escape(self.method.describe())}</p>" + counts.to_html()
+        table = counts[counts > 0].to_frame("cells")
+        return f"<p>{html.escape(self.method.describe())}</p>" + table.to_html()
 
 
 def _period_codes(
@@ -319,7 +325,7 @@ def _period_codes(
     column = "month" if "month" in incidents.columns else "date"
     p = to_months(incidents[column], argument="incidents").asfreq(freq)
     p = p[has_point]
-    known = ~p.isna()
+    known = p.notna()
     if not known.any():
         return np.full(len(p), -1), pd.period_range("2000-01", periods=0, freq=freq)
     span = pd.period_range(p[known].min(), p[known].max(), freq=freq)
@@ -476,7 +482,7 @@ def emerging_hotspots(
         "cold_periods": cold.sum(axis=1),
         "trend_z": trend["trend_z"].to_numpy(),
         "trend_p_value": trend["trend_p_value"].to_numpy(),
-        "emerging_class": pd.Categorical.from_codes(classes, categories=EMERGING_CLASSES),
+        "emerging_class": pd.Categorical.from_codes(classes, categories=pd.Index(EMERGING_CLASSES)),
     }
     bin_values = {
         "incident_count": np.ascontiguousarray(y.T),

@@ -112,7 +112,7 @@ def _check_cell_size(cell_size_m: object, argument: str = "cell_size_m") -> floa
 
 
 def default_cell_size_m(bounds: tuple[float, float, float, float] | np.ndarray) -> float:
-    """The automatic cell size for an area with these EPSG:27700 bounds.
+    """Return the automatic cell size for an area with these EPSG:27700 bounds.
 
     The shorter side of the bounding box divided by 50 (sfhotspot's rule, Hoskins 2023), rounded
     down to a multiple of 10 m and never below 10 m. For the GLA's London wards (58 km x 45 km)
@@ -126,7 +126,7 @@ def default_cell_size_m(bounds: tuple[float, float, float, float] | np.ndarray) 
 
 
 def _area_geometries(area: gpd.GeoDataFrame | gpd.GeoSeries, *, argument: str) -> np.ndarray:
-    """The non-empty polygons of ``area`` in EPSG:27700, as a flat array of Polygon parts."""
+    """Return the non-empty polygons of ``area`` in EPSG:27700, as a flat array of Polygon parts."""
     area = to_working_crs(area, argument=argument)
     geoms = area.geometry.to_numpy() if isinstance(area, gpd.GeoDataFrame) else area.to_numpy()
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
@@ -153,7 +153,11 @@ def _area_geometries(area: gpd.GeoDataFrame | gpd.GeoSeries, *, argument: str) -
 
 
 def _spec_for_bounds(
-    bounds: np.ndarray, cell_size_m: float | None, *, rule_source: str, bytes_per_cell: int = 64
+    bounds: np.ndarray,
+    cell_size_m: float | str | None,
+    *,
+    rule_source: str,
+    bytes_per_cell: int = 64,
 ) -> GridSpec:
     if cell_size_m is None:
         s = default_cell_size_m(bounds)
@@ -329,8 +333,10 @@ def _fill_boxes(
 
 
 def _outer_edges(edges: np.ndarray) -> np.ndarray:
-    """Drop edges shared by two polygon parts (the same segment in both): they are interior to
-    the area's union, so no cell near them needs the exact test (the cells are inside).
+    """Drop edges shared by two polygon parts (the same segment in both).
+
+    Such edges are interior to the area's union, so no cell near them needs the exact test (the
+    cells are inside).
 
     Each end point is numbered by exact coordinates (complex128 hashing), so an edge is one
     int64 key (its two end numbers, smaller first) whatever its direction.
@@ -382,12 +388,12 @@ class _Grid:
 def _grid_for(
     area: gpd.GeoDataFrame | gpd.GeoSeries | None,
     points_xy: np.ndarray,
-    cell_size_m: float | None,
+    cell_size_m: float | str | None,
     *,
     area_argument: str = "area",
     bytes_per_cell: int = 64,
 ) -> _Grid:
-    """The grid over ``area`` or, when it is None, over the points' bounding box.
+    """Build the grid over ``area`` or, when it is None, over the points' bounding box.
 
     ``area`` may also be an earlier :class:`GridResult`: its cells are reused as they are (no
     polygon work), so a Gi* and a KDE over the same wards share one area mask.
@@ -472,6 +478,7 @@ class GridResult:
     method: Any
 
     def __post_init__(self) -> None:
+        """Check the mask and each ``values`` array against the grid; make them read-only."""
         mask = _read_only(np.asarray(self.mask, dtype=bool))
         if mask.shape != (self.grid.n_rows, self.grid.n_cols):
             raise ValueError(
@@ -542,7 +549,7 @@ class GridResult:
         return pick
 
     def to_frame(self, cells: object = "all") -> gpd.GeoDataFrame:
-        """A GeoDataFrame of the chosen cells, building their square polygons only.
+        """Return a GeoDataFrame of the chosen cells, building their square polygons only.
 
         Parameters
         ----------
@@ -634,6 +641,7 @@ class GridResult:
         return f"<p>{html.escape(self.method.describe())}</p>"
 
     def __repr__(self) -> str:
+        """Name the class, the cell count and size, and the value columns."""
         spec = self.grid
         return (
             f"{type(self).__name__}({self.n_cells:,} cells of {spec.cell_size_m:g} m, "

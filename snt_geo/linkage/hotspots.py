@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import geopandas as gpd
 import numpy as np
@@ -196,7 +196,7 @@ def _two_sided_p(z: np.ndarray) -> np.ndarray:
     return 2.0 * stats.norm.sf(np.abs(z))
 
 
-def _classify(z: np.ndarray, p_for_test: np.ndarray, alpha: float) -> pd.Categorical:
+def _classify(z: np.ndarray, p_for_test: np.ndarray, alpha: float) -> pd.Categorical[str]:
     codes = np.full(z.shape, HOTSPOT_CLASSES.index("not_significant"), dtype=np.int8)
     hot = z > 0
     for level, suffix in zip(_LEVELS[::-1], ("90", "95", "99"), strict=True):
@@ -205,7 +205,7 @@ def _classify(z: np.ndarray, p_for_test: np.ndarray, alpha: float) -> pd.Categor
         sig = p_for_test <= level
         codes[sig & hot] = HOTSPOT_CLASSES.index(f"hot_{suffix}")
         codes[sig & ~hot] = HOTSPOT_CLASSES.index(f"cold_{suffix}")
-    return pd.Categorical.from_codes(codes, categories=list(HOTSPOT_CLASSES))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(HOTSPOT_CLASSES))
 
 
 def _check_alpha(alpha: object) -> float:
@@ -230,7 +230,9 @@ def _count_raster(grid: _Grid, xy: np.ndarray) -> tuple[np.ndarray, int]:
     return counts.reshape(spec.n_rows, spec.n_cols).astype(np.int64), int((~inside).sum())
 
 
-def _neighbour_rule(neighbour_distance_m: float | None, cell_size_m: float) -> tuple[float, str]:
+def _neighbour_rule(
+    neighbour_distance_m: float | str | None, cell_size_m: float
+) -> tuple[float, str]:
     if neighbour_distance_m is None:
         return (
             NEIGHBOUR_DISTANCE_CELLS * cell_size_m,
@@ -256,7 +258,9 @@ class HotspotGrid(GridResult):
 
     def _named_selection(self, name: str) -> np.ndarray:
         if name == "significant":
-            return self.values["hotspot_class"].codes != HOTSPOT_CLASSES.index("not_significant")
+            classes = self.values["hotspot_class"]
+            assert isinstance(classes, pd.Categorical)  # built by _classify
+            return classes.codes != HOTSPOT_CLASSES.index("not_significant")
         raise ValueError(
             f"`cells` must be 'all', 'significant', study-area polygons or a boolean array over "
             f"the {self.n_cells:,} cells; got {name!r}."
@@ -264,7 +268,9 @@ class HotspotGrid(GridResult):
 
     def class_counts(self) -> dict[str, int]:
         """Cells per ``hotspot_class``, in :data:`HOTSPOT_CLASSES` order (zeros included)."""
-        counts = np.bincount(self.values["hotspot_class"].codes, minlength=len(HOTSPOT_CLASSES))
+        classes = self.values["hotspot_class"]
+        assert isinstance(classes, pd.Categorical)  # built by _classify
+        counts = np.bincount(classes.codes, minlength=len(HOTSPOT_CLASSES))
         return {c: int(k) for c, k in zip(HOTSPOT_CLASSES, counts, strict=True)}
 
     def _repr_html_(self) -> str:
@@ -428,8 +434,10 @@ def _gi_star_grid(
     fdr: bool,
     bytes_per_cell: int = 64,
 ) -> HotspotGrid:
-    """The engine of :func:`hotspot_grid` and :func:`find_hotspots` (which passes the memory of
-    one polygon per cell as ``bytes_per_cell``, so an oversized grid is refused before the work).
+    """Run the engine of :func:`hotspot_grid` and :func:`find_hotspots`.
+
+    :func:`find_hotspots` passes the memory of one polygon per cell as ``bytes_per_cell``, so an
+    oversized grid is refused before the work.
 
     Called only from those two, so its warnings use stacklevel 3 to point at their caller.
     """
@@ -509,9 +517,10 @@ def _auto_scale(
     # Imported here: scale.py builds on this module's grid filter.
     from snt_geo.linkage.scale import choose_hotspot_scale
 
-    scale = choose_hotspot_scale(
-        incidents, area=area, cell_size_m=None if auto_cell else cell_size_m
-    ).method
+    # A str other than "auto" is passed on as given, for choose_hotspot_scale's own check to
+    # reject (at the same point as before).
+    given_cell = None if auto_cell else cast("float | None", cell_size_m)
+    scale = choose_hotspot_scale(incidents, area=area, cell_size_m=given_cell).method
     distance = scale.neighbour_distance_m if auto_distance else neighbour_distance_m
     return scale, scale.cell_size_m, distance
 
@@ -519,7 +528,7 @@ def _auto_scale(
 def _auto_rules(
     scale: ScaleMethod, spec: GridSpec, distance_m: float, rule: str
 ) -> tuple[GridSpec, str]:
-    """The cell-size and neighbour rules in words where the scale scan chose them."""
+    """Return the cell-size and neighbour rules in words where the scale scan chose them."""
     if scale.cell_size_rule != "given":
         spec = replace(spec, cell_size_rule=f"auto (choose_hotspot_scale): {scale.cell_size_rule}")
     if rule == "given" and distance_m == scale.neighbour_distance_m:

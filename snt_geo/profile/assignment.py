@@ -16,7 +16,7 @@ __all__ = ["assign_wards"]
 
 
 def assign_wards(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
-    """The ward each incident falls in.
+    """Return the ward each incident falls in.
 
     Parameters
     ----------

@@ -45,7 +45,7 @@ def read_archive_dask(
     crime_types: object = None,
     themes: ThemeTable | None = None,
 ):
-    """The street files of a police.uk archive as a dask GeoDataFrame, one partition per file.
+    """Read the street files of a police.uk archive as a dask GeoDataFrame, one partition per file.
 
     Parameters
     ----------
@@ -90,8 +90,10 @@ def read_incidents_parquet_dask(
     columns: list[str] | None = None,
     themes: ThemeTable | None = None,
 ):
-    """A GeoParquet cache (:func:`snt_geo.io.read_archive` with ``cache=``) as a dask
-    GeoDataFrame, one partition per cached month, filters pushed down to the files.
+    """Read a GeoParquet cache as a dask GeoDataFrame, one partition per cached month.
+
+    The cache is the one :func:`snt_geo.io.read_archive` writes with ``cache=``; filters are
+    pushed down to the files.
 
     Returns
     -------

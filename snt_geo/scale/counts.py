@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pandas.api.extensions import ExtensionArray
 
 from snt_geo._locations import distinct_objects, group_locations
 from snt_geo.crs import is_british_national_grid, to_working_crs
@@ -26,16 +27,19 @@ from snt_geo.scale._backend import is_dask_collection
 __all__ = ["count_by_ward", "count_by_cell", "count_locations"]
 
 
-def _keys(part: pd.DataFrame, by: Sequence[str]) -> dict[str, object]:
-    """The ``by`` columns as cheap group keys: Periods as they are, the rest categorical (rows are
-    never turned into Python objects; only the small count table is, in :func:`_grouped`)."""
+def _keys(part: pd.DataFrame, by: Sequence[str]) -> dict[str, ExtensionArray]:
+    """Return the ``by`` columns as cheap group keys: Periods as they are, the rest categorical.
+
+    Rows are never turned into Python objects; only the small count table is, in
+    :func:`_grouped`.
+    """
     missing = [c for c in by if c not in part.columns]
     if missing:
         raise SchemaError(
             f"`by` names {missing}, which `incidents` does not have; choose from its columns "
             f"(e.g. 'month', 'theme', 'crime_type', 'force')."
         )
-    out: dict[str, object] = {}
+    out: dict[str, ExtensionArray] = {}
     for c in by:
         values = part[c]
         if isinstance(values.dtype, pd.PeriodDtype) or values.dtype.kind in "iuf":
@@ -58,13 +62,16 @@ def _grouped(columns: dict[str, object], keys: list[str]) -> pd.DataFrame:
             continue
         if isinstance(out[k].dtype, pd.CategoricalDtype) or out[k].dtype.kind in "OUT":
             text = out[k].astype("string[pyarrow]")
-            out[k] = text.to_numpy(dtype=object, na_value=None)
+            # pandas-stubs omit None from na_value; pandas takes it (missing -> None).
+            out[k] = text.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
     return out
 
 
 def _xy(part: gpd.GeoDataFrame) -> np.ndarray:
-    """EPSG:27700 coordinates per row (NaN without a location), GEOS asked once per shared
-    point object (the readers share one per snap point)."""
+    """Return EPSG:27700 coordinates per row (NaN without a location).
+
+    GEOS is asked once per shared point object (the readers share one per snap point).
+    """
     geoms = to_working_crs(part, argument="incidents", check_bounds=False).geometry.to_numpy()
     codes, objects = distinct_objects(geoms)
     object_xy = np.full((len(objects), 2), np.nan)
