@@ -35,6 +35,8 @@ from snt_geo.maps._palettes import (
 from snt_geo.maps._payload import (
     _check_simplify,
     _checked,
+    _class_counts,
+    _class_index,
     _default_label,
     _filled,
     _path_style,
@@ -304,16 +306,8 @@ def draw_hotspot_cells(
     src = _checked(
         cells, argument="cells", required=["hotspot_class"], tooltip=tooltip, popup=popup
     )
+    counts = _class_counts(src, "hotspot_class", HOTSPOT_CLASSES)
     cls = src.frame["hotspot_class"].astype("string")
-    unknown = sorted(set(cls.dropna().unique()) - set(HOTSPOT_CLASSES))
-    if unknown or cls.isna().any():
-        problems = [f"unknown hotspot_class values {unknown}"] if unknown else []
-        if cls.isna().any():
-            problems.append(f"{int(cls.isna().sum())} rows have no hotspot_class")
-        raise SchemaError(
-            f"`cells` column 'hotspot_class' must hold only {list(HOTSPOT_CLASSES)}.", problems
-        )
-    counts = {c: int((cls == c).sum()) for c in HOTSPOT_CLASSES}
     if grid_counts is not None:  # the grid's own account: every cell, drawn or not
         counts = grid_counts
         src.n_rows = sum(grid_counts.values())
@@ -323,11 +317,10 @@ def draw_hotspot_cells(
         src.keep((cls != "not_significant").to_numpy(), reason="not significant")
     src.drop_empty()
     frame = src.frame
-    order = {c: i for i, c in enumerate(HOTSPOT_CLASSES)}
     styles = [
         _filled(HOTSPOT_PALETTE[c], weight=0.5, fill_opacity=fill_opacity) for c in HOTSPOT_CLASSES
     ]
-    style_index = frame["hotspot_class"].astype("string").map(order).to_numpy(dtype=int)
+    style_index = _class_index(frame, "hotspot_class", HOTSPOT_CLASSES)
     shown = [c for c in HOTSPOT_CLASSES if show_not_significant or c != "not_significant"]
     items = tuple(
         LegendItem(HOTSPOT_PALETTE[c], f"{_HOTSPOT_LABELS[c]} ({format_count(counts[c])})")

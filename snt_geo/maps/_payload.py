@@ -99,6 +99,32 @@ def _checked(
     return _Input(checked, argument, tooltip, popup, n_rows=len(checked))
 
 
+def _class_counts(src: _Input, column: str, classes: Sequence[str]) -> dict[str, int]:
+    """Check that ``column`` of ``src`` holds only ``classes``; return the rows per class.
+
+    Raises
+    ------
+    SchemaError
+        Naming the argument, the values outside ``classes`` and the rows with none.
+    """
+    cls = src.frame[column].astype("string")
+    unknown = sorted(set(cls.dropna().unique()) - set(classes))
+    if unknown or cls.isna().any():
+        problems = [f"unknown {column} values {unknown}"] if unknown else []
+        if cls.isna().any():
+            problems.append(f"{int(cls.isna().sum())} rows have no {column}")
+        raise SchemaError(
+            f"`{src.argument}` column '{column}' must hold only {list(classes)}.", problems
+        )
+    return {c: int((cls == c).sum()) for c in classes}
+
+
+def _class_index(frame: pd.DataFrame, column: str, classes: Sequence[str]) -> np.ndarray:
+    """Each row's position of its ``column`` value in ``classes`` (its style index)."""
+    order = {c: i for i, c in enumerate(classes)}
+    return frame[column].astype("string").map(order).to_numpy(dtype=int)
+
+
 def _as_list(cols: Sequence[str] | str | None, *, argument: str) -> list[str]:
     if cols is None:
         return []

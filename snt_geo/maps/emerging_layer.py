@@ -7,10 +7,9 @@ from typing import Any
 
 import geopandas as gpd
 
-from snt_geo.errors import SchemaError
 from snt_geo.linkage.emerging import EMERGING_CLASSES  # one definition, where produced
 from snt_geo.maps._layer import Legend, LegendItem, MapLayer
-from snt_geo.maps._payload import _checked, _filled, _vector_layer
+from snt_geo.maps._payload import _checked, _class_counts, _class_index, _filled, _vector_layer
 
 __all__ = ["EMERGING_LABELS", "EMERGING_PALETTE", "draw_emerging_cells"]
 
@@ -93,25 +92,16 @@ def draw_emerging_cells(
     src = _checked(
         frame, argument="cells", required=["emerging_class"], tooltip=tooltip, popup=popup
     )
+    counts = _class_counts(src, "emerging_class", EMERGING_CLASSES)
     cls = src.frame["emerging_class"].astype("string")
-    unknown = sorted(set(cls.dropna().unique()) - set(EMERGING_CLASSES))
-    if unknown or cls.isna().any():
-        problems = [f"unknown emerging_class values {unknown}"] if unknown else []
-        if cls.isna().any():
-            problems.append(f"{int(cls.isna().sum())} rows have no emerging_class")
-        raise SchemaError(
-            f"`cells` column 'emerging_class' must hold only {list(EMERGING_CLASSES)}.", problems
-        )
-    counts = {c: int((cls == c).sum()) for c in EMERGING_CLASSES}
     src.keep((cls != "no_pattern").to_numpy(), reason="no pattern")
     src.drop_empty()
     frame = src.frame
-    order = {c: i for i, c in enumerate(EMERGING_CLASSES)}
     styles = [
         _filled(EMERGING_PALETTE[c], weight=0.5, fill_opacity=fill_opacity)
         for c in EMERGING_CLASSES
     ]
-    style_index = frame["emerging_class"].astype("string").map(order).to_numpy(dtype=int)
+    style_index = _class_index(frame, "emerging_class", EMERGING_CLASSES)
     items = tuple(
         LegendItem(EMERGING_PALETTE[c], f"{EMERGING_LABELS[c]} ({counts[c]:,})")
         for c in EMERGING_CLASSES

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 
-from snt_geo.errors import SchemaError
 from snt_geo.linkage.ward_clusters import WARD_CLUSTER_CLASSES  # one definition, where produced
 from snt_geo.maps._layer import Legend, LegendItem, MapLayer
-from snt_geo.maps._payload import _checked, _path_style, _vector_layer
+from snt_geo.maps._payload import _checked, _class_counts, _class_index, _path_style, _vector_layer
 
 __all__ = ["draw_ward_clusters", "WARD_CLUSTER_PALETTE", "WARD_CLUSTER_LABELS"]
 
@@ -80,20 +79,9 @@ def draw_ward_clusters(
     src = _checked(
         clusters, argument="clusters", required=["cluster_class"], tooltip=tooltip, popup=popup
     )
-    cls = src.frame["cluster_class"].astype("string")
-    unknown = sorted(set(cls.dropna().unique()) - set(WARD_CLUSTER_CLASSES))
-    if unknown or cls.isna().any():
-        problems = [f"unknown cluster_class values {unknown}"] if unknown else []
-        if cls.isna().any():
-            problems.append(f"{int(cls.isna().sum())} rows have no cluster_class")
-        raise SchemaError(
-            f"`clusters` column 'cluster_class' must hold only {list(WARD_CLUSTER_CLASSES)}.",
-            problems,
-        )
-    counts = {c: int((cls == c).sum()) for c in WARD_CLUSTER_CLASSES}
+    counts = _class_counts(src, "cluster_class", WARD_CLUSTER_CLASSES)
     src.drop_empty()
     frame = src.frame
-    order = {c: i for i, c in enumerate(WARD_CLUSTER_CLASSES)}
     styles = [
         _path_style(
             color="#666666", weight=0.6, fill_color=WARD_CLUSTER_PALETTE[c],
@@ -101,7 +89,7 @@ def draw_ward_clusters(
         )
         for c in WARD_CLUSTER_CLASSES
     ]  # fmt: skip
-    style_index = frame["cluster_class"].astype("string").map(order).to_numpy(dtype=int)
+    style_index = _class_index(frame, "cluster_class", WARD_CLUSTER_CLASSES)
     items = tuple(
         LegendItem(WARD_CLUSTER_PALETTE[c], f"{WARD_CLUSTER_LABELS[c]} ({counts[c]:,})")
         for c in WARD_CLUSTER_CLASSES
