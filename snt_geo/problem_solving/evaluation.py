@@ -736,6 +736,15 @@ def _verdict(counts, tests, wdq, declined, displaced, diffused, method) -> str:
             f"a diffusion of benefits into the buffer ({format_change(b['estimate'])} against "
             f"comparable buffers, placebo {format_pvalue(b['p_value'], prefix=True)})"
         )
+    elif b["p_value"] < method.alpha:
+        # The robust z alone says unusual, but as large a change is common among comparable
+        # buffers (the rank test): say both, so the reader sees why nothing is read.
+        where = (
+            f"no displacement or diffusion beyond normal variation: the buffer changed "
+            f"{format_change(b['estimate'])} against comparable buffers (placebo "
+            f"{format_pvalue(b['p_value'], prefix=True)}), but changes as large are common "
+            f"among them (rank {format_pvalue(b['rank_p_value'])})"
+        )
     else:
         where = (
             "no displacement or diffusion beyond normal variation "
