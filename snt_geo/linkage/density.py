@@ -476,6 +476,43 @@ def _density(
     return 1e6 * KERNELS[kernel][0] / (h * h) * sums, len(uniq)
 
 
+def _smoothed(
+    xy: np.ndarray, w: np.ndarray, grid: _Grid, bandwidth_m: float | None, kernel: str
+) -> tuple[np.ndarray, int, float, str]:
+    """Density of the incidents' distinct locations, its bandwidth and the bandwidth's rule."""
+    uniq, uw = _unique_weighted(xy, w)
+    h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
+    _check_kernel_raster(grid, h)
+    density, n_loc = _density(uniq, uw, grid, h, kernel)
+    return density, n_loc, h, rule
+
+
+def _method(
+    kernel: str,
+    h: float,
+    rule: str,
+    grid: _Grid,
+    w: np.ndarray,
+    n_loc: int,
+    n_missing: int,
+    weight_column: str | None,
+) -> DensityMethod:
+    """Build the incidents' :class:`DensityMethod` (a reference's is this with its own counts)."""
+    return DensityMethod(
+        kernel=kernel,
+        bandwidth_m=h,
+        bandwidth_rule=rule,
+        cell_size_m=grid.spec.cell_size_m,
+        cell_size_rule=grid.spec.cell_size_rule,
+        n_incidents=float(w.sum()),
+        n_locations=n_loc,
+        n_incidents_no_geometry=n_missing,
+        weight_column=weight_column,
+        area=grid.area_source,
+        grid=grid.spec,
+    )
+
+
 def kernel_density_grid(
     incidents: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
@@ -612,23 +649,8 @@ def _kde_grid(
         rule = "given" if bandwidth_m is not None else "undefined (no incidents)"
         density, n_loc = np.zeros(grid.n_cells), 0
     else:
-        uniq, uw = _unique_weighted(xy, w)
-        h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
-        _check_kernel_raster(grid, h)
-        density, n_loc = _density(uniq, uw, grid, h, kernel)
-    method = DensityMethod(
-        kernel=kernel,
-        bandwidth_m=h,
-        bandwidth_rule=rule,
-        cell_size_m=grid.spec.cell_size_m,
-        cell_size_rule=grid.spec.cell_size_rule,
-        n_incidents=float(w.sum()),
-        n_locations=n_loc,
-        n_incidents_no_geometry=n_missing,
-        weight_column=weight_column,
-        area=grid.area_source,
-        grid=grid.spec,
-    )
+        density, n_loc, h, rule = _smoothed(xy, w, grid, bandwidth_m, kernel)
+    method = _method(kernel, h, rule, grid, w, n_loc, n_missing, weight_column)
     return DensityGrid(
         grid=grid.spec, mask=grid.mask, values={"density_per_km2": density}, method=method
     )
@@ -763,10 +785,7 @@ def _dual_kde_grid(
             f"weight; got {len(xy)} and {len(rxy)} located points."
         )
     grid = _grid_for(area, np.vstack([xy, rxy]), cell_size_m, bytes_per_cell=bytes_per_cell)
-    uniq, uw = _unique_weighted(xy, w)
-    h, rule = _bandwidth(bandwidth_m, uniq, uw, argument="incidents")
-    _check_kernel_raster(grid, h)
-    density, n_loc = _density(uniq, uw, grid, h, kernel)
+    density, n_loc, h, rule = _smoothed(xy, w, grid, bandwidth_m, kernel)
     ref_density, n_ref_loc = _density(*_unique_weighted(rxy, rw), grid, h, kernel)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(ref_density > 0, density / ref_density, np.nan)
@@ -777,19 +796,8 @@ def _dual_kde_grid(
         "density_ratio": ratio,
         "risk_ratio": risk,
     }
-    method = DensityMethod(
-        kernel=kernel,
-        bandwidth_m=h,
-        bandwidth_rule=rule,
-        cell_size_m=grid.spec.cell_size_m,
-        cell_size_rule=grid.spec.cell_size_rule,
-        n_incidents=float(w.sum()),
-        n_locations=n_loc,
-        n_incidents_no_geometry=int((~has_point).sum()),
-        weight_column=weight_column,
-        area=grid.area_source,
-        grid=grid.spec,
-    )
+    n_missing = int((~has_point).sum())
+    method = _method(kernel, h, rule, grid, w, n_loc, n_missing, weight_column)
     # The reference shares the kernel, bandwidth and grid; only its own counts differ.
     reference_method = replace(
         method,
