@@ -87,6 +87,11 @@ ProgressCallback = Callable[[str, int, int], None]
 # The result
 
 
+def _delegated(name: str, doc: str) -> property:
+    """Give a read-only attribute of the briefing's assessment on the briefing."""
+    return property(lambda self: getattr(self.assessment, name), doc=doc)
+
+
 @dataclass(frozen=True, eq=False)
 class Briefing:
     """A rendered tasking briefing: the assessment, the map layers and the page.
@@ -124,27 +129,21 @@ class Briefing:
     map_layers: tuple = field(repr=False)
     html: str = field(repr=False)
 
-    wards = property(lambda self: self.assessment.wards, doc="The wards (EPSG:27700).")
-    profile = property(lambda self: self.assessment.profile, doc="The ward profile.")
-    evidence = property(lambda self: self.assessment.evidence, doc="The priority evidence.")
-    priorities = property(lambda self: self.assessment.priorities, doc="The priorities shown.")
-    priorities_source = property(
-        lambda self: self.assessment.priorities_source, doc='"register" or "suggested".'
-    )
-    changes = property(lambda self: self.assessment.changes, doc="The change tests.")
-    hotspot_themes = property(lambda self: self.assessment.hotspot_themes, doc="Gi* themes.")
-    hotspots = property(lambda self: self.assessment.hotspots, doc="Theme -> Gi* cells.")
-    cluster_labels = property(
-        lambda self: self.assessment.cluster_labels, doc="Theme -> DBSCAN labels."
-    )
-    clusters = property(lambda self: self.assessment.clusters, doc="The cluster summaries.")
-    cross_border = property(lambda self: self.assessment.cross_border, doc="Merged hotspots.")
-    shared = property(lambda self: self.assessment.shared, doc="The shared priorities.")
-    links = property(lambda self: self.assessment.links, doc="The ASB-estate links, or None.")
-    link_estates = property(
-        lambda self: self.assessment.link_estates, doc="One row per estate tested, or None."
-    )
-    estates = property(lambda self: self.assessment.estates, doc="The estates, or None.")
+    wards = _delegated("wards", "The wards (EPSG:27700).")
+    profile = _delegated("profile", "The ward profile.")
+    evidence = _delegated("evidence", "The priority evidence.")
+    priorities = _delegated("priorities", "The priorities shown.")
+    priorities_source = _delegated("priorities_source", '"register" or "suggested".')
+    changes = _delegated("changes", "The change tests.")
+    hotspot_themes = _delegated("hotspot_themes", "Gi* themes.")
+    hotspots = _delegated("hotspots", "Theme -> Gi* cells.")
+    cluster_labels = _delegated("cluster_labels", "Theme -> DBSCAN labels.")
+    clusters = _delegated("clusters", "The cluster summaries.")
+    cross_border = _delegated("cross_border", "Merged hotspots.")
+    shared = _delegated("shared", "The shared priorities.")
+    links = _delegated("links", "The ASB-estate links, or None.")
+    link_estates = _delegated("link_estates", "One row per estate tested, or None.")
+    estates = _delegated("estates", "The estates, or None.")
 
     def save(self, path) -> Path:
         """Write the page to ``path`` (UTF-8): one self-contained HTML file, no network needed.
