@@ -31,6 +31,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,7 @@ from snt_geo.crs import (
 )
 from snt_geo.errors import CRSError, SchemaError
 from snt_geo.io._accounting import ReadReport, attach
-from snt_geo.io._csv import clean_csv_bytes
+from snt_geo.io._csv import CleanCsv, clean_csv_bytes
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = ["read_police_uk", "incidents_from_frame", "INCIDENT_COLUMNS"]
@@ -138,6 +139,10 @@ class _Part:
     encoding: str
     unclosed: int = 0
     cp1252_lines: int = 0
+    #: Per row, the Crime ID's code within this file (-1 where missing); only when asked for.
+    id_codes: np.ndarray | None = None
+    #: Number of distinct Crime IDs in this file (its codes are 0 .. id_count - 1).
+    id_count: int = 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -221,32 +226,70 @@ def _open_bytes(opener) -> bytes:
 # Parsing one file
 
 
-def _read_table(name: str, data: bytes) -> _Part:
-    if not data.strip():
-        raise SchemaError(
-            f"`source` file {name!r} is empty: expected a police.uk street-level CSV with a header "
-            "row (Crime ID, Month, ..., Longitude, Latitude, ..., Crime type, ...)."
-        )
-    clean = clean_csv_bytes(data)
-    if clean.unclosed_quote_lines:
-        lines = ", ".join(str(n) for n in clean.unclosed_quote_lines[:5])
-        more = " ..." if len(clean.unclosed_quote_lines) > 5 else ""
+def _read_table(name: str, data: bytes, *, id_codes: bool = False) -> _Part:
+    """Parse one file's bytes, warning about what was repaired; raise if it cannot be read.
+
+    With ``id_codes``, the part also holds its Crime IDs' codes (see :class:`_Part`).
+    """
+    return _issue(_parse_table(name, data, id_codes=id_codes), stacklevel=5)
+
+
+@dataclass
+class _Parsed:
+    """One file parsed without warning or raising: its part, or the error to raise for it."""
+
+    name: str
+    result: _Part | Exception
+    unclosed_quote_lines: tuple[int, ...] = ()
+    cp1252_lines: int = 0
+
+
+def _issue(parsed: _Parsed, *, stacklevel: int) -> _Part:
+    """Issue a parsed file's warnings, then return its part or raise its error."""
+    name = parsed.name
+    if parsed.unclosed_quote_lines:
+        lines = ", ".join(str(n) for n in parsed.unclosed_quote_lines[:5])
+        more = " ..." if len(parsed.unclosed_quote_lines) > 5 else ""
         warnings.warn(
             f"`source` file {name!r}: line(s) {lines}{more} open a quote that never closes; "
-            f"{len(clean.unclosed_quote_lines)} such line(s) were dropped (counted as "
+            f"{len(parsed.unclosed_quote_lines)} such line(s) were dropped (counted as "
             "unclosed_quote) and the rest of the file was read. Fix the quote in the file to keep "
             "them.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
-    if clean.cp1252_lines:
+    if parsed.cp1252_lines:
         warnings.warn(
-            f"`source` file {name!r} is UTF-8 but {clean.cp1252_lines} line(s) are not: they were "
+            f"`source` file {name!r} is UTF-8 but {parsed.cp1252_lines} line(s) are not: they were "
             "decoded as Windows-1252 (check their accented characters). Re-save the file as UTF-8 "
             "to silence this.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
+    if isinstance(parsed.result, Exception):
+        raise parsed.result
+    return parsed.result
+
+
+def _parse_table(name: str, data: bytes, *, id_codes: bool) -> _Parsed:
+    """Parse one file's bytes; never warns, and returns (not raises) the error for the caller."""
+    if not data.strip():
+        return _Parsed(
+            name,
+            SchemaError(
+                f"`source` file {name!r} is empty: expected a police.uk street-level CSV with a "
+                "header row (Crime ID, Month, ..., Longitude, Latitude, ..., Crime type, ...)."
+            ),
+        )
+    clean = clean_csv_bytes(data)
+    try:
+        result: _Part | Exception = _parse_clean(name, clean, id_codes=id_codes)
+    except Exception as exc:  # raised by _issue, after the file's warnings
+        result = exc
+    return _Parsed(name, result, clean.unclosed_quote_lines, clean.cp1252_lines)
+
+
+def _parse_clean(name: str, clean: CleanCsv, *, id_codes: bool) -> _Part:
     data = clean.data
     first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
     header = [h.strip().strip('"') for h in first_line.rstrip("\r").split(",")]
@@ -284,15 +327,52 @@ def _read_table(name: str, data: bytes) -> _Part:
         except pa.ArrowInvalid as exc:  # a bad number: read coordinates as text and coerce
             last_error = exc
             continue
+        table = _standardise(table)
+        codes, count = _file_id_codes(table.column("crime_id")) if id_codes else (None, 0)
         return _Part(
             name,
-            _standardise(table),
+            table,
             malformed,
             clean.encoding,
             unclosed=len(clean.unclosed_quote_lines),
             cp1252_lines=clean.cp1252_lines,
+            id_codes=codes,
+            id_count=count,
         )
     raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {last_error}")
+
+
+def _parse_files(found: Sequence[tuple[str, object]]) -> list[_Parsed]:
+    """Parse every file on all cores (pyarrow parses outside the GIL), with its Crime ID codes.
+
+    Nothing is warned or raised here: the caller issues each file's warnings and raises the first
+    error in file order, exactly as reading the files one by one would.
+    """
+
+    def one(item: tuple[str, object]) -> _Parsed:
+        name, opener = item
+        try:
+            data = _open_bytes(opener)
+        except Exception as exc:  # raised by the caller, in file order
+            return _Parsed(name, exc)
+        return _parse_table(name, data, id_codes=True)
+
+    workers = min(len(found), os.cpu_count() or 1)
+    if workers <= 1:
+        return [one(item) for item in found]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, found))
+
+
+def _file_id_codes(ids: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """One file's Crime IDs as int64 codes (-1 where missing) and the number of distinct IDs.
+
+    Done per file while the files are parsed in parallel: hashing one file's IDs at a time is
+    about twice as fast as hashing all of them in one table, and it runs on every core.
+    """
+    encoded = pc.dictionary_encode(ids.combine_chunks())
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, len(encoded.dictionary)
 
 
 def _standardise(table: pa.Table) -> pa.Table:
@@ -363,14 +443,21 @@ def _points(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return shapely.points(ux, uy)[inverse]
 
 
-def _duplicate_ids(crime_id: pd.Series, month: np.ndarray) -> np.ndarray:
+def _duplicate_ids(
+    crime_id: pd.Series, month: np.ndarray, *, file_ids: np.ndarray | None = None
+) -> np.ndarray:
     """Rows whose (Crime ID, month) pair appeared in an earlier row; a missing ID never counts.
 
     Arrow dictionary-encodes the IDs (hashing each string once, no Python objects), so the pair
     becomes one int64 key: about 5x faster than ``DataFrame.duplicated`` on the two columns.
+    ``file_ids`` (from :func:`_file_ids`) are codes for ``crime_id`` already computed per file.
     """
     if len(crime_id) == 0:
         return np.zeros(0, dtype=bool)
+    if file_ids is not None:
+        low = int(month.min())
+        key = file_ids * (int(month.max()) - low + 1) + (month - low)
+        return pd.Series(key).duplicated(keep="first").to_numpy() & (file_ids >= 0)
     try:
         ids = pa.array(crime_id.array, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # IDs that are not text (a BIU extract)
@@ -381,6 +468,36 @@ def _duplicate_ids(crime_id: pd.Series, month: np.ndarray) -> np.ndarray:
     low = int(month.min())
     key = codes * (int(month.max()) - low + 1) + (month - low)
     return pd.Series(key).duplicated(keep="first").to_numpy() & (codes >= 0)
+
+
+def _file_ids(
+    id_codes: Sequence[tuple[np.ndarray | None, int]] | None,
+    keep: np.ndarray,
+    kept_files: np.ndarray,
+    kept_months: np.ndarray,
+) -> np.ndarray | None:
+    """Kept rows' Crime ID codes from the per-file codes, valid for the (ID, month) check.
+
+    Codes from different files are made distinct by offsetting each file's. Equal IDs in two files
+    then get different codes, which is only right when no month's kept rows span two files (one
+    file per month and force, as police.uk publishes them). Otherwise, or without per-file codes,
+    returns None and :func:`_duplicate_ids` codes all the IDs together.
+    """
+    if not id_codes or not len(kept_months):
+        return None
+    low = int(kept_months.min())
+    span = int(kept_months.max()) - low + 1
+    pairs = pd.unique(kept_files.astype(np.int64) * span + (kept_months - low))
+    if len(np.unique(pairs % span)) != len(pairs):  # a month in two files
+        return None
+    shifted = []
+    offset = 0
+    for codes, count in id_codes:
+        if codes is None:
+            return None
+        shifted.append(np.where(codes >= 0, codes + offset, -1))
+        offset += count
+    return np.concatenate(shifted)[keep]
 
 
 def _normalise_months(months) -> set[pd.Period] | None:
@@ -484,13 +601,18 @@ def _finish(
     encodings: dict[str, str],
     unclosed: Sequence[int] | None = None,
     cp1252_lines: Sequence[int] | None = None,
+    id_codes: Sequence[tuple[np.ndarray | None, int]] | None = None,
     months,
     crime_types,
     themes: ThemeTable,
     reader: str,
     outside_gb: str,
 ) -> gpd.GeoDataFrame:
-    """Validate coordinates and months, filter, account and build the GeoDataFrame."""
+    """Validate coordinates and months, filter, account and build the GeoDataFrame.
+
+    ``id_codes`` (optional) holds each file's Crime ID codes and count (see :class:`_Part`); they
+    make the duplicate-ID check cheaper and never change its result.
+    """
     months_set = _normalise_months(months)
     types_set = _normalise_crime_types(crime_types, themes)
     n = len(frame)
@@ -530,16 +652,20 @@ def _finish(
     keep = reason < 0
     nfiles = len(file_names)
     counts = {}
+    # Rows per file and reason in one pass; column 0 counts the kept rows (reason -1).
+    by_reason = np.bincount(
+        np.asarray(file_codes, dtype=np.int64) * (len(REASONS) + 1) + (reason + 1),
+        minlength=nfiles * (len(REASONS) + 1),
+    ).reshape(nfiles, len(REASONS) + 1)
     for i, fname in enumerate(file_names):
-        in_file = file_codes == i
         per = {
-            "rows_read": int(in_file.sum()) + malformed[i] + unclosed[i],
-            "rows_kept": int((keep & in_file).sum()),
+            "rows_read": int(by_reason[i].sum()) + malformed[i] + unclosed[i],
+            "rows_kept": int(by_reason[i, 0]),
         }
         per["malformed_row"] = malformed[i]
         per["unclosed_quote"] = unclosed[i]
         for j, r in enumerate(REASONS[2:], start=2):
-            per[r] = int(((reason == j) & in_file).sum())
+            per[r] = int(by_reason[i, j + 1])
         counts[fname] = per
 
     # Usually nothing is dropped: then no row is copied (pandas copies a column on write).
@@ -558,14 +684,21 @@ def _finish(
     notes: dict[str, dict[str, int]] = {f: {} for f in file_names}
     dup = np.zeros(len(out), dtype=bool)
     if "crime_id" in out and out["crime_id"].notna().any():
-        dup = _duplicate_ids(out["crime_id"], month[keep])
+        dup = _duplicate_ids(
+            out["crime_id"],
+            month[keep],
+            file_ids=_file_ids(id_codes, keep, kept_codes, month[keep]),
+        )
+    kept_files = np.asarray(kept_codes, dtype=np.int64)
+    dup_n, unknown_n, respelled_n = (
+        np.bincount(kept_files[mask], minlength=nfiles)
+        for mask in (dup, unknown_type, respelled[keep])
+    )
     for i, fname in enumerate(file_names):
-        in_file = kept_codes == i
-        if nfiles:
-            notes[fname]["duplicate_crime_ids"] = int((dup & in_file).sum())
-            notes[fname]["unknown_crime_types"] = int((unknown_type & in_file).sum())
-            notes[fname]["respelled_crime_types"] = int((respelled[keep] & in_file).sum())
-            notes[fname]["cp1252_lines"] = cp1252_lines[i]
+        notes[fname]["duplicate_crime_ids"] = int(dup_n[i])
+        notes[fname]["unknown_crime_types"] = int(unknown_n[i])
+        notes[fname]["respelled_crime_types"] = int(respelled_n[i])
+        notes[fname]["cp1252_lines"] = cp1252_lines[i]
 
     # One shared point object per distinct location (the kept rows all have a location).
     geometry = shapely.points(located_xy)[location[keep]] if keep.any() else _points(x[:0], y[:0])
@@ -626,7 +759,7 @@ def read_police_uk(
     police.uk coordinates are *snap points* shared by many incidents, and months are the only dates.
     """
     themes = themes or DEFAULT_THEMES
-    parts = [_read_table(name, _open_bytes(opener)) for name, opener in _expand(source)]
+    parts = [_issue(parsed, stacklevel=4) for parsed in _parse_files(_expand(source))]
     names = [p.name for p in parts]
     if len(set(names)) != len(names):  # the same file name from two folders: qualify it
         names = [f"{i}:{n}" for i, n in enumerate(names)]
@@ -646,6 +779,7 @@ def read_police_uk(
         unclosed=[p.unclosed for p in parts],
         cp1252_lines=[p.cp1252_lines for p in parts],
         encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
+        id_codes=[(p.id_codes, p.id_count) for p in parts],
         months=months,
         crime_types=crime_types,
         themes=themes,
