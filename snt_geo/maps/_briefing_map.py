@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from snt_geo._format import format_percent, format_pvalue, format_value
 from snt_geo.tasking._steps import theme_label, ward_names
 
@@ -36,7 +38,7 @@ def briefing_layers(a) -> tuple[list, list[tuple[str, str, str]]]:
     params: list[tuple[str, str, str]] = []
     names = ward_names(a.wards)
     _ward_layers(a, layers, params)
-    if getattr(a, "stop_search", None) is not None:
+    if a.stop_search is not None:
         _stop_search_layer(a, layers, params)
     _ward_cluster_layers(a, layers)
     _shared_priority_layers(a, names, layers, params)
@@ -96,7 +98,7 @@ def _ward_layers(a, layers, params) -> None:
 
 def _ward_cluster_layers(a, layers) -> None:
     """One local Moran's I class layer per theme (off when the map opens)."""
-    clusters = getattr(a, "ward_clusters", None)
+    clusters = a.ward_clusters
     if clusters is None or not len(clusters):
         return
     from snt_geo.maps.lisa_layer import draw_ward_clusters
@@ -175,8 +177,8 @@ def _hotspot_layers(a, names, layers) -> None:
         )
     from snt_geo.maps.emerging_layer import draw_emerging_cells
 
-    for t, result in getattr(a, "emerging", {}).items():
-        if not (result.cells["emerging_class"].astype(str) != "no_pattern").any():
+    for t, result in a.emerging.items():
+        if not (np.asarray(result.values["emerging_class"]).astype(str) != "no_pattern").any():
             continue  # nothing to draw; the briefing's table says there is no pattern
         layers.append(
             draw_emerging_cells(result, name=f"Emerging hot spots: {theme_label(t, themes)}")

@@ -201,7 +201,7 @@ def _priorities_block(b) -> str:
 
 
 def _key_locations_block(b) -> str:
-    repeats = getattr(b.assessment, "repeats", None)
+    repeats = b.assessment.repeats
     if repeats is None:  # an assessment without the repeat step: the per-ward text table
         return (
             "<details><summary>Key locations: the busiest police.uk snap points of each ward in "
@@ -343,7 +343,7 @@ def _date_text(v: Any) -> str:
 
 def _problem_solving(b) -> str:
     """Plans by stage, overdue reviews and evaluations (issue 12), when a register was given."""
-    review = getattr(b.assessment, "problem_solving", None)
+    review = b.assessment.problem_solving
     if review is None:
         return ""
     names = ward_names(b.wards)
@@ -537,8 +537,6 @@ def _cross_border_block(b, names) -> str:
 
 def _ward_clusters_block(b, names) -> str:
     """Wards whose rate clusters with their neighbours' (local Moran's I), significant first."""
-    if not hasattr(b.assessment, "ward_clusters"):
-        return ""
     clusters = b.assessment.ward_clusters
     head = "<h3>Wards whose rates cluster with their neighbours'</h3>"
     if clusters is None:
@@ -834,7 +832,7 @@ def _section_decision(b) -> str:
         )
     )
     out.append("<h3>Overdue problem-solving reviews</h3>")
-    review = getattr(a, "problem_solving", None)
+    review = a.problem_solving
     if review is None:
         out.append(
             '<p class="empty" id="decision-overdue">No problem-solving register was given, so '
@@ -953,10 +951,11 @@ def _emerging_block(b) -> str:
     """Emerging hot spots per theme: cells per pattern (no-pattern cells left out)."""
     from snt_geo.maps.emerging_layer import EMERGING_LABELS
 
-    emerging = getattr(b.assessment, "emerging", None) or {}
+    emerging = b.assessment.emerging
     rows = []
     for theme, result in emerging.items():
-        cells = result.cells
+        # The per-cell arrays suffice: result.cells would build every cell's polygon.
+        cells = pd.DataFrame({k: result.values[k] for k in ("emerging_class", "incident_count")})
         for cls, part in cells.groupby(cells["emerging_class"].astype(str), sort=False):
             if cls == "no_pattern" or not len(part):
                 continue
@@ -988,7 +987,7 @@ def _emerging_block(b) -> str:
 
 def _time_of_day_block(b) -> str:
     """Hour x weekday counts, or why there are none (police.uk: months only); never zeros."""
-    tod = getattr(b.assessment, "time_of_day", None)
+    tod = b.assessment.time_of_day
     if tod is None:
         return ""
     out = ["<h3>When incidents happen (hour of day and day of week)</h3>"]
