@@ -30,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from snt_geo._dates import NO_MONTH, month_ordinals, months_from_ordinals
 from snt_geo.errors import SchemaError
 from snt_geo.io.police_uk import INCIDENT_COLUMNS, _finish
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
@@ -284,10 +285,7 @@ def read_police_uk_api(
     frame["street_id"] = pd.to_numeric(flat["street_id"], errors="coerce").astype("Int64")
     frame["street_name"] = frame["location"]
     outcome_date = _blank_to_na(flat["outcome_date"])
-    frame["outcome_date"] = pd.PeriodIndex(
-        [pd.NaT if pd.isna(v) else pd.Period(str(v)[:7], freq="M") for v in outcome_date],
-        dtype="period[M]",
-    ).array
+    frame["outcome_date"] = _outcome_months(outcome_date)
     lon = pd.to_numeric(flat["longitude"], errors="coerce").to_numpy("float64")
     lat = pd.to_numeric(flat["latitude"], errors="coerce").to_numpy("float64")
     gdf = _finish(
@@ -312,3 +310,15 @@ def read_police_uk_api(
 def _blank_to_na(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     return text.mask(text == "")
+
+
+def _outcome_months(values: pd.Series) -> pd.arrays.PeriodArray:
+    """Month of each outcome date (the one month parser); a value that is no month is refused."""
+    ords = month_ordinals(values, argument="outcome_date")
+    bad = (ords == NO_MONTH) & values.notna().to_numpy()
+    if bad.any():
+        raise SchemaError(
+            f"`source` has outcome dates that are not months, e.g. {values[bad].iloc[0]!r}: "
+            "the API gives them as 'YYYY-MM'."
+        )
+    return months_from_ordinals(ords)
