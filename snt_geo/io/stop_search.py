@@ -264,7 +264,7 @@ def read_stop_and_search(source, *, months=None) -> gpd.GeoDataFrame:
     codes = np.repeat(np.arange(len(parts)), sizes)
 
     dates = parse_dates(frame["date"], argument="source")
-    month = month_ordinals(frame["date"], argument="source")
+    month = month_ordinals(dates, argument="source")  # London-time months of the parsed dates
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy("float64")
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy("float64")
     reason = np.full(len(frame), -1, dtype=np.int8)
