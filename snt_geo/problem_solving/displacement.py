@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from snt_geo._format import format_pvalue
 from snt_geo._method import MethodRecord
 
 __all__ = ["WDDResult", "DisplacementQuotient", "wdd_test", "displacement_quotient"]
@@ -58,7 +59,8 @@ class WDDResult(MethodRecord):
         level = round(100 * (1 - self.alpha))
         return (
             f"Weighted displacement difference (Wheeler & Ratcliffe 2018) {self.estimate:+.1f} "
-            f"(se {self.se:.1f}, z {self.z:.2f}, two-sided p {self.p_value:.3g}; {level}% CI "
+            f"(se {self.se:.1f}, z {self.z:.2f}, two-sided "
+            f"{format_pvalue(self.p_value, prefix=True)}; {level}% CI "
             f"{self.ci_low:.1f} to {self.ci_high:.1f}), assuming Poisson counts."
         )
 
