@@ -8,13 +8,17 @@ kernel sums, co-location) group the rows by their exact coordinates first with
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import shapely
 
-__all__ = ["distinct_objects", "first_rows", "group_locations"]
+__all__ = ["distinct_objects", "first_rows", "group_locations", "shared_points"]
 
 
 def group_locations(
@@ -91,7 +95,47 @@ def distinct_objects(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ids = np.frombuffer(memoryview(buf), dtype=np.intp).copy()
     else:  # pragma: no cover - other interpreters
         ids = np.fromiter(map(id, arr), dtype=np.intp, count=n)
-    codes, uniq = pd.factorize(ids)
-    member = np.empty(len(uniq), dtype=np.int64)
-    member[codes] = np.arange(n)  # any row of a group: they all hold the same object
-    return codes.astype(np.int64), arr[member]
+    # Sorting the addresses (numpy's SIMD sort) is about twice as fast as hashing them; the groups
+    # are then renumbered by first appearance, so the numbering does not depend on addresses.
+    _, inverse = np.unique(ids, return_inverse=True)
+    first = first_rows(inverse, int(inverse.max()) + 1)
+    order = np.argsort(first)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank[inverse.ravel()], arr[first[order]]
+
+
+def shared_points(xy: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """One point object per distinct location, shared by its rows: ``shapely.points(xy)[codes]``.
+
+    Parameters
+    ----------
+    xy
+        (n_locations, 2) coordinates, as returned by :func:`group_locations`.
+    codes
+        Each row's location (indices into ``xy``).
+
+    Notes
+    -----
+    Python's cycle collector is paused while the points are made. Shapely geometries are tracked
+    by it, so making 450,000 of them sets off collections that walk every young object again and
+    again: 0.28 s of collection for 0.07 s of points on a million police.uk rows. A point refers
+    to no other object, so no cycle can form and pausing frees nothing later than it would be.
+    """
+    if not len(codes):
+        return np.array([], dtype=object)
+    with _collector_paused():
+        points = shapely.points(np.asarray(xy, dtype=np.float64))
+    return points[codes]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector (if it runs) for the block, then restore it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

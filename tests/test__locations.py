@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 
-from snt_geo._locations import distinct_objects, first_rows, group_locations
+from snt_geo._locations import distinct_objects, first_rows, group_locations, shared_points
 
 
 def _brute(*keys):
@@ -55,3 +56,34 @@ def test_distinct_objects_groups_by_identity_not_by_value():
     assert objects[0] is a and objects[1] is b and objects[2] is None
     empty_codes, empty_objects = distinct_objects(np.array([], dtype=object))
     assert empty_codes.shape == (0,) and empty_objects.shape == (0,)
+
+
+def test_distinct_objects_numbers_groups_by_first_appearance():
+    # The addresses are sorted internally; the numbering must still follow the rows, like
+    # pandas.factorize on the objects' identities.
+    import pandas as pd
+
+    rng = np.random.default_rng(11)
+    pool = shapely.points(rng.random((300, 2)))
+    picks = rng.integers(0, 300, 4000)
+    codes, objects = distinct_objects(pool[picks])
+    want, first = pd.factorize(picks)
+    np.testing.assert_array_equal(codes, want)
+    assert all(objects[i] is pool[p] for i, p in enumerate(first))
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_shared_points_one_object_per_location_and_collector_restored(collector_on):
+    import gc
+
+    xy = np.array([[1.0, 2.0], [3.0, 4.0]])
+    was = gc.isenabled()
+    try:
+        gc.enable() if collector_on else gc.disable()
+        points = shared_points(xy, np.array([1, 0, 1, 1]))
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable() if was else gc.disable()
+    assert points[0] is points[2] is points[3] and points[1] is not points[0]
+    np.testing.assert_array_equal(shapely.get_coordinates(points), xy[[1, 0, 1, 1]])
+    assert shared_points(xy, np.zeros(0, dtype=np.int64)).shape == (0,)

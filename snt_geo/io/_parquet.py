@@ -23,10 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import shapely
 
 from snt_geo._dates import months_from_ordinals
-from snt_geo._locations import group_locations
+from snt_geo._locations import group_locations, shared_points
 from snt_geo.crs import WORKING_CRS, is_british_national_grid
 from snt_geo.errors import CRSError, SchemaError
 
@@ -152,8 +151,7 @@ def table_to_incidents(table: pa.Table) -> gpd.GeoDataFrame:
     frame = rest.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     frame.insert(0, "month", months_from_ordinals(ordinals))
     codes, xy, _ = group_locations(x, y)
-    points = shapely.points(xy)[codes] if len(codes) else np.array([], dtype=object)
-    return gpd.GeoDataFrame(frame, geometry=points, crs=WORKING_CRS)
+    return gpd.GeoDataFrame(frame, geometry=shared_points(xy, codes), crs=WORKING_CRS)
 
 
 def table_xy(table: pa.Table) -> np.ndarray:

@@ -7,6 +7,7 @@ import zipfile
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import pytest
 
@@ -554,3 +555,54 @@ def test_extract_with_crs_contradicting_coordinates(x, y, crs, match):
     )
     with pytest.raises(CRSError, match=match):
         incidents_from_frame(df, x=x, y=y, crs=crs, month="month", crime_type="offence")
+
+
+# --------------------------------------------------------------------------------------------------
+# Duplicate Crime IDs: the fingerprint pass must never change the exact answer
+
+
+def _brute_duplicates(ids, months):
+    """A row repeats an earlier (ID, month) pair; a missing ID never counts."""
+    frame = pd.DataFrame({"id": pd.Series(ids, dtype=object), "m": months})
+    return (frame.duplicated(["id", "m"], keep="first") & frame["id"].notna()).to_numpy()
+
+
+def test_duplicate_ids_equal_brute_force_including_fingerprint_collisions():
+    from snt_geo.io.police_uk import _duplicate_ids, _id_fingerprints
+
+    rng = np.random.default_rng(4)
+    hexes = [f"{rng.integers(0, 2**63):016x}" * 4 for _ in range(60)]
+    # Same length, same first and last 8 bytes, different middle: one fingerprint, two IDs.
+    twins = ["AAAAAAAA-one-BBBBBBBB", "AAAAAAAA-two-BBBBBBBB"]
+    short = ["", "a", "ab", "abc", "é", "1234567", "12345678", "ID-9"]
+    pool = np.array([*hexes, *twins, *short, None], dtype=object)
+    ids = pool[rng.integers(0, len(pool), 5000)]
+    months = rng.choice(np.array([600, 601, 605]), 5000)
+    text = pd.Series(ids, dtype=pd.StringDtype("pyarrow"))
+    keys, present = _id_fingerprints(pa.array(ids, type=pa.large_string()))
+    assert keys[list(ids).index(twins[0])] == keys[list(ids).index(twins[1])]
+    np.testing.assert_array_equal(present, [i is not None for i in ids])
+    np.testing.assert_array_equal(_duplicate_ids(text, months), _brute_duplicates(ids, months))
+    # The same on a slice (Arrow offsets not starting at 0), on object strings and on chunks.
+    np.testing.assert_array_equal(
+        _duplicate_ids(text.iloc[777:], months[777:]), _brute_duplicates(ids[777:], months[777:])
+    )
+    np.testing.assert_array_equal(
+        _duplicate_ids(pd.Series(ids, dtype=object), months), _brute_duplicates(ids, months)
+    )
+    chunked = pd.Series(
+        pd.arrays.ArrowExtensionArray(
+            pa.chunked_array(
+                [pa.array(ids[:2500], pa.large_string()), pa.array(ids[2500:], pa.large_string())]
+            )
+        )
+    )
+    np.testing.assert_array_equal(_duplicate_ids(chunked, months), _brute_duplicates(ids, months))
+
+
+def test_duplicate_ids_that_are_not_text():
+    from snt_geo.io.police_uk import _duplicate_ids
+
+    ids = pd.Series([101, 102, 101, 101, None], dtype="Int64")
+    months = np.array([600, 600, 600, 601, 600])
+    np.testing.assert_array_equal(_duplicate_ids(ids, months), [False, False, True, False, False])
