@@ -140,3 +140,16 @@ def test_check_plausible_xy_messages_use_the_callers_fix():
         check_plausible_xy(
             lon, lat, crs=27700, argument="df[['lon', 'lat']]", relabel='pass crs="{crs}"'
         )
+
+
+def test_large_arrays_are_projected_on_every_core_with_the_same_result():
+    # Above _POINTS_PER_THREAD per core the projection is split across threads: bit for bit the
+    # same as one pyproj call, NaN kept in place.
+    rng = np.random.default_rng(5)
+    n = 2 * 100_000 + 7
+    lon, lat = rng.uniform(-0.5, 0.3, n), rng.uniform(51.3, 51.7, n)
+    lon[[0, n // 2, n - 1]] = np.nan
+    x, y = project_xy(lon, lat, "EPSG:4326")
+    ref = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(lon, lat)
+    np.testing.assert_array_equal(x, ref[0])
+    np.testing.assert_array_equal(y, ref[1])
