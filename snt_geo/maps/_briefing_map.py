@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from snt_geo._format import format_percent, format_pvalue, format_value
-from snt_geo.tasking._steps import theme_label, ward_names
+from snt_geo._labels import theme_label, ward_names
 
 #: Shared-priority theme layers on when the briefing opens (the others are listed, off).
 PRIORITY_THEMES_SHOWN = 2

@@ -21,9 +21,9 @@ from snt_geo._format import (
     format_rate,
     format_value,
 )
+from snt_geo._labels import theme_label, ward_names
 from snt_geo.maps._briefing_map import LINK_CLUSTER, LINK_SHARE
 from snt_geo.maps._print import PRINT_CSS, exception_charts_html, print_map_html
-from snt_geo.tasking._steps import theme_label, ward_names
 from snt_geo.tasking.assessment import headlines
 
 Formatter = Callable[[object], str]

@@ -86,7 +86,7 @@ def exception_charts_html(assessment: Any, *, limit: int = 6) -> str:
         from snt_geo.maps.figures import plot_monthly_trend
     except ImportError:
         return ""
-    from snt_geo.tasking._steps import theme_label, ward_names
+    from snt_geo._labels import theme_label, ward_names
 
     names = ward_names(assessment.wards)
     flagged = ex.flagged.sort_values("p_value_fdr", kind="stable").head(limit)

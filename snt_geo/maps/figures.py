@@ -366,7 +366,7 @@ def plot_assessment_map(
     clusters = assessment.clusters
     if theme is not None and len(clusters) and "theme" in clusters.columns:
         clusters = clusters[clusters["theme"].astype(str) == theme]
-    from snt_geo.tasking._steps import theme_label
+    from snt_geo._labels import theme_label
 
     label = theme_label(theme, assessment.themes) if theme is not None else "no theme"
     fig = _figure(width_mm, height_mm or _map_height_mm([areas], width_mm))

@@ -177,7 +177,7 @@ def _assessment_of(assessment: Any) -> Any:
 
 def _sources(a: Any, exceptions: Any, repeats: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     """Each table's rows, in the order shown, with themes in words."""
-    from snt_geo.tasking._steps import theme_label, ward_names
+    from snt_geo._labels import theme_label, ward_names
 
     def label(v: object) -> str:
         return theme_label(str(v), a.themes) if isinstance(v, str) and v else format_value(v)
@@ -429,8 +429,8 @@ def _picture(doc: Any, fig: Any, caption: str) -> None:
 
 
 def _trend_charts(doc: Any, exceptions: Any, a: Any, limit: int = 6) -> None:
+    from snt_geo._labels import theme_label, ward_names
     from snt_geo.maps.figures import plot_monthly_trend
-    from snt_geo.tasking._steps import theme_label, ward_names
 
     names = ward_names(a.wards)
     for ward_code, theme in list(exceptions.flagged.index)[:limit]:

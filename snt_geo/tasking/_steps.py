@@ -21,6 +21,7 @@ import pandas as pd
 
 from snt_geo import _dates
 from snt_geo._format import format_value
+from snt_geo._labels import theme_label, ward_names
 from snt_geo._multitest import bh_adjust
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
@@ -98,34 +99,6 @@ def theme_mask(incidents: pd.DataFrame, theme: str, themes: ThemeTable) -> np.nd
         return np.ones(len(incidents), dtype=bool)
     members = set(themes.members(theme))
     return incidents["crime_type"].astype("string").isin(members).fillna(False).to_numpy(bool)
-
-
-def theme_label(theme: str, themes: ThemeTable) -> str:
-    """Return a theme as a person reads it: a crime type's own name, or a group with its members.
-
-    ``"criminal_damage_arson"`` -> ``"Criminal damage and arson"``; ``"street_crime"`` ->
-    ``"Street crime (robbery, theft from the person)"``. Keys stay in data and exports.
-    """
-    if theme == "all":
-        return "All incidents"
-    try:
-        members = themes.members(theme)
-    except (KeyError, ValueError):  # a local theme the table does not know: its key in words
-        return theme.replace("_", " ").capitalize()
-    if len(members) == 1 or theme not in themes.composite:
-        return members[0]  # a crime type (with any legacy name): its current police.uk name
-    words = theme.replace("_", " ").capitalize()
-    return f"{words} ({', '.join(members).lower()})"
-
-
-def ward_names(wards: pd.DataFrame) -> dict[str, str]:
-    """Ward code -> ward name (the code when the name is missing)."""
-    if "ward_name" not in wards.columns:
-        return {str(k): str(k) for k in wards.index}
-    return {
-        str(k): (str(v) if isinstance(v, str) and v else str(k))
-        for k, v in wards["ward_name"].items()
-    }
 
 
 def concat_by_theme(frames: list[gpd.GeoDataFrame], *, key: str) -> gpd.GeoDataFrame:

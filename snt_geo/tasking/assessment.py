@@ -22,6 +22,7 @@ import pandas as pd
 
 from snt_geo import _dates
 from snt_geo._format import format_count
+from snt_geo._labels import theme_label, ward_names
 from snt_geo.crs import to_working_crs
 from snt_geo.tasking import _steps
 from snt_geo.tasking._records import parameter_table
@@ -379,7 +380,7 @@ def headlines(a: TaskingAssessment) -> list[str]:
     n_cross = int(a.cross_border["cross_ward"].sum()) if len(a.cross_border) else 0
     two = (
         f"2. Cross-border and strategic themes: {len(flagged)} shared priority themes "
-        f"({'; '.join(_steps.theme_label(t, a.themes) for t in shared_keys) or 'none'}); "
+        f"({'; '.join(theme_label(t, a.themes) for t in shared_keys) or 'none'}); "
         f"{n_cross} hot areas (merged Gi* hot cells) cross a ward boundary."
     )
     if a.links is None:
@@ -623,7 +624,7 @@ def _ward_steps(parts, run, incidents, inputs, priorities, opts, log, report) ->
         counted_priorities=counted,
         priorities_source=run.source,
     )
-    names = _steps.ward_names(areas)
+    names = ward_names(areas)
     parts["changes"], run.comparison = _steps.run_changes(
         profile, info, run.candidates, names, alpha=opts.alpha, log=log
     )

@@ -19,13 +19,13 @@ from snt_geo._format import (  # noqa: E402
     format_rate,
     format_value,
 )
+from snt_geo._labels import theme_label  # noqa: E402
 from snt_geo.datasets import load_sample  # noqa: E402
 from snt_geo.maps._briefing_page import _trend_words  # noqa: E402
 from snt_geo.maps.report_docx import DOCX_TABLES, docx_tables, save_docx  # noqa: E402
 from snt_geo.profile.exceptions import find_exceptions  # noqa: E402
 from snt_geo.profile.repeats import find_repeat_locations  # noqa: E402
 from snt_geo.tasking import tasking_assessment  # noqa: E402
-from snt_geo.tasking._steps import theme_label  # noqa: E402
 
 
 @pytest.fixture(scope="module")
