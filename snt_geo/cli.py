@@ -354,7 +354,7 @@ def _demo(args: argparse.Namespace) -> int:
 
         folder = out / "wards"
         folder.mkdir(exist_ok=True)
-        for code in briefing.profile.index:
+        for code in briefing.profile.wards.index:
             page = render_ward_page(
                 briefing.profile,
                 code,

@@ -24,6 +24,21 @@ def test_demo_writes_the_briefing_and_prints_path_and_size(tmp_path, capsys):
     assert "1. Ward problem solving" in printed and "3. Links to borough issues" in printed
 
 
+def test_demo_ward_pages_one_per_ward_of_the_profile(tmp_path, capsys):
+    # This path broke silently when the profile became a WardProfile (it iterated the result's
+    # index): one page per ward of the sample, each naming its ward.
+    from snt_geo.datasets import load_sample
+
+    out = tmp_path / "out"
+    assert main(["demo", "--out", str(out), "--quiet", "--ward-pages"]) == 0
+    wards = load_sample().wards
+    pages = sorted((out / "wards").glob("*.html"))
+    assert [p.stem for p in pages] == sorted(wards.index)
+    for page in pages:
+        assert str(wards.loc[page.stem, "ward_name"]) in page.read_text(encoding="utf-8")
+    assert f"{len(pages)} ward pages" in capsys.readouterr().out
+
+
 def test_brief_with_sample_files_in_a_subprocess(tmp_path):
     """The console script end to end on the sample files; progress goes to stderr."""
     paths = sample_paths()
