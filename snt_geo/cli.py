@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--estates", type=Path, help="housing estates (GeoPackage, GeoJSON...)")
     brief.add_argument("--priorities", type=Path, help="priority register CSV")
     brief.add_argument(
+        "--searches",
+        type=Path,
+        help="police.uk stop-and-search CSV, a folder of them, or a police.uk zip archive: "
+        "searches per ward in the briefing and a map layer",
+    )
+    brief.add_argument(
         "--register",
         type=Path,
         help="problem-solving register (.gpkg from snt_geo.problem_solving): plans by stage, "
@@ -179,7 +185,7 @@ def _check_exists(argument: str, path: Path | None) -> None:
         raise CliError(f"{argument}: no file given (an empty value); pass the file's path")
     if not path.exists():
         raise CliError(f"{argument}: file not found: {path}")
-    if argument != "--crimes" and path.is_dir():
+    if argument not in ("--crimes", "--searches") and path.is_dir():  # these read folders
         raise CliError(f"{argument}: {path} is a folder; pass the file inside it")
 
 
@@ -237,10 +243,19 @@ def _brief(args: argparse.Namespace) -> int:
     from snt_geo.io.demographics import read_demographics
     from snt_geo.io.estates import read_estates
     from snt_geo.io.police_uk import read_police_uk
+    from snt_geo.io.stop_search import read_stop_and_search
     from snt_geo.maps.briefing import tasking_briefing
     from snt_geo.profile.priorities import read_priorities
 
-    for name in ("wards", "crimes", "demographics", "estates", "priorities", "register"):
+    for name in (
+        "wards",
+        "crimes",
+        "demographics",
+        "estates",
+        "priorities",
+        "searches",
+        "register",
+    ):
         _check_exists(f"--{name}", getattr(args, name))
     _check_out(args.out)
     for flag in ("--pdf", "--docx"):
@@ -256,7 +271,7 @@ def _brief(args: argparse.Namespace) -> int:
         if args.borough is not None:
             wards = _select_borough(wards, args.borough)
         incidents = _read("--crimes", read_police_uk, args.crimes)
-        demographics = estates = priorities = None
+        demographics = estates = priorities = searches = None
         if args.demographics:
             demographics = _read(
                 "--demographics", read_demographics, args.demographics, wards=wards
@@ -265,6 +280,8 @@ def _brief(args: argparse.Namespace) -> int:
             estates = _read("--estates", read_estates, args.estates)
         if args.priorities:
             priorities = _read("--priorities", read_priorities, args.priorities, wards=wards)
+        if args.searches:
+            searches = _read("--searches", read_stop_and_search, args.searches)
         progress, close = _progress(args.quiet)
         try:
             briefing = tasking_briefing(
@@ -273,6 +290,7 @@ def _brief(args: argparse.Namespace) -> int:
                 demographics=demographics,
                 estates=estates,
                 priorities=priorities,
+                searches=searches,
                 register=args.register,
                 period=args.period,
                 title=args.title,

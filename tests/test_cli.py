@@ -80,6 +80,7 @@ def test_brief_with_sample_files_in_a_subprocess(tmp_path):
         ("--priorities", "/no/such/register.csv"),
         ("--demographics", "/no/such/people.csv"),
         ("--register", "/no/such/plans.gpkg"),
+        ("--searches", "/no/such/searches"),
     ],
 )
 def test_missing_file_exits_2_naming_the_argument(tmp_path, capsys, argument, replace):
@@ -90,6 +91,42 @@ def test_missing_file_exits_2_naming_the_argument(tmp_path, capsys, argument, re
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert f"error: {argument}:" in err and "not found" in err and replace in err
+
+
+def test_brief_with_stop_and_search(tmp_path, capsys, shared_data):
+    """--searches reads police.uk stop-and-search files into the briefing's per-ward table."""
+    import pandas as pd
+
+    from snt_geo.io import read_stop_and_search
+
+    city = shared_data / "police-uk-city-of-london"
+    out = tmp_path / "b.html"
+    argv = [
+        "brief",
+        "--wards",
+        str(sample_paths().wards),
+        "--crimes",
+        str(city / "street"),
+        "--searches",
+        str(city / "stop-and-search"),
+        "--period",
+        "2019-01:2019-06",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    assert main(argv) == 0, capsys.readouterr().err
+    text = out.read_text(encoding="utf-8")
+    assert "<h3>Stop and search</h3>" in text
+    with pytest.warns(UserWarning):
+        searches = read_stop_and_search(city / "stop-and-search")
+    months = searches["month"]
+    in_period = int(((months >= pd.Period("2019-01")) & (months <= pd.Period("2019-06"))).sum())
+    assert in_period > 100  # the City searched hundreds of times in those months
+    bad = argv.copy()
+    bad[bad.index("--searches") + 1] = str(sample_paths().priorities)  # a CSV, not searches
+    assert main(bad) == 2
+    assert "error: --searches:" in capsys.readouterr().err
 
 
 def test_schema_error_exits_2_with_one_line(tmp_path, capsys):
