@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
 from snt_geo.linkage.emerging import EMERGING_CLASSES  # one definition, where produced
 from snt_geo.maps._layer import Legend, LegendItem, MapLayer
@@ -88,13 +89,28 @@ def draw_emerging_cells(
     SchemaError
         When ``emerging_class`` is missing or holds an unknown value.
     """
-    frame = cells.to_frame() if hasattr(cells, "bins") and hasattr(cells, "to_frame") else cells
-    src = _checked(
-        frame, argument="cells", required=["emerging_class"], tooltip=tooltip, popup=popup
-    )
-    counts = _class_counts(src, "emerging_class", EMERGING_CLASSES)
-    cls = src.frame["emerging_class"].astype("string")
-    src.keep((cls != "no_pattern").to_numpy(), reason="no pattern")
+    if hasattr(cells, "bins") and hasattr(cells, "to_frame"):
+        # The result's arrays give every class's count; polygons are built for drawn cells only.
+        codes = np.asarray(cells.values["emerging_class"].codes)
+        per_class = np.bincount(codes, minlength=len(EMERGING_CLASSES))
+        counts = {c: int(n) for c, n in zip(EMERGING_CLASSES, per_class, strict=True)}
+        src = _checked(
+            cells.to_frame(cells="pattern"),
+            argument="cells",
+            required=["emerging_class"],
+            tooltip=tooltip,
+            popup=popup,
+        )
+        src.n_rows = len(codes)
+        if counts["no_pattern"]:
+            src.not_drawn["no pattern"] = counts["no_pattern"]
+    else:
+        src = _checked(
+            cells, argument="cells", required=["emerging_class"], tooltip=tooltip, popup=popup
+        )
+        counts = _class_counts(src, "emerging_class", EMERGING_CLASSES)
+        cls = src.frame["emerging_class"].astype("string")
+        src.keep((cls != "no_pattern").to_numpy(), reason="no pattern")
     src.drop_empty()
     frame = src.frame
     styles = [

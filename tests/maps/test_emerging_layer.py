@@ -55,3 +55,13 @@ def test_unknown_class_is_refused():
     cells.iloc[0, cells.columns.get_loc("emerging_class")] = "brand_new"
     with pytest.raises(SchemaError, match="'emerging_class' must hold only"):
         draw_emerging_cells(cells)
+
+
+def test_result_and_its_frame_draw_the_same_layer():
+    # From the result only the cells with a pattern are built as polygons; the layer (legend,
+    # counts, drawn cells, rendered map) must equal the one drawn from the full cells frame.
+    result = _emerging()
+    from_result = draw_emerging_cells(result, show=True)
+    from_frame = draw_emerging_cells(result.cells, show=True)
+    assert from_result.info == from_frame.info
+    assert make_map(from_result).get_root().render() == make_map(from_frame).get_root().render()
