@@ -14,15 +14,36 @@ every repair is counted:
   Windows-1252 leaves undefined); a file with no valid non-ASCII UTF-8 line is simply a
   Windows-1252 file.
 - **CR-only line endings** (classic Mac OS exports) make the whole file one line.
+
+Every police.uk CSV reader (street, stop and search, outcomes) goes through :func:`parse_file`
+(repair, then the reader's own parsing, never warning so that files can be parsed on threads) and
+:func:`issue_file` (the file's repair warnings, in file order, then its rows or its error).
+:func:`read_text_table` parses repaired bytes with every column as text, skipping and counting the
+rows whose number of fields does not match the header (``malformed_row``).
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
-__all__ = ["CleanCsv", "clean_csv_bytes"]
+from snt_geo.errors import SchemaError
+
+__all__ = [
+    "CleanCsv",
+    "CsvPart",
+    "ParsedFile",
+    "clean_csv_bytes",
+    "header_fields",
+    "issue_file",
+    "parse_file",
+    "read_text_table",
+]
 
 _QUOTE = 34  # ord('"')
 _LF = 10
@@ -140,3 +161,149 @@ def _cut_unclosed_quotes(data: bytes) -> tuple[bytes, tuple[int, ...], int]:
         else:
             out.append(line)
     return b"\n".join(out), tuple(n + 1 for n in cut), len(join_after)
+
+
+def header_fields(data: bytes) -> list[str]:
+    """Return the header line's fields of repaired CSV bytes, without a BOM, quotes or spaces."""
+    first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
+    return [h.strip().strip('"') for h in first.split(",")]
+
+
+def read_text_table(
+    name: str,
+    data: bytes,
+    *,
+    column_names: Sequence[str],
+    include_columns: Sequence[str],
+) -> tuple[pa.Table, int]:
+    """Parse repaired CSV bytes (the header line skipped) with every column read as text.
+
+    Parameters
+    ----------
+    name
+        The file's display name, for the error message.
+    data
+        Bytes from :func:`clean_csv_bytes` (UTF-8).
+    column_names
+        One name per field of the header line.
+    include_columns
+        Columns to return, in this order; one the file lacks is returned all null.
+
+    Returns
+    -------
+    tuple of (pyarrow.Table, int)
+        The rows, empty fields null, and the number of rows skipped because their number of fields
+        differs from the header's (``malformed_row``).
+
+    Raises
+    ------
+    SchemaError
+        The bytes cannot be parsed as CSV.
+    """
+    malformed = 0
+
+    def skip(_row) -> str:
+        nonlocal malformed
+        malformed += 1
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),  # zero-copy, read outside the GIL
+            read_options=pacsv.ReadOptions(
+                column_names=list(column_names), skip_rows=1, encoding="utf8"
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in include_columns},
+                strings_can_be_null=True,
+                include_columns=list(include_columns),
+                include_missing_columns=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {exc}") from exc
+    return table, malformed
+
+
+@dataclass
+class CsvPart:
+    """One file's parsed rows and the account of what was repaired or skipped in it."""
+
+    name: str
+    table: pa.Table
+    malformed: int
+    encoding: str
+    unclosed: int = 0
+    cp1252_lines: int = 0
+
+
+@dataclass
+class ParsedFile:
+    """One file parsed without warning or raising: its part, or the error to raise for it."""
+
+    name: str
+    result: CsvPart | Exception
+    unclosed_quote_lines: tuple[int, ...] = ()
+    cp1252_lines: int = 0
+
+
+def parse_file(
+    name: str,
+    data: bytes,
+    parse_rows: Callable[[str, bytes], tuple[pa.Table, int]],
+    *,
+    expected: str,
+) -> ParsedFile:
+    """Repair one file's bytes and parse them with ``parse_rows``; never warns or raises.
+
+    ``parse_rows(name, repaired_bytes)`` returns the rows and the number of malformed rows it
+    skipped. ``expected`` describes the file for the message when it is empty (e.g. "a police.uk
+    street-level CSV with a header row (Crime ID, Month, ...)"). Errors are returned, to be raised
+    by :func:`issue_file` after the file's warnings.
+    """
+    if not data.strip():
+        return ParsedFile(
+            name, SchemaError(f"`source` file {name!r} is empty: expected {expected}.")
+        )
+    clean = clean_csv_bytes(data)
+    try:
+        table, malformed = parse_rows(name, clean.data)
+        result: CsvPart | Exception = CsvPart(
+            name,
+            table,
+            malformed,
+            clean.encoding,
+            unclosed=len(clean.unclosed_quote_lines),
+            cp1252_lines=clean.cp1252_lines,
+        )
+    except Exception as exc:  # raised by issue_file, after the file's warnings
+        result = exc
+    return ParsedFile(name, result, clean.unclosed_quote_lines, clean.cp1252_lines)
+
+
+def issue_file(parsed: ParsedFile, *, stacklevel: int) -> CsvPart:
+    """Issue a parsed file's repair warnings, then return its part or raise its error."""
+    name = parsed.name
+    if parsed.unclosed_quote_lines:
+        lines = ", ".join(str(n) for n in parsed.unclosed_quote_lines[:5])
+        more = " ..." if len(parsed.unclosed_quote_lines) > 5 else ""
+        warnings.warn(
+            f"`source` file {name!r}: line(s) {lines}{more} open a quote that never closes; "
+            f"{len(parsed.unclosed_quote_lines)} such line(s) were dropped (counted as "
+            "unclosed_quote) and the rest of the file was read. Fix the quote in the file to keep "
+            "them.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if parsed.cp1252_lines:
+        warnings.warn(
+            f"`source` file {name!r} is UTF-8 but {parsed.cp1252_lines} line(s) are not: they were "
+            "decoded as Windows-1252 (check their accented characters). Re-save the file as UTF-8 "
+            "to silence this.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    if isinstance(parsed.result, Exception):
+        raise parsed.result
+    return parsed.result

@@ -35,6 +35,14 @@ from snt_geo._dates import NO_MONTH, month_ordinals, months_from_ordinals
 from snt_geo.errors import SchemaError
 from snt_geo.io import _parquet
 from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.io._csv import (
+    CsvPart,
+    ParsedFile,
+    header_fields,
+    issue_file,
+    parse_file,
+    read_text_table,
+)
 from snt_geo.io.police_uk import (
     _finish,
     _normalise_crime_types,
@@ -304,43 +312,88 @@ def _join_outcomes(incidents: gpd.GeoDataFrame, latest: pd.DataFrame) -> gpd.Geo
     return incidents.assign(outcome_type=outcome, outcome_month=months_from_ordinals(month))
 
 
-def _read_outcome_files(files: Sequence[_File], *, workers: int = 2) -> pd.DataFrame:
-    """Outcomes files -> one row per outcome (engine of :func:`read_archive_outcomes`)."""
-    columns = {
-        "Crime ID": "crime_id",
-        "Month": "month",
-        "Reported by": "reported_by",
-        "Falls within": "falls_within",
-        "Outcome type": "outcome_type",
-    }
+#: Drop reasons of the outcomes reader, in the order they are tested.
+OUTCOME_REASONS = ("malformed_row", "unclosed_quote")
 
-    def one(f: _File) -> pa.Table:
-        import io
+# Normalised outcomes header -> column; Reported by and Falls within may be missing (null).
+_OUTCOME_COLUMNS = ("crime_id", "month", "reported_by", "falls_within", "outcome_type")
+_OUTCOME_REQUIRED = ("crime_id", "month", "outcome_type")
 
-        import pyarrow.csv as pacsv
 
+def _parse_outcomes(f: _File) -> ParsedFile:
+    """Read and parse one outcomes file; never warns or raises (files are parsed on threads)."""
+    try:
         data = _open_bytes(f.opener)
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(columns),
-                include_missing_columns=True,
-                column_types={c: pa.string() for c in columns},
-                strings_can_be_null=True,
-            ),
-        )
-        return table.append_column("force", pa.array([f.force] * table.num_rows, pa.string()))
+    except Exception as exc:  # raised by issue_file, in file order
+        return ParsedFile(f.name, exc)
+    return parse_file(
+        f.name,
+        data,
+        _parse_outcome_rows,
+        expected="a police.uk outcomes CSV with a header row (Crime ID, Month, ..., Outcome type)",
+    )
 
+
+def _parse_outcome_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
+    """Rows of repaired outcomes bytes as text columns, and the malformed rows skipped."""
+    header = header_fields(data)
+    norm = [re.sub(r"[^0-9a-z]+", "_", h.lower()).strip("_") for h in header]
+    missing = [c for c in _OUTCOME_REQUIRED if c not in norm]
+    if missing:
+        raise SchemaError(
+            f"`source` file {name!r} is not a police.uk outcomes file: it lacks required columns "
+            "(found " + ", ".join(repr(h) for h in header) + ").",
+            [f"missing column {c.replace('_', ' ').capitalize()!r}" for c in missing],
+        )
+    names = [n if n in _OUTCOME_COLUMNS else f"extra_{i}" for i, n in enumerate(norm)]
+    return read_text_table(name, data, column_names=names, include_columns=_OUTCOME_COLUMNS)
+
+
+def _read_outcome_files(
+    files: Sequence[_File], *, workers: int = 2, stacklevel: int = 5
+) -> pd.DataFrame:
+    """Outcomes files -> one row per outcome (engine of :func:`read_archive_outcomes`).
+
+    Each file is repaired before parsing and accounted for as street files are: the frame's
+    ``attrs["read_report"]`` holds the :class:`ReadReport`, and each file's repairs and then the
+    report are warned (in file order, never from a worker thread). ``stacklevel`` is given to the
+    helpers that warn, so 3 names this function's caller; the default, 5, names the caller of
+    :func:`read_archive`, which reaches here through :func:`_latest_outcomes`.
+    """
     if workers > 1 and len(files) > 1:
+        # pyarrow parses outside the GIL; warnings and errors are issued below, in file order.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            tables = list(pool.map(one, files))
+            parsed = list(pool.map(_parse_outcomes, files))
     else:
-        tables = [one(f) for f in files]
-    table = pa.concat_tables(tables).rename_columns([*columns.values(), "force"])
+        parsed = [_parse_outcomes(f) for f in files]
+    parts: list[CsvPart] = []
+    for p in parsed:  # a loop, not a comprehension: warnings' stacklevel
+        parts.append(issue_file(p, stacklevel=stacklevel))
+    table = pa.concat_tables(
+        p.table.append_column("force", pa.array([f.force] * p.table.num_rows, pa.string()))
+        for p, f in zip(parts, files, strict=True)
+    )
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     for col in ("reported_by", "falls_within", "outcome_type", "force"):
         frame[col] = frame[col].astype("category")
     frame["month"] = months_from_ordinals(month_ordinals(frame["month"], argument="month"))
+    report = ReadReport(
+        reader="read_archive_outcomes",
+        files={
+            p.name: {
+                "rows_read": p.table.num_rows + p.malformed + p.unclosed,
+                "rows_kept": p.table.num_rows,
+                "malformed_row": p.malformed,
+                "unclosed_quote": p.unclosed,
+            }
+            for p in parts
+        },
+        reasons=OUTCOME_REASONS,
+        notes={p.name: {"cp1252_lines": p.cp1252_lines} for p in parts},
+        encodings={p.name: p.encoding for p in parts},
+    )
+    attach(frame, report)
+    report.warn(stacklevel=stacklevel)
     return frame
 
 
@@ -365,12 +418,30 @@ def read_archive_outcomes(
     -------
     pandas.DataFrame
         ``RangeIndex``; ``crime_id`` (string), ``month`` (Period: when the outcome was recorded),
-        ``reported_by``, ``falls_within``, ``outcome_type`` and ``force`` (categoricals).
+        ``reported_by``, ``falls_within``, ``outcome_type`` and ``force`` (categoricals), in file
+        then row order. ``attrs["read_report"]`` holds the :class:`~snt_geo.io.ReadReport`
+        (see :func:`~snt_geo.io.read_report`), warned once when anything was dropped or noted.
+
+    Raises
+    ------
+    SchemaError
+        No outcomes file is selected, or one is empty or lacks the Crime ID, Month or Outcome
+        type column.
+
+    Notes
+    -----
+    Every row is accounted for: per file, rows read = rows kept + ``malformed_row`` (wrong number
+    of fields) + ``unclosed_quote`` (a line opening a quote that never closes, which would swallow
+    the rest of the file; warned with its line number). Files are repaired before parsing as street
+    files are (see :func:`~snt_geo.io.read_police_uk`): a file that is not UTF-8 is read as
+    Windows-1252, Windows-1252 lines inside a UTF-8 file are decoded and counted as the note
+    ``cp1252_lines`` (with a warning), and CR-only line endings are read. The outcome join of
+    :func:`read_archive` reads the outcomes files the same way and warns the same.
     """
     files = _select(source, ("outcomes",), forces, months)
     if not files:
         raise SchemaError("`source` holds no outcomes files for these `forces` and `months`.")
-    return _read_outcome_files(files, workers=workers)
+    return _read_outcome_files(files, workers=workers, stacklevel=4)
 
 
 def read_archive_stop_and_search(

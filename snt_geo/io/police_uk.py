@@ -31,7 +31,6 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -58,7 +57,7 @@ from snt_geo.crs import (
 )
 from snt_geo.errors import CRSError, SchemaError
 from snt_geo.io._accounting import ReadReport, attach
-from snt_geo.io._csv import CleanCsv, clean_csv_bytes
+from snt_geo.io._csv import CsvPart, ParsedFile, header_fields, issue_file, parse_file
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = ["read_police_uk", "incidents_from_frame", "INCIDENT_COLUMNS"]
@@ -127,16 +126,6 @@ REASONS = (
 
 
 _MONTH_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-
-
-@dataclass
-class _Part:
-    name: str
-    table: pa.Table
-    malformed: int
-    encoding: str
-    unclosed: int = 0
-    cp1252_lines: int = 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -220,70 +209,25 @@ def _open_bytes(opener) -> bytes:
 # Parsing one file
 
 
-def _read_table(name: str, data: bytes) -> _Part:
+def _read_table(name: str, data: bytes) -> CsvPart:
     """Parse one file's bytes, warning about what was repaired; raise if it cannot be read."""
-    return _issue(_parse_table(name, data), stacklevel=5)
+    return issue_file(_parse_table(name, data), stacklevel=5)
 
 
-@dataclass
-class _Parsed:
-    """One file parsed without warning or raising: its part, or the error to raise for it."""
-
-    name: str
-    result: _Part | Exception
-    unclosed_quote_lines: tuple[int, ...] = ()
-    cp1252_lines: int = 0
-
-
-def _issue(parsed: _Parsed, *, stacklevel: int) -> _Part:
-    """Issue a parsed file's warnings, then return its part or raise its error."""
-    name = parsed.name
-    if parsed.unclosed_quote_lines:
-        lines = ", ".join(str(n) for n in parsed.unclosed_quote_lines[:5])
-        more = " ..." if len(parsed.unclosed_quote_lines) > 5 else ""
-        warnings.warn(
-            f"`source` file {name!r}: line(s) {lines}{more} open a quote that never closes; "
-            f"{len(parsed.unclosed_quote_lines)} such line(s) were dropped (counted as "
-            "unclosed_quote) and the rest of the file was read. Fix the quote in the file to keep "
-            "them.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-    if parsed.cp1252_lines:
-        warnings.warn(
-            f"`source` file {name!r} is UTF-8 but {parsed.cp1252_lines} line(s) are not: they were "
-            "decoded as Windows-1252 (check their accented characters). Re-save the file as UTF-8 "
-            "to silence this.",
-            UserWarning,
-            stacklevel=stacklevel,
-        )
-    if isinstance(parsed.result, Exception):
-        raise parsed.result
-    return parsed.result
-
-
-def _parse_table(name: str, data: bytes) -> _Parsed:
+def _parse_table(name: str, data: bytes) -> ParsedFile:
     """Parse one file's bytes; never warns, and returns (not raises) the error for the caller."""
-    if not data.strip():
-        return _Parsed(
-            name,
-            SchemaError(
-                f"`source` file {name!r} is empty: expected a police.uk street-level CSV with a "
-                "header row (Crime ID, Month, ..., Longitude, Latitude, ..., Crime type, ...)."
-            ),
-        )
-    clean = clean_csv_bytes(data)
-    try:
-        result: _Part | Exception = _parse_clean(name, clean)
-    except Exception as exc:  # raised by _issue, after the file's warnings
-        result = exc
-    return _Parsed(name, result, clean.unclosed_quote_lines, clean.cp1252_lines)
+    return parse_file(
+        name,
+        data,
+        _parse_rows,
+        expected="a police.uk street-level CSV with a header row (Crime ID, Month, ..., "
+        "Longitude, Latitude, ..., Crime type, ...)",
+    )
 
 
-def _parse_clean(name: str, clean: CleanCsv) -> _Part:
-    data = clean.data
-    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    header = [h.strip().strip('"') for h in first_line.rstrip("\r").split(",")]
+def _parse_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
+    """Rows of repaired bytes in the schema's columns and types, and the malformed rows skipped."""
+    header = header_fields(data)
     norm = [h.lower().replace(" ", "_") for h in header]
     missing = [c for c in _REQUIRED if c not in norm]
     if missing:
@@ -318,30 +262,23 @@ def _parse_clean(name: str, clean: CleanCsv) -> _Part:
         except pa.ArrowInvalid as exc:  # a bad number: read coordinates as text and coerce
             last_error = exc
             continue
-        return _Part(
-            name,
-            _standardise(table),
-            malformed,
-            clean.encoding,
-            unclosed=len(clean.unclosed_quote_lines),
-            cp1252_lines=clean.cp1252_lines,
-        )
+        return _standardise(table), malformed
     raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {last_error}")
 
 
-def _parse_files(found: Sequence[tuple[str, object]]) -> list[_Parsed]:
+def _parse_files(found: Sequence[tuple[str, object]]) -> list[ParsedFile]:
     """Parse every file on all cores (pyarrow parses outside the GIL).
 
     Nothing is warned or raised here: the caller issues each file's warnings and raises the first
     error in file order, exactly as reading the files one by one would.
     """
 
-    def one(item: tuple[str, object]) -> _Parsed:
+    def one(item: tuple[str, object]) -> ParsedFile:
         name, opener = item
         try:
             data = _open_bytes(opener)
         except Exception as exc:  # raised by the caller, in file order
-            return _Parsed(name, exc)
+            return ParsedFile(name, exc)
         return _parse_table(name, data)
 
     workers = min(len(found), os.cpu_count() or 1)
@@ -761,7 +698,7 @@ def read_police_uk(
     police.uk coordinates are *snap points* shared by many incidents, and months are the only dates.
     """
     themes = themes or DEFAULT_THEMES
-    parts = [_issue(parsed, stacklevel=4) for parsed in _parse_files(_expand(source))]
+    parts = [issue_file(parsed, stacklevel=4) for parsed in _parse_files(_expand(source))]
     names = [p.name for p in parts]
     if len(set(names)) != len(names):  # the same file name from two folders: qualify it
         names = [f"{i}:{n}" for i, n in enumerate(names)]

@@ -28,7 +28,6 @@ dropped, per reason and per file, in ``attrs["read_report"]`` and one ``UserWarn
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import zipfile
@@ -39,12 +38,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from snt_geo._dates import NO_MONTH, month_ordinals, months_from_ordinals, parse_dates
 from snt_geo.crs import GB_BOUNDS_27700, WORKING_CRS
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
+from snt_geo.io._csv import CsvPart, header_fields, issue_file, parse_file, read_text_table
 from snt_geo.io.police_uk import _normalise_months, _open_bytes, _points, _project_unique
 
 __all__ = ["read_stop_and_search", "STOP_SEARCH_COLUMNS"]
@@ -103,6 +102,7 @@ _FLAGS = ("part_of_operation", "outcome_linked", "removal_of_clothing")
 #: Drop reasons, in the order they are tested.
 REASONS = (
     "malformed_row",
+    "unclosed_quote",
     "unparseable_date",
     "no_coordinates",
     "zero_coordinates",
@@ -161,15 +161,26 @@ def _expand(source) -> list[tuple[str, object]]:
     return found
 
 
-def _read_file(name: str, data: bytes) -> tuple[pd.DataFrame, int]:
-    """Read the file's rows as text columns named by the schema; count the malformed rows."""
-    if not data.strip():
-        raise SchemaError(
-            f"`source` file {name!r} is empty: expected a police.uk stop-and-search CSV with a "
-            "header row (Type, Date, ..., Latitude, Longitude, ..., Object of search, Outcome...)."
-        )
-    first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
-    header = [h.strip().strip('"') for h in first.split(",")]
+def _read_file(name: str, data: bytes) -> CsvPart:
+    """Read one file's rows as text columns named by the schema, warning about what was repaired.
+
+    The bytes are repaired first, exactly as for street files (:func:`clean_csv_bytes`): a line
+    opening a quote that never closes is cut out and counted, Windows-1252 lines of a UTF-8 file are
+    decoded and counted, CR-only line endings are converted.
+    """
+    parsed = parse_file(
+        name,
+        data,
+        _parse_rows,
+        expected="a police.uk stop-and-search CSV with a header row (Type, Date, ..., Latitude, "
+        "Longitude, ..., Object of search, Outcome...)",
+    )
+    return issue_file(parsed, stacklevel=4)
+
+
+def _parse_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
+    """Rows of repaired bytes as text columns named by the schema, and the malformed rows."""
+    header = header_fields(data)
     norm = [re.sub(r"[^0-9a-z]+", "_", h.lower()).strip("_") for h in header]
     missing = [c for c in _REQUIRED if c not in {_HEADER.get(n) for n in norm}]
     if missing:
@@ -178,31 +189,12 @@ def _read_file(name: str, data: bytes) -> tuple[pd.DataFrame, int]:
             f"{missing} (found {header}).",
         )
     names = [_HEADER.get(n, f"extra_{i}") for i, n in enumerate(norm)]
-    last_error = None
-    for encoding in ("utf8", "cp1252"):
-        malformed = 0
-
-        def skip(_row) -> str:
-            nonlocal malformed
-            malformed += 1
-            return "skip"
-
-        try:
-            table = pacsv.read_csv(
-                io.BytesIO(data),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=True,
-                    include_columns=[n for n in names if not n.startswith("extra_")],
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            last_error = exc
-            continue
-        return table.to_pandas(), malformed
-    raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {last_error}")
+    return read_text_table(
+        name,
+        data,
+        column_names=names,
+        include_columns=[n for n in names if not n.startswith("extra_")],
+    )
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -241,26 +233,31 @@ def read_stop_and_search(source, *, months=None) -> gpd.GeoDataFrame:
     Notes
     -----
     Rows are dropped, and counted, for exactly these reasons (the first that applies):
-    ``malformed_row`` (wrong number of fields), ``unparseable_date``, ``no_coordinates`` (police.uk
-    publishes many searches without a location: 10,292 of 10,866 in the Met's 2018-03 file),
-    ``zero_coordinates``, ``outside_great_britain`` (after projection) and ``filtered_months``.
-    Dates carry a UTC offset; the month is taken in London local time. A search dated in another
-    month than its file's is kept and counted as the note ``month_differs_from_file``.
+    ``malformed_row`` (wrong number of fields), ``unclosed_quote`` (a line opening a quote that
+    never closes, which would swallow the rest of the file; warned with its line number),
+    ``unparseable_date``, ``no_coordinates`` (police.uk publishes many searches without a location:
+    10,292 of 10,866 in the Met's 2018-03 file), ``zero_coordinates``, ``outside_great_britain``
+    (after projection) and ``filtered_months``. Dates carry a UTC offset; the month is taken in
+    London local time. A search dated in another month than its file's is kept and counted as the
+    note ``month_differs_from_file``.
+
+    Files are repaired before parsing as street files are (see :func:`~snt_geo.io.read_police_uk`):
+    a file that is not UTF-8 is read as Windows-1252, Windows-1252 lines inside a UTF-8 file are
+    decoded and counted as the note ``cp1252_lines`` (with a warning), and CR-only line endings
+    are read. ``encodings`` of the report records each file's encoding.
     """
     months_set = _normalise_months(months)
-    parts, names, malformed, file_months, forces = [], [], [], [], []
-    for name, opener in _expand(source):
-        frame, bad = _read_file(name, _open_bytes(opener))
-        m = _FILE.match(name)
-        parts.append(frame)
-        names.append(name)
-        malformed.append(bad)
-        file_months.append(pd.Period(m.group(1), freq="M").ordinal if m else NO_MONTH)
-        forces.append(m.group(2).lower() if m else pd.NA)
+    parts: list[CsvPart] = []
+    for name, opener in _expand(source):  # a loop, not a comprehension: warnings' stacklevel
+        parts.append(_read_file(name, _open_bytes(opener)))
+    names = [p.name for p in parts]
+    matches = [_FILE.match(n) for n in names]
+    file_months = [pd.Period(m.group(1), freq="M").ordinal if m else NO_MONTH for m in matches]
+    forces = [m.group(2).lower() if m else pd.NA for m in matches]
     if len(set(names)) != len(names):
         names = [f"{i}:{n}" for i, n in enumerate(names)]
-    sizes = [len(p) for p in parts]
-    frame = pd.concat(parts, ignore_index=True)
+    sizes = [p.table.num_rows for p in parts]
+    frame = pd.concat([p.table.to_pandas() for p in parts], ignore_index=True)
     codes = np.repeat(np.arange(len(parts)), sizes)
 
     dates = parse_dates(frame["date"], argument="source")
@@ -288,20 +285,22 @@ def read_stop_and_search(source, *, months=None) -> gpd.GeoDataFrame:
 
     counts, notes = {}, {}
     other_month = month != np.repeat(np.array(file_months, dtype=np.int64), sizes)
-    for i, name in enumerate(names):
+    for i, (name, part) in enumerate(zip(names, parts, strict=True)):
         in_file = codes == i
         per = {
-            "rows_read": int(in_file.sum()) + malformed[i],
+            "rows_read": int(in_file.sum()) + part.malformed + part.unclosed,
             "rows_kept": int((keep & in_file).sum()),
         }
-        per["malformed_row"] = malformed[i]
-        for j, r in enumerate(REASONS[1:], start=1):
+        per["malformed_row"] = part.malformed
+        per["unclosed_quote"] = part.unclosed
+        for j, r in enumerate(REASONS[2:], start=2):
             per[r] = int(((reason == j) & in_file).sum())
         counts[name] = per
         notes[name] = {
             "month_differs_from_file": int(
                 (keep & in_file & other_month).sum() if file_months[i] != NO_MONTH else 0
-            )
+            ),
+            "cp1252_lines": part.cp1252_lines,
         }
 
     kept = frame.loc[keep].reset_index(drop=True)
@@ -317,7 +316,13 @@ def read_stop_and_search(source, *, months=None) -> gpd.GeoDataFrame:
     out["outcome_linked"] = _column(kept, "outcome_linked", _flag)
     out["removal_of_clothing"] = _column(kept, "removal_of_clothing", _flag)
     gdf = gpd.GeoDataFrame(out, geometry=_points(x[keep], y[keep]), crs=WORKING_CRS)
-    report = ReadReport(reader="read_stop_and_search", files=counts, reasons=REASONS, notes=notes)
+    report = ReadReport(
+        reader="read_stop_and_search",
+        files=counts,
+        reasons=REASONS,
+        notes=notes,
+        encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
+    )
     attach(gdf, report)
     report.warn(stacklevel=3)
     return gdf

@@ -136,6 +136,8 @@ def test_outcomes_joined_by_crime_id_latest_wins(archive):
     got = read_archive(archive, forces="city-of-london", months="2019-01")
     outcomes = read_archive_outcomes(archive)
     assert len(outcomes) == 6 + 1
+    report = read_report(outcomes)
+    assert (report.rows_read, report.rows_kept, sum(report.dropped.values())) == (7, 7, 0)
     january = pd.read_csv(archive / "2019-01" / "2019-01-city-of-london-street.csv")
     first = january["Crime ID"].dropna().iloc[0]
     row = got[got["crime_id"] == first].iloc[0]
@@ -220,3 +222,133 @@ def test_duplicate_ids_over_several_arrow_chunks():
     want = pd.DataFrame({"id": ids.astype(object), "m": month}).duplicated().to_numpy()
     np.testing.assert_array_equal(got, want & ids.notna().to_numpy())
     assert got.tolist() == [False, False, False, False, True, False, False]
+
+
+# --- Outcomes files: repaired before parsing and accounted for, as the street files are ---
+
+OUTCOMES = "2019-01-city-of-london-outcomes.csv"
+
+
+@pytest.fixture(scope="module")
+def outcomes_bytes(shared_data) -> bytes:
+    """A police.uk outcomes file holding every crime of a real street file (524 rows).
+
+    police.uk publishes a crime's outcomes under the street file's columns minus Crime type and
+    Context, with Outcome type; no real outcomes file is in shared/data.
+    """
+    street = pd.read_csv(
+        shared_data / "police-uk-city-of-london/street/2019-01-city-of-london-street.csv.gz",
+        dtype=str,
+    )
+    rows = street.dropna(subset=["Crime ID"]).rename(
+        columns={"Last outcome category": "Outcome type"}
+    )
+    return rows.drop(columns=["Crime type", "Context"]).to_csv(index=False).encode()
+
+
+def _outcomes_archive(root: Path, data: bytes) -> Path:
+    (root / "2019-01").mkdir(parents=True)
+    (root / "2019-01" / OUTCOMES).write_bytes(data)
+    return root
+
+
+def _set_field(line: bytes, i: int, value: bytes) -> bytes:
+    fields = line.split(b",")
+    fields[i] = value
+    return b",".join(fields)
+
+
+def _assert_same_outcomes(got: pd.DataFrame, ref: pd.DataFrame) -> None:
+    """The rows read are pandas' rows of the clean file (``ref``), in order."""
+    assert got["crime_id"].tolist() == ref["Crime ID"].tolist()
+    assert got["outcome_type"].astype(str).tolist() == ref["Outcome type"].tolist()
+    assert got["month"].astype(str).tolist() == ref["Month"].tolist()
+
+
+def _reference(data: bytes) -> pd.DataFrame:
+    import io
+
+    return pd.read_csv(io.BytesIO(data), dtype=str)
+
+
+def test_outcomes_unclosed_quote_drops_one_row_and_reads_the_rest(tmp_path, outcomes_bytes):
+    # Raised a raw pyarrow "CSV parse error: Expected 10 columns, got 7".
+    lines = outcomes_bytes.split(b"\n")
+    lines[10] = _set_field(lines[10], 6, b'"On or near Cheapside')
+    root = _outcomes_archive(tmp_path, b"\n".join(lines))
+    with (
+        pytest.warns(UserWarning, match=r"outcomes.csv': line\(s\) 11 open a quote that never"),
+        pytest.warns(UserWarning, match=r"read 524 rows .*, kept 523; dropped 1 \(unclosed quote"),
+    ):
+        got = read_archive_outcomes(root)
+    report = read_report(got)
+    assert (report.rows_read, report.rows_kept, report.dropped["unclosed_quote"]) == (524, 523, 1)
+    assert report.rows_kept == len(got)
+    _assert_same_outcomes(got, _reference(outcomes_bytes).drop(index=9))
+
+
+def test_outcomes_utf8_file_with_one_cp1252_line_keeps_its_accents(tmp_path, outcomes_bytes):
+    # Raised a raw pyarrow "CSV conversion error to string: invalid UTF8 data".
+    outcome = "Offender given a caution \u2013 caf\xe9"
+    lines = outcomes_bytes.split(b"\n")
+    lines[1] = _set_field(lines[1], 9, outcome.encode("utf-8"))
+    lines[2] = _set_field(lines[2], 9, outcome.encode("cp1252"))
+    root = _outcomes_archive(tmp_path, b"\n".join(lines))
+    with (
+        pytest.warns(UserWarning, match=rf"file '2019-01/{OUTCOMES}' is UTF-8 but 1 line\(s\)"),
+        pytest.warns(UserWarning, match="kept but noted: cp1252 lines 1"),
+    ):
+        got = read_archive_outcomes(root)
+    assert got["outcome_type"].iloc[:2].tolist() == [outcome, outcome]
+    report = read_report(got)
+    assert (report.rows_read, report.rows_kept, report.note("cp1252_lines")) == (524, 524, 1)
+    assert report.encodings[f"2019-01/{OUTCOMES}"] == "utf8+cp1252"
+    ref = _reference(outcomes_bytes)
+    ref.loc[:1, "Outcome type"] = outcome
+    _assert_same_outcomes(got, ref)
+
+
+def test_outcomes_cr_only_line_endings_read_like_the_original(tmp_path, outcomes_bytes):
+    got = read_archive_outcomes(_outcomes_archive(tmp_path, outcomes_bytes.replace(b"\n", b"\r")))
+    report = read_report(got)
+    assert (report.rows_read, report.rows_kept) == (524, 524)
+    _assert_same_outcomes(got, _reference(outcomes_bytes))
+
+
+def test_outcomes_too_few_fields_is_one_malformed_row(tmp_path, outcomes_bytes):
+    # Raised a raw pyarrow "CSV parse error: Expected 10 columns, got 5".
+    lines = outcomes_bytes.split(b"\n")
+    lines[7] = b",".join(lines[7].split(b",")[:5])
+    root = _outcomes_archive(tmp_path, b"\n".join(lines))
+    with pytest.warns(UserWarning, match=r"read 524 rows .*, kept 523; dropped 1 \(malformed row"):
+        got = read_archive_outcomes(root)
+    assert read_report(got).dropped["malformed_row"] == 1
+    _assert_same_outcomes(got, _reference(outcomes_bytes).drop(index=6))
+
+
+def test_outcome_join_counts_a_malformed_outcomes_row(tmp_path, shared_data, outcomes_bytes):
+    lines = outcomes_bytes.split(b"\n")
+    dropped_id = lines[7].split(b",")[0].decode()
+    lines[7] = b",".join(lines[7].split(b",")[:5])
+    root = _outcomes_archive(tmp_path, b"\n".join(lines))
+    street = shared_data / "police-uk-city-of-london/street/2019-01-city-of-london-street.csv.gz"
+    (root / "2019-01" / "2019-01-city-of-london-street.csv").write_bytes(
+        gzip.decompress(street.read_bytes())
+    )
+    with pytest.warns(UserWarning, match=r"read_archive_outcomes: read 524 rows .*malformed row 1"):
+        got = read_archive(root)
+    kept_ids = set(_reference(outcomes_bytes).drop(index=6)["Crime ID"])
+    assert got["outcome_type"].notna().sum() == got["crime_id"].isin(kept_ids).sum() > 400
+    assert got.loc[got["crime_id"] == dropped_id, "outcome_type"].isna().all()
+
+
+def test_outcomes_files_that_cannot_be_read_are_named(tmp_path, outcomes_bytes):
+    empty = _outcomes_archive(tmp_path / "empty", b"")
+    with pytest.raises(SchemaError, match=rf"`source` file '2019-01/{OUTCOMES}' is empty"):
+        read_archive_outcomes(empty)
+    header, rest = outcomes_bytes.split(b"\n", 1)
+    no_type = _outcomes_archive(
+        tmp_path / "no_type", header.replace(b"Outcome type", b"Outcome") + b"\n" + rest
+    )
+    with pytest.raises(SchemaError, match=r"is not a police.uk outcomes file: it lacks"):
+        read_archive_outcomes(no_type)

@@ -153,3 +153,94 @@ def test_bad_input(tmp_path, shared_data, city_paths):
     report = read_report(got)
     assert report.rows_read == len(text) - 1
     assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+
+
+# --- Defects repaired before parsing (as in read_police_uk), each on a copy of a real file ---
+
+REAL = "2019-01-city-of-london-stop-and-search.csv"
+
+
+@pytest.fixture(scope="module")
+def real_bytes(shared_data):
+    return gzip.decompress((shared_data / CITY / f"{REAL}.gz").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def real_raw(shared_data):
+    """Independent reference: pandas on the clean original."""
+    return pd.read_csv(shared_data / CITY / f"{REAL}.gz", dtype=str)
+
+
+def _set_field(line: bytes, i: int, value: bytes) -> bytes:
+    fields = line.split(b",")
+    fields[i] = value
+    return b",".join(fields)
+
+
+def _assert_same_searches(got, raw):
+    """The kept rows are pandas' located rows of the clean file, in order."""
+    want = _located(raw).reset_index(drop=True)
+    london = pd.to_datetime(want["Date"], utc=True).dt.tz_convert("Europe/London")
+    assert got["date"].tolist() == london.dt.tz_localize(None).tolist()
+    for column, ours in (("Object of search", "object_of_search"), ("Outcome", "outcome")):
+        assert got[ours].astype("string").tolist() == want[column].astype("string").tolist()
+
+
+def test_unclosed_quote_drops_one_row_and_reads_the_rest(tmp_path, real_bytes, real_raw):
+    # The quote opened on line 11 used to swallow the file: 10 of 153 rows read, no count.
+    lines = real_bytes.split(b"\n")
+    lines[10] = _set_field(lines[10], 3, b'"Operation Alpha')
+    f = tmp_path / REAL
+    f.write_bytes(b"\n".join(lines))
+    with (
+        pytest.warns(UserWarning, match=rf"file '{REAL}': line\(s\) 11 open a quote that never"),
+        pytest.warns(UserWarning, match=r"read 153 rows .* \(unclosed quote 1, no coordinates"),
+    ):
+        got = read_stop_and_search(f)
+    report = read_report(got)
+    assert (report.rows_read, report.dropped["unclosed_quote"]) == (len(real_raw), 1)
+    assert report.rows_read == report.rows_kept + sum(report.dropped.values())
+    _assert_same_searches(got, real_raw.drop(index=9))  # line 11 is the 10th row
+
+
+def test_utf8_file_with_one_cp1252_line_keeps_its_accents(tmp_path, real_bytes, real_raw):
+    # Was read wholly as Windows-1252: the UTF-8 line's "é" became "Ã©".
+    lines = real_bytes.split(b"\n")
+    operation = "Opération Café"
+    lines[1] = _set_field(lines[1], 3, operation.encode("utf-8"))
+    lines[2] = _set_field(lines[2], 3, operation.encode("cp1252"))
+    f = tmp_path / REAL
+    f.write_bytes(b"\n".join(lines))
+    with (
+        pytest.warns(UserWarning, match=rf"file '{REAL}' is UTF-8 but 1 line\(s\) are not"),
+        pytest.warns(UserWarning, match="kept but noted: cp1252 lines 1"),
+    ):
+        got = read_stop_and_search(f)
+    assert got["operation"].iloc[:2].tolist() == [operation, operation]
+    assert got["operation"].iloc[2:].isna().all()
+    report = read_report(got)
+    assert report.note("cp1252_lines") == 1
+    assert report.encodings[REAL] == "utf8+cp1252"
+    assert report.rows_read == len(real_raw)
+    _assert_same_searches(got, real_raw)
+
+
+def test_cr_only_line_endings_read_like_the_original(tmp_path, real_bytes, real_raw):
+    # Used to be one header line: all 153 rows dropped as malformed.
+    f = tmp_path / REAL
+    f.write_bytes(real_bytes.replace(b"\n", b"\r"))
+    got = _quiet(read_stop_and_search, f)
+    report = read_report(got)
+    assert (report.rows_read, report.dropped["malformed_row"]) == (len(real_raw), 0)
+    _assert_same_searches(got, real_raw)
+
+
+def test_too_few_fields_is_one_malformed_row(tmp_path, real_bytes, real_raw):
+    lines = real_bytes.split(b"\n")
+    lines[7] = b",".join(lines[7].split(b",")[:5])
+    f = tmp_path / REAL
+    f.write_bytes(b"\n".join(lines))
+    with pytest.warns(UserWarning, match=r"read 153 rows .*\(malformed row 1, no coordinates"):
+        got = read_stop_and_search(f)
+    assert read_report(got).dropped["malformed_row"] == 1
+    _assert_same_searches(got, real_raw.drop(index=6))
