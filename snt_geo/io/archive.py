@@ -438,10 +438,16 @@ def read_archive_outcomes(
     ``cp1252_lines`` (with a warning), and CR-only line endings are read. The outcome join of
     :func:`read_archive` reads the outcomes files the same way and warns the same.
     """
+    _check_workers(workers)
     files = _select(source, ("outcomes",), forces, months)
     if not files:
         raise SchemaError("`source` holds no outcomes files for these `forces` and `months`.")
     return _read_outcome_files(files, workers=workers, stacklevel=4)
+
+
+def _check_workers(workers: object) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"`workers` must be a whole number >= 1; got {workers!r}.")
 
 
 def read_archive_stop_and_search(
@@ -536,8 +542,7 @@ def read_archive(
     applied on reading the cache, so one cache serves every filter.
     """
     themes = themes or DEFAULT_THEMES
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"`workers` must be a whole number >= 1; got {workers!r}.")
+    _check_workers(workers)
     street = _select(source, ("street",), forces, months)
     if not street:
         raise SchemaError("`source` holds no street files for these `forces` and `months`.")
@@ -561,7 +566,7 @@ def read_archive(
             Path(cache), by_month, latest, crime_types=crime_types, themes=themes, workers=workers
         )
     attach(gdf, report)
-    report.warn(stacklevel=2)
+    report.warn(stacklevel=3)  # the caller of read_archive
     return gdf
 
 

@@ -132,6 +132,17 @@ def test_read_archive_filters_forces_and_months(archive):
         read_archive(archive, forces="kent")
 
 
+def test_read_archive_warns_at_the_callers_line_and_checks_workers(archive):
+    # The read summary must point at the line that called read_archive, not inside archive.py
+    # (it did), and both archive readers refuse a bad `workers` with the same message.
+    with pytest.warns(UserWarning) as caught:
+        read_archive(archive, forces="city-of-london", outcomes=False)
+    assert {Path(w.filename).name for w in caught} == {Path(__file__).name}
+    for reader in (read_archive, read_archive_outcomes):
+        with pytest.raises(ValueError, match="`workers` must be a whole number >= 1; got 0"):
+            reader(archive, workers=0)
+
+
 def test_outcomes_joined_by_crime_id_latest_wins(archive):
     got = read_archive(archive, forces="city-of-london", months="2019-01")
     outcomes = read_archive_outcomes(archive)
