@@ -15,7 +15,11 @@ coordinates; memory is process RSS from /proc/self/status (peak VmHWM, reset jus
 call, minus the RSS just before the call, plus the absolute peak). ``hdbscan`` is the package's
 default, which builds an *approximate* minimum spanning tree (``approx_min_span_tree=True``);
 ``hdbscan_exact`` sets it to False. The spanning tree weight of each run is printed and the
-exact ones (snt_geo, scikit-learn, hdbscan_exact) are asserted to agree to 1e-9 relative. Labels
+tree of snt_geo is checked independently (it spans every row, and each edge weighs the mutual
+reachability distance from scikit-learn's nearest neighbours), its weight must equal scikit-learn's
+(exact) on the sample, and ``hdbscan_exact``'s can only be as heavy or heavier: the package's
+Borůvka is known to return non-minimal trees even when asked for an exact one (its issues 404 and
+729; at 1M rows it weighs 2.3e-7 relative more). Labels
 are compared with the adjusted Rand index: HDBSCAN labels depend on how ties in the mutual
 reachability distance are broken, so the implementations are not expected to agree exactly (see
 cluster_incidents Notes); the spanning tree weight is also checked against scikit-learn in
@@ -85,6 +89,8 @@ def _side(meter, side: str, xy: np.ndarray) -> dict:
 
         def spy(edges):  # read the spanning tree's weight on its way to scikit-learn
             captured["weight"] = float(edges["distance"].sum())
+            captured["edges"] = np.column_stack([edges["current_node"], edges["next_node"]])
+            captured["distance"] = np.asarray(edges["distance"], dtype=np.float64)
             return process(edges)
 
         skh._process_mst = spy
@@ -98,7 +104,35 @@ def _side(meter, side: str, xy: np.ndarray) -> dict:
                 min_cluster_size=MIN_CLUSTER_SIZE,
             ).to_numpy()
         weight = captured["weight"]
+        return {
+            "labels": labels,
+            "tree_weight": weight,
+            "edges": captured["edges"],
+            "distance": captured["distance"],
+        }
     return {"labels": labels, "tree_weight": weight}
+
+
+def check_spanning_tree(xy: np.ndarray, edges: np.ndarray, distance: np.ndarray) -> None:
+    """Assert that snt_geo's tree spans the rows and weighs each edge by mutual reachability.
+
+    Independent of snt_geo: core distances from scikit-learn's NearestNeighbors (the
+    MIN_SAMPLES-th nearest row, the row itself included), connectivity from scipy.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import NearestNeighbors
+
+    n = len(xy)
+    assert len(edges) == n - 1, (len(edges), n)
+    graph = coo_matrix((np.ones(n - 1), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    n_parts, _ = connected_components(graph, directed=False)
+    assert n_parts == 1, n_parts
+    core = NearestNeighbors(n_neighbors=MIN_SAMPLES).fit(xy).kneighbors(xy)[0][:, -1]
+    a, b = edges[:, 0], edges[:, 1]
+    d = np.hypot(*(xy[a] - xy[b]).T)
+    want = np.maximum(np.maximum(core[a], core[b]), d)
+    np.testing.assert_allclose(distance, want, rtol=1e-9, atol=1e-9)
 
 
 def report(name: str, r: dict) -> None:
@@ -139,11 +173,25 @@ def main() -> None:
         res = {side: run_in_child(_side, side, xy, start="subprocess") for side in sides}
         for side, r in res.items():
             report(side, r)
-        exact = [s for s in ("snt_geo", "sklearn", "hdbscan_exact") if s in res]
-        weights = np.array([res[s]["tree_weight"] for s in exact])
-        rel = float(np.max(np.abs(weights / weights[0] - 1)))
-        assert rel < 1e-9, f"exact spanning tree weights differ ({exact}: {weights})"
-        print(f"agree: exact spanning tree weight of {', '.join(exact)} within {rel:.1e} relative")
+        ours = res["snt_geo"]
+        check_spanning_tree(xy, ours["edges"], ours["distance"])
+        print(
+            f"snt_geo's tree spans all {rows:,} rows; every edge weighs its mutual reachability "
+            "distance (core distances from scikit-learn NearestNeighbors)"
+        )
+        if "sklearn" in res:  # scikit-learn's tree is exact (Prim's over the dense graph)
+            rel = abs(res["sklearn"]["tree_weight"] / ours["tree_weight"] - 1)
+            assert rel < 1e-9, ("sklearn", res["sklearn"]["tree_weight"], ours["tree_weight"])
+            print(f"agree: minimum spanning tree weight equals scikit-learn's ({rel:.1e} relative)")
+        # The hdbscan package's Borůvka can return a tree that is not minimal even with
+        # approx_min_span_tree=False (scikit-learn-contrib/hdbscan issues 404 and 729), so its
+        # weight is an upper bound: no spanning tree of the same graph can weigh less than ours.
+        exact = res["hdbscan_exact"]["tree_weight"]
+        assert ours["tree_weight"] <= exact * (1 + 1e-12), (ours["tree_weight"], exact)
+        print(
+            f"hdbscan_exact's tree weighs {exact / ours['tree_weight'] - 1:.1e} relative more than "
+            "snt_geo's (a valid spanning tree can only weigh as much or more than a minimum one)"
+        )
         for other in sides[1:]:
             ari = adjusted_rand_score(res["snt_geo"]["labels"], res[other]["labels"])
             print(f"ARI snt_geo vs {other}: {ari:.4f}")
