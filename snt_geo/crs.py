@@ -245,6 +245,12 @@ def _projection_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="snt_geo-proj")
 
 
+# A forked child inherits the pool but not its threads: work sent to it would wait forever. The
+# child starts a pool of its own instead.
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_projection_pool.cache_clear)
+
+
 @functools.lru_cache(maxsize=1)
 def _gb_outline():
     lon, lat = np.array(_GB_OUTLINE_LONLAT).T

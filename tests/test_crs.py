@@ -153,3 +153,26 @@ def test_large_arrays_are_projected_on_every_core_with_the_same_result():
     ref = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(lon, lat)
     np.testing.assert_array_equal(x, ref[0])
     np.testing.assert_array_equal(y, ref[1])
+
+
+def _project_in_child(lon, lat):
+    x, y = project_xy(lon, lat, "EPSG:4326")
+    raise SystemExit(0 if np.isfinite(x).all() and np.isfinite(y).all() else 3)
+
+
+def test_large_projection_in_a_forked_child_does_not_hang():
+    # The projection threads live in a pool kept for the process; a forked child inherits the
+    # pool without its threads, and used to wait forever for them.
+    import multiprocessing
+
+    rng = np.random.default_rng(6)
+    lon, lat = rng.uniform(-0.5, 0.3, 250_000), rng.uniform(51.3, 51.7, 250_000)
+    project_xy(lon, lat, "EPSG:4326")  # the parent's pool exists now
+    child = multiprocessing.get_context("fork").Process(target=_project_in_child, args=(lon, lat))
+    child.start()
+    child.join(60)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+        child.join()
+    assert not hung and child.exitcode == 0
