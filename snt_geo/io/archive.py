@@ -376,7 +376,13 @@ def _read_outcome_files(
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     for col in ("reported_by", "falls_within", "outcome_type", "force"):
         frame[col] = frame[col].astype("category")
-    frame["month"] = months_from_ordinals(month_ordinals(frame["month"], argument="month"))
+    ordinals = month_ordinals(frame["month"], argument="month")
+    frame["month"] = months_from_ordinals(ordinals)
+    # Kept but noted: an outcome with no month cannot be ordered (read_archive's join takes it
+    # only when its crime has no dated outcome), and one with no Crime ID joins no crime.
+    file_of_row = np.repeat(np.arange(len(parts)), [p.table.num_rows for p in parts])
+    no_month = np.bincount(file_of_row[ordinals == NO_MONTH], minlength=len(parts))
+    no_id = np.bincount(file_of_row[frame["crime_id"].isna().to_numpy()], minlength=len(parts))
     report = ReadReport(
         reader="read_archive_outcomes",
         files={
@@ -389,7 +395,14 @@ def _read_outcome_files(
             for p in parts
         },
         reasons=OUTCOME_REASONS,
-        notes={p.name: {"cp1252_lines": p.cp1252_lines} for p in parts},
+        notes={
+            p.name: {
+                "cp1252_lines": p.cp1252_lines,
+                "unparseable_month": int(no_month[i]),
+                "no_crime_id": int(no_id[i]),
+            }
+            for i, p in enumerate(parts)
+        },
         encodings={p.name: p.encoding for p in parts},
     )
     attach(frame, report)
@@ -435,7 +448,9 @@ def read_archive_outcomes(
     the rest of the file; warned with its line number). Files are repaired before parsing as street
     files are (see :func:`~snt_geo.io.read_police_uk`): a file that is not UTF-8 is read as
     Windows-1252, Windows-1252 lines inside a UTF-8 file are decoded and counted as the note
-    ``cp1252_lines`` (with a warning), and CR-only line endings are read. The outcome join of
+    ``cp1252_lines`` (with a warning), and CR-only line endings are read. Rows are kept but noted
+    when their month cannot be read (``unparseable_month``: ``month`` is missing) or they have no
+    Crime ID (``no_crime_id``: they cannot be joined to a crime). The outcome join of
     :func:`read_archive` reads the outcomes files the same way and warns the same.
     """
     _check_workers(workers)

@@ -363,3 +363,19 @@ def test_outcomes_files_that_cannot_be_read_are_named(tmp_path, outcomes_bytes):
     )
     with pytest.raises(SchemaError, match=r"is not a police.uk outcomes file: it lacks"):
         read_archive_outcomes(no_type)
+
+
+def test_outcomes_without_a_month_or_crime_id_are_kept_and_noted(tmp_path, outcomes_bytes):
+    # They were kept silently: a missing month cannot be ordered, a missing Crime ID joins nothing.
+    lines = outcomes_bytes.split(b"\n")
+    assert lines[0].split(b",")[:2] == [b"Crime ID", b"Month"]
+    lines[5] = _set_field(lines[5], 1, b"Jan-2019")
+    lines[6] = _set_field(lines[6], 0, b"")
+    lines[7] = _set_field(_set_field(lines[7], 0, b""), 1, b"")
+    root = _outcomes_archive(tmp_path, b"\n".join(lines))
+    with pytest.warns(UserWarning, match=r"no crime id 2.*unparseable month 2"):
+        got = read_archive_outcomes(root)
+    report = read_report(got)
+    assert report.rows_kept == len(got) == 524
+    assert report.note("unparseable_month") == int(got["month"].isna().sum()) == 2
+    assert report.note("no_crime_id") == int(got["crime_id"].isna().sum()) == 2
