@@ -25,7 +25,7 @@ from snt_geo._format import format_count
 from snt_geo._locations import first_rows, group_locations
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
-from snt_geo.profile.assignment import assign_wards
+from snt_geo.profile.assignment import ward_positions
 from snt_geo.profile.trends import percent_change, poisson_change_test
 from snt_geo.themes import ThemeTable
 
@@ -173,9 +173,9 @@ def place_incidents(
         codes, uxy, _ = group_locations(xs[has_xy], ys[has_xy])
         first = first_rows(codes, len(uxy))
         ux, uy = xs[has_xy][first], ys[has_xy][first]
-        upts = gpd.GeoDataFrame(geometry=shapely.points(ux, uy), crs=WORKING_CRS)
-        ucode = assign_wards(upts, areas)
-        upos = ward_index.get_indexer(pd.Index(ucode.astype("string").fillna("\x00")))
+        # The distinct locations are already in EPSG:27700 and ``areas`` is ``ward_index`` in
+        # order: ward positions straight from the coordinates, no point objects built.
+        upos = ward_positions(ux, uy, areas)
         upos = np.where(upos < 0, n_wards, upos)
         pt_code[has_xy] = codes
         ward_pos[has_xy] = upos[codes]

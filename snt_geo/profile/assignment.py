@@ -53,6 +53,18 @@ def assign_wards(incidents: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Ser
     )
 
 
+def ward_positions(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame) -> np.ndarray:
+    """Return the position in ``wards`` of the ward each point falls in (-1: none).
+
+    The rule of :func:`assign_wards`, for EPSG:27700 coordinates and ``wards`` already in
+    EPSG:27700: for callers that hold distinct coordinates (the ward profile), so no point
+    objects are built.
+    """
+    return _first_polygon(
+        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), wards.geometry.to_numpy()
+    )
+
+
 def _distinct_points(geom: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Coordinates of the distinct locations and, per row, its location (-1: no point).
 

@@ -102,3 +102,17 @@ def test_many_locations_scanned_in_bands_match_sjoin(grid_wards):
     assert not ref.index.duplicated().any()
     assert got.fillna("-").tolist() == ref.fillna("-").tolist()
     assert got.isna().sum() > 1000  # some fall outside the grid
+
+
+def test_ward_positions_follow_assign_wards_rule(grid_wards):
+    # Coordinates in, positions out (for the ward profile): the same ward as assign_wards,
+    # including points on shared edges and corners and points outside every ward.
+    from snt_geo.profile.assignment import ward_positions
+
+    xy = np.array(
+        [(530050, 180050), (530100, 180050), (530100, 180100), (529000, 180000), (530250, 180150)]
+    )
+    got = ward_positions(xy[:, 0], xy[:, 1], grid_wards)
+    want = grid_wards.index.get_indexer(assign_wards(_points(xy), grid_wards).fillna("-"))
+    np.testing.assert_array_equal(got, want)
+    assert got.tolist() == [0, 0, 0, -1, 5]
