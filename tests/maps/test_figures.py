@@ -163,3 +163,25 @@ def test_bad_arguments_are_named(tmp_path, city_wards):
     fig = plot_monthly_trend(pd.Series([1, 2], index=["2024-01", "2024-02"]))
     with pytest.raises(ValueError, match="`formats` must name some of"):
         save_figure(fig, tmp_path / "x", formats=("gif",))
+
+
+def test_assessment_map_per_theme_png_and_svg(tmp_path):
+    # The printed briefing's map: each hot spot theme can be drawn, and a theme the assessment
+    # has no hot spots for is refused naming the argument.
+    import snt_geo
+    from snt_geo._labels import theme_label
+    from snt_geo.maps import plot_assessment_map
+
+    sample = snt_geo.load_sample()
+    assessment = snt_geo.tasking_assessment(
+        sample.wards, sample.incidents, period=("2023-01", "2023-06"), rng=1
+    )
+    themes = list(assessment.hotspot_themes)
+    assert len(themes) >= 2
+    for theme in themes[:2]:
+        fig = plot_assessment_map(assessment, theme=theme)
+        pixels, text = _look(save_figure(fig, tmp_path / f"map-{theme}"))
+        assert _share_non_white(pixels) > 0.02
+        assert f"Hot spots and clusters: {theme_label(theme, assessment.themes)}" in text
+    with pytest.raises(ValueError, match="`theme` must be one of"):
+        plot_assessment_map(assessment, theme="no_such_theme")
