@@ -47,9 +47,14 @@ def group_locations(
     One complex number per location: pandas hashes complex128 natively, in O(n), far faster
     than ``np.unique(axis=0)`` on coordinate pairs.
     """
-    x = np.asarray(x, dtype=np.float64) + 0.0  # -0.0 becomes 0.0 so the two hash alike
-    y = np.asarray(y, dtype=np.float64) + 0.0
-    codes, uniq = pd.factorize(x + 1j * y)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    # Filled in place: one complex array instead of four temporaries (20M rows: 320 MB, not 960).
+    z = np.empty(len(x), dtype=np.complex128)
+    z.real = x
+    z.imag = y
+    z += 0.0  # -0.0 becomes 0.0 in both parts, so the two hash alike
+    codes, uniq = pd.factorize(z)
     codes = codes.astype(np.int64)
     xy = np.column_stack([uniq.real, uniq.imag]) if len(uniq) else np.zeros((0, 2))
     for key in extra:
@@ -58,7 +63,7 @@ def group_locations(
         codes, first = pd.factorize(combined)
         codes = codes.astype(np.int64)
         first_row = first_rows(codes, len(first))
-        xy = np.column_stack([x[first_row], y[first_row]]) if len(first) else np.zeros((0, 2))
+        xy = np.column_stack([z.real[first_row], z.imag[first_row]]) if len(first) else xy[:0]
     counts = np.bincount(codes, minlength=len(xy)).astype(np.int64)
     return codes, np.ascontiguousarray(xy), counts
 

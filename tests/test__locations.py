@@ -87,3 +87,14 @@ def test_shared_points_one_object_per_location_and_collector_restored(collector_
     assert points[0] is points[2] is points[3] and points[1] is not points[0]
     np.testing.assert_array_equal(shapely.get_coordinates(points), xy[[1, 0, 1, 1]])
     assert shared_points(xy, np.zeros(0, dtype=np.int64)).shape == (0,)
+
+
+def test_extra_key_groups_report_signless_zero_coordinates():
+    # -0.0 and 0.0 are one place with or without extra keys, and the group's coordinates are 0.0.
+    x = np.array([-0.0, 0.0, 1.0])
+    y = np.array([0.0, -0.0, 2.0])
+    for extra in ((), (np.array([5, 5, 5]),)):
+        codes, xy, counts = group_locations(x, y, *extra)
+        np.testing.assert_array_equal(codes, [0, 0, 1])
+        assert not np.signbit(xy).any()
+        np.testing.assert_array_equal(counts, [2, 1])
