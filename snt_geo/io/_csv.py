@@ -43,6 +43,7 @@ __all__ = [
     "issue_file",
     "parse_file",
     "read_text_table",
+    "require_columns",
 ]
 
 _QUOTE = 34  # ord('"')
@@ -167,6 +168,23 @@ def header_fields(data: bytes) -> list[str]:
     """Return the header line's fields of repaired CSV bytes, without a BOM, quotes or spaces."""
     first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
     return [h.strip().strip('"') for h in first.split(",")]
+
+
+def require_columns(
+    name: str, header: Sequence[str], present: Sequence[str], required: Sequence[str], kind: str
+) -> None:
+    """Raise a SchemaError naming the file, its header and each required column it lacks.
+
+    ``present`` are the header's normalised names (``crime_id``); ``kind`` names the file in the
+    message (``"street-level"``, ``"outcomes"``).
+    """
+    missing = [c for c in required if c not in present]
+    if missing:
+        raise SchemaError(
+            f"`source` file {name!r} is not a police.uk {kind} file: it lacks required columns "
+            "(found " + ", ".join(repr(h) for h in header) + ").",
+            [f"missing column {c.replace('_', ' ').capitalize()!r}" for c in missing],
+        )
 
 
 def read_text_table(

@@ -42,6 +42,7 @@ from snt_geo.io._csv import (
     issue_file,
     parse_file,
     read_text_table,
+    require_columns,
 )
 from snt_geo.io.police_uk import (
     _finish,
@@ -338,13 +339,7 @@ def _parse_outcome_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
     """Rows of repaired outcomes bytes as text columns, and the malformed rows skipped."""
     header = header_fields(data)
     norm = [re.sub(r"[^0-9a-z]+", "_", h.lower()).strip("_") for h in header]
-    missing = [c for c in _OUTCOME_REQUIRED if c not in norm]
-    if missing:
-        raise SchemaError(
-            f"`source` file {name!r} is not a police.uk outcomes file: it lacks required columns "
-            "(found " + ", ".join(repr(h) for h in header) + ").",
-            [f"missing column {c.replace('_', ' ').capitalize()!r}" for c in missing],
-        )
+    require_columns(name, header, norm, _OUTCOME_REQUIRED, "outcomes")
     names = [n if n in _OUTCOME_COLUMNS else f"extra_{i}" for i, n in enumerate(norm)]
     return read_text_table(name, data, column_names=names, include_columns=_OUTCOME_COLUMNS)
 

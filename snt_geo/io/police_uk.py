@@ -57,7 +57,14 @@ from snt_geo.crs import (
 )
 from snt_geo.errors import CRSError, SchemaError
 from snt_geo.io._accounting import ReadReport, attach
-from snt_geo.io._csv import CsvPart, ParsedFile, header_fields, issue_file, parse_file
+from snt_geo.io._csv import (
+    CsvPart,
+    ParsedFile,
+    header_fields,
+    issue_file,
+    parse_file,
+    require_columns,
+)
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
 __all__ = ["read_police_uk", "incidents_from_frame", "INCIDENT_COLUMNS"]
@@ -229,13 +236,7 @@ def _parse_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
     """Rows of repaired bytes in the schema's columns and types, and the malformed rows skipped."""
     header = header_fields(data)
     norm = [h.lower().replace(" ", "_") for h in header]
-    missing = [c for c in _REQUIRED if c not in norm]
-    if missing:
-        raise SchemaError(
-            f"`source` file {name!r} is not a police.uk street-level file: it lacks required "
-            "columns (found " + ", ".join(repr(h) for h in header) + ").",
-            [f"missing column {c.replace('_', ' ').capitalize()!r}" for c in missing],
-        )
+    require_columns(name, header, norm, _REQUIRED, "street-level")
     names = [_HEADER.get(n, f"extra:{h}") for n, h in zip(norm, header, strict=True)]
     column_types = {n: _TYPES[n] for n in names if n in _TYPES}
     last_error = None
