@@ -23,6 +23,7 @@ from snt_geo import _dates
 from snt_geo._format import format_value
 from snt_geo._labels import theme_label, ward_names
 from snt_geo._multitest import bh_adjust
+from snt_geo._warn import warn_at_caller
 from snt_geo.crs import WORKING_CRS, to_working_crs
 from snt_geo.errors import SchemaError
 from snt_geo.tasking._records import flatten, record_dict, record_of
@@ -127,9 +128,15 @@ def run_profile(areas, incidents, *, demographics, period, themes, log: StepLog)
     """Return the ward profile (a :class:`~snt_geo.profile.WardProfile`) and its method record."""
     from snt_geo.profile.profile import profile_info, ward_profile
 
-    profile = ward_profile(
-        areas, incidents, demographics=demographics, period=period, themes=themes
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        profile = ward_profile(
+            areas, incidents, demographics=demographics, period=period, themes=themes
+        )
+    # The profile's account (incidents outside every ward, unmatched demographics) is already in
+    # its method record; the warning is shown at the analyst's own call, not in this module.
+    for w in caught:
+        warn_at_caller(w.message, w.category)
     info = profile_info(profile)
     log.records["ward profile"] = info
     log.notes.append("Ward profile. " + info.describe())
