@@ -10,6 +10,7 @@ import pandas as pd
 
 from snt_geo._format import format_count
 from snt_geo._method import MethodRecord
+from snt_geo._warn import warn_at_caller
 
 __all__ = ["ReadReport", "read_report"]
 
@@ -112,10 +113,17 @@ class ReadReport(MethodRecord):
     def _repr_html_(self) -> str:
         return f"<p>{_escape(self.summary())}</p>" + self.to_frame().to_html()
 
-    def warn(self, stacklevel: int = 3) -> None:
-        """Issue one ``UserWarning`` with the summary if anything was dropped or noted."""
+    def warn(self, stacklevel: int | None = 3) -> None:
+        """Issue one ``UserWarning`` with the summary if anything was dropped or noted.
+
+        ``stacklevel`` as for :func:`warnings.warn`; None points the warning at the first caller
+        outside snt_geo (for readers reached at several call depths).
+        """
         if any(self.dropped.values()) or any(v for n in self.notes.values() for v in n.values()):
-            warnings.warn(self.summary(), UserWarning, stacklevel=stacklevel)
+            if stacklevel is None:
+                warn_at_caller(self.summary())
+            else:
+                warnings.warn(self.summary(), UserWarning, stacklevel=stacklevel)
 
 
 def _escape(text: str) -> str:

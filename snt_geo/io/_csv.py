@@ -24,7 +24,6 @@ rows whose number of fields does not match the header (``malformed_row``).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from snt_geo._warn import warn_at_caller
 from snt_geo.errors import SchemaError
 
 __all__ = [
@@ -300,27 +300,26 @@ def parse_file(
     return ParsedFile(name, result, clean.unclosed_quote_lines, clean.cp1252_lines)
 
 
-def issue_file(parsed: ParsedFile, *, stacklevel: int) -> CsvPart:
-    """Issue a parsed file's repair warnings, then return its part or raise its error."""
+def issue_file(parsed: ParsedFile) -> CsvPart:
+    """Issue a parsed file's repair warnings, then return its part or raise its error.
+
+    The warnings point at the analyst's call, however deep in snt_geo the reader runs.
+    """
     name = parsed.name
     if parsed.unclosed_quote_lines:
         lines = ", ".join(str(n) for n in parsed.unclosed_quote_lines[:5])
         more = " ..." if len(parsed.unclosed_quote_lines) > 5 else ""
-        warnings.warn(
+        warn_at_caller(
             f"`source` file {name!r}: line(s) {lines}{more} open a quote that never closes; "
             f"{len(parsed.unclosed_quote_lines)} such line(s) were dropped (counted as "
             "unclosed_quote) and the rest of the file was read. Fix the quote in the file to keep "
-            "them.",
-            UserWarning,
-            stacklevel=stacklevel,
+            "them."
         )
     if parsed.cp1252_lines:
-        warnings.warn(
+        warn_at_caller(
             f"`source` file {name!r} is UTF-8 but {parsed.cp1252_lines} line(s) are not: they were "
             "decoded as Windows-1252 (check their accented characters). Re-save the file as UTF-8 "
-            "to silence this.",
-            UserWarning,
-            stacklevel=stacklevel,
+            "to silence this."
         )
     if isinstance(parsed.result, Exception):
         raise parsed.result

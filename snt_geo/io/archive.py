@@ -22,7 +22,6 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +35,6 @@ from snt_geo.errors import SchemaError
 from snt_geo.io import _parquet
 from snt_geo.io._accounting import ReadReport, attach
 from snt_geo.io._csv import (
-    CsvPart,
     ParsedFile,
     header_fields,
     issue_file,
@@ -49,7 +47,8 @@ from snt_geo.io.police_uk import (
     _normalise_crime_types,
     _normalise_months,
     _open_bytes,
-    _read_table,
+    _parse_files,
+    _street_rows,
 )
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
 
@@ -200,17 +199,6 @@ def list_archive(
 # Street files
 
 
-def _parse(files: Sequence[_File], workers: int) -> list:
-    def one(f: _File):
-        return _read_table(f.name, _open_bytes(f.opener))
-
-    if workers <= 1 or len(files) <= 1:
-        return [one(f) for f in files]
-    # pyarrow parses outside the GIL, so threads keep both cores busy without copying tables.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, files))
-
-
 def _read_street(
     files: Sequence[_File],
     *,
@@ -219,26 +207,13 @@ def _read_street(
     workers: int,
 ) -> tuple[gpd.GeoDataFrame, ReadReport]:
     """Street files -> incidents with a ``force`` column; the report is returned, not warned."""
-    parts = _parse(files, workers)
     names = [f.name for f in files]
-    table = pa.concat_tables([p.table for p in parts]).unify_dictionaries()
-    file_codes = np.repeat(np.arange(len(parts)), [p.table.num_rows for p in parts])
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    lon = frame.pop("longitude").to_numpy("float64", na_value=np.nan)
-    lat = frame.pop("latitude").to_numpy("float64", na_value=np.nan)
+    parsed = _parse_files([(f.name, f.opener) for f in files], workers=workers)
+    parts = [issue_file(p) for p in parsed]  # each file's repairs, in file order
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         gdf = _finish(
-            frame,
-            lon,
-            lat,
-            crs="EPSG:4326",
-            file_codes=file_codes,
-            file_names=names,
-            malformed=[p.malformed for p in parts],
-            unclosed=[p.unclosed for p in parts],
-            cp1252_lines=[p.cp1252_lines for p in parts],
-            encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
+            **_street_rows(parts, names),
             months=None,
             crime_types=crime_types,
             themes=themes,
@@ -321,14 +296,10 @@ _OUTCOME_COLUMNS = ("crime_id", "month", "reported_by", "falls_within", "outcome
 _OUTCOME_REQUIRED = ("crime_id", "month", "outcome_type")
 
 
-def _parse_outcomes(f: _File) -> ParsedFile:
-    """Read and parse one outcomes file; never warns or raises (files are parsed on threads)."""
-    try:
-        data = _open_bytes(f.opener)
-    except Exception as exc:  # raised by issue_file, in file order
-        return ParsedFile(f.name, exc)
+def _parse_outcomes(name: str, data: bytes) -> ParsedFile:
+    """Parse one outcomes file's bytes; never warns or raises (files are parsed on threads)."""
     return parse_file(
-        f.name,
+        name,
         data,
         _parse_outcome_rows,
         expected="a police.uk outcomes CSV with a header row (Crime ID, Month, ..., Outcome type)",
@@ -344,26 +315,16 @@ def _parse_outcome_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
     return read_text_table(name, data, column_names=names, include_columns=_OUTCOME_COLUMNS)
 
 
-def _read_outcome_files(
-    files: Sequence[_File], *, workers: int = 2, stacklevel: int = 5
-) -> pd.DataFrame:
+def _read_outcome_files(files: Sequence[_File], *, workers: int = 2) -> pd.DataFrame:
     """Outcomes files -> one row per outcome (engine of :func:`read_archive_outcomes`).
 
     Each file is repaired before parsing and accounted for as street files are: the frame's
     ``attrs["read_report"]`` holds the :class:`ReadReport`, and each file's repairs and then the
-    report are warned (in file order, never from a worker thread). ``stacklevel`` is given to the
-    helpers that warn, so 3 names this function's caller; the default, 5, names the caller of
-    :func:`read_archive`, which reaches here through :func:`_latest_outcomes`.
+    report are warned (in file order, never from a worker thread) at the analyst's call, whether
+    it was :func:`read_archive_outcomes` or :func:`read_archive`.
     """
-    if workers > 1 and len(files) > 1:
-        # pyarrow parses outside the GIL; warnings and errors are issued below, in file order.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parsed = list(pool.map(_parse_outcomes, files))
-    else:
-        parsed = [_parse_outcomes(f) for f in files]
-    parts: list[CsvPart] = []
-    for p in parsed:  # a loop, not a comprehension: warnings' stacklevel
-        parts.append(issue_file(p, stacklevel=stacklevel))
+    found = [(f.name, f.opener) for f in files]
+    parts = [issue_file(p) for p in _parse_files(found, parse=_parse_outcomes, workers=workers)]
     table = pa.concat_tables(
         p.table.append_column("force", pa.array([f.force] * p.table.num_rows, pa.string()))
         for p, f in zip(parts, files, strict=True)
@@ -401,7 +362,7 @@ def _read_outcome_files(
         encodings={p.name: p.encoding for p in parts},
     )
     attach(frame, report)
-    report.warn(stacklevel=stacklevel)
+    report.warn(stacklevel=None)
     return frame
 
 
@@ -452,7 +413,7 @@ def read_archive_outcomes(
     files = _select(source, ("outcomes",), forces, months)
     if not files:
         raise SchemaError("`source` holds no outcomes files for these `forces` and `months`.")
-    return _read_outcome_files(files, workers=workers, stacklevel=4)
+    return _read_outcome_files(files, workers=workers)
 
 
 def _check_workers(workers: object) -> None:

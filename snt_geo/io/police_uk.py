@@ -29,9 +29,10 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -216,11 +217,6 @@ def _open_bytes(opener) -> bytes:
 # Parsing one file
 
 
-def _read_table(name: str, data: bytes) -> CsvPart:
-    """Parse one file's bytes, warning about what was repaired; raise if it cannot be read."""
-    return issue_file(_parse_table(name, data), stacklevel=5)
-
-
 def _parse_table(name: str, data: bytes) -> ParsedFile:
     """Parse one file's bytes; never warns, and returns (not raises) the error for the caller."""
     return parse_file(
@@ -267,11 +263,17 @@ def _parse_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
     raise SchemaError(f"`source` file {name!r} could not be parsed as CSV: {last_error}")
 
 
-def _parse_files(found: Sequence[tuple[str, object]]) -> list[ParsedFile]:
-    """Parse every file on all cores (pyarrow parses outside the GIL).
+def _parse_files(
+    found: Sequence[tuple[str, object]],
+    *,
+    parse: Callable[[str, bytes], ParsedFile] = _parse_table,
+    workers: int | None = None,
+) -> list[ParsedFile]:
+    """Open and ``parse`` every file, on ``workers`` threads (default: all cores).
 
-    Nothing is warned or raised here: the caller issues each file's warnings and raises the first
-    error in file order, exactly as reading the files one by one would.
+    pyarrow parses outside the GIL. Nothing is warned or raised here: the caller issues each
+    file's warnings (:func:`issue_file`) and raises the first error in file order, exactly as
+    reading the files one by one would. ``parse`` defaults to street files.
     """
 
     def one(item: tuple[str, object]) -> ParsedFile:
@@ -280,13 +282,46 @@ def _parse_files(found: Sequence[tuple[str, object]]) -> list[ParsedFile]:
             data = _open_bytes(opener)
         except Exception as exc:  # raised by the caller, in file order
             return ParsedFile(name, exc)
-        return _parse_table(name, data)
+        return parse(name, data)
 
-    workers = min(len(found), os.cpu_count() or 1)
+    workers = min(len(found), workers or os.cpu_count() or 1)
     if workers <= 1:
         return [one(item) for item in found]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, found))
+
+
+class _StreetRows(TypedDict):
+    """The arguments of :func:`_finish` that parsed street files give."""
+
+    frame: pd.DataFrame
+    lon: np.ndarray
+    lat: np.ndarray
+    crs: str
+    file_codes: np.ndarray
+    file_names: Sequence[str]
+    malformed: Sequence[int]
+    unclosed: Sequence[int]
+    cp1252_lines: Sequence[int]
+    encodings: dict[str, str]
+
+
+def _street_rows(parts: Sequence[CsvPart], names: Sequence[str]) -> _StreetRows:
+    """Concatenate parsed street files (one Arrow table each) and collect each file's account."""
+    table = pa.concat_tables([p.table for p in parts]).unify_dictionaries()
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    return _StreetRows(
+        lon=frame.pop("longitude").to_numpy("float64", na_value=np.nan),
+        lat=frame.pop("latitude").to_numpy("float64", na_value=np.nan),
+        frame=frame,
+        crs="EPSG:4326",
+        file_codes=np.repeat(np.arange(len(parts)), [p.table.num_rows for p in parts]),
+        file_names=names,
+        malformed=[p.malformed for p in parts],
+        unclosed=[p.unclosed for p in parts],
+        cp1252_lines=[p.cp1252_lines for p in parts],
+        encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
+    )
 
 
 def _standardise(table: pa.Table) -> pa.Table:
@@ -699,26 +734,12 @@ def read_police_uk(
     police.uk coordinates are *snap points* shared by many incidents, and months are the only dates.
     """
     themes = themes or DEFAULT_THEMES
-    parts = [issue_file(parsed, stacklevel=4) for parsed in _parse_files(_expand(source))]
+    parts = [issue_file(parsed) for parsed in _parse_files(_expand(source))]
     names = [p.name for p in parts]
     if len(set(names)) != len(names):  # the same file name from two folders: qualify it
         names = [f"{i}:{n}" for i, n in enumerate(names)]
-    table = pa.concat_tables([p.table for p in parts]).unify_dictionaries()
-    file_codes = np.repeat(np.arange(len(parts)), [p.table.num_rows for p in parts])
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    lon = frame.pop("longitude").to_numpy("float64", na_value=np.nan)
-    lat = frame.pop("latitude").to_numpy("float64", na_value=np.nan)
     gdf = _finish(
-        frame,
-        lon,
-        lat,
-        crs="EPSG:4326",
-        file_codes=file_codes,
-        file_names=names,
-        malformed=[p.malformed for p in parts],
-        unclosed=[p.unclosed for p in parts],
-        cp1252_lines=[p.cp1252_lines for p in parts],
-        encodings={n: p.encoding for n, p in zip(names, parts, strict=True)},
+        **_street_rows(parts, names),
         months=months,
         crime_types=crime_types,
         themes=themes,

@@ -175,7 +175,7 @@ def _read_file(name: str, data: bytes) -> CsvPart:
         expected="a police.uk stop-and-search CSV with a header row (Type, Date, ..., Latitude, "
         "Longitude, ..., Object of search, Outcome...)",
     )
-    return issue_file(parsed, stacklevel=4)
+    return issue_file(parsed)
 
 
 def _parse_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
