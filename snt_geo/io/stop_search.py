@@ -43,8 +43,8 @@ from snt_geo._dates import NO_MONTH, month_ordinals, months_from_ordinals, parse
 from snt_geo.crs import GB_BOUNDS_27700, WORKING_CRS
 from snt_geo.errors import SchemaError
 from snt_geo.io._accounting import ReadReport, attach
-from snt_geo.io._csv import CsvPart, header_fields, issue_file, parse_file, read_text_table
-from snt_geo.io.police_uk import _normalise_months, _open_bytes, _points, _project_unique
+from snt_geo.io._csv import ParsedFile, header_fields, issue_file, parse_file, read_text_table
+from snt_geo.io.police_uk import _normalise_months, _parse_files, _points, _project_unique
 
 __all__ = ["read_stop_and_search", "STOP_SEARCH_COLUMNS"]
 
@@ -161,21 +161,20 @@ def _expand(source) -> list[tuple[str, object]]:
     return found
 
 
-def _read_file(name: str, data: bytes) -> CsvPart:
-    """Read one file's rows as text columns named by the schema, warning about what was repaired.
+def _parse_table(name: str, data: bytes) -> ParsedFile:
+    """Parse one file's rows as text columns named by the schema; never warns or raises.
 
     The bytes are repaired first, exactly as for street files (:func:`clean_csv_bytes`): a line
     opening a quote that never closes is cut out and counted, Windows-1252 lines of a UTF-8 file are
     decoded and counted, CR-only line endings are converted.
     """
-    parsed = parse_file(
+    return parse_file(
         name,
         data,
         _parse_rows,
         expected="a police.uk stop-and-search CSV with a header row (Type, Date, ..., Latitude, "
         "Longitude, ..., Object of search, Outcome...)",
     )
-    return issue_file(parsed)
 
 
 def _parse_rows(name: str, data: bytes) -> tuple[pa.Table, int]:
@@ -247,9 +246,8 @@ def read_stop_and_search(source, *, months=None) -> gpd.GeoDataFrame:
     are read. ``encodings`` of the report records each file's encoding.
     """
     months_set = _normalise_months(months)
-    parts: list[CsvPart] = []
-    for name, opener in _expand(source):  # a loop, not a comprehension: warnings' stacklevel
-        parts.append(_read_file(name, _open_bytes(opener)))
+    # Parsed on every core; each file's repairs warned in file order, at the analyst's call.
+    parts = [issue_file(p) for p in _parse_files(_expand(source), parse=_parse_table)]
     names = [p.name for p in parts]
     matches = [_FILE.match(n) for n in names]
     file_months = [pd.Period(m.group(1), freq="M").ordinal if m else NO_MONTH for m in matches]
