@@ -260,3 +260,27 @@ def check_offline_load(driver, console) -> None:
 def offline_load_check():
     """:func:`check_offline_load`, for test modules."""
     return check_offline_load
+
+
+@pytest.fixture(scope="session")
+def sample_assessment():
+    """The bundled sample's full assessment (2023-01..06, every input, 99 permutations, rng 7).
+
+    What the printed briefing, the Word report and the paper map are drawn from; built once.
+    """
+    from snt_geo.datasets import load_sample
+    from snt_geo.tasking import tasking_assessment
+
+    sample = load_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return tasking_assessment(
+            sample.wards,
+            sample.incidents,
+            demographics=sample.demographics,
+            estates=sample.estates,
+            priorities=sample.priorities,
+            period=("2023-01", "2023-06"),
+            permutations=99,
+            rng=7,
+        )

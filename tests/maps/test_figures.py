@@ -165,17 +165,13 @@ def test_bad_arguments_are_named(tmp_path, city_wards):
         save_figure(fig, tmp_path / "x", formats=("gif",))
 
 
-def test_assessment_map_per_theme_png_and_svg(tmp_path):
+def test_assessment_map_per_theme_png_and_svg(tmp_path, sample_assessment):
     # The printed briefing's map: each hot spot theme can be drawn, and a theme the assessment
     # has no hot spots for is refused naming the argument.
-    import snt_geo
     from snt_geo._labels import theme_label
     from snt_geo.maps import plot_assessment_map
 
-    sample = snt_geo.load_sample()
-    assessment = snt_geo.tasking_assessment(
-        sample.wards, sample.incidents, period=("2023-01", "2023-06"), rng=1
-    )
+    assessment = sample_assessment
     themes = list(assessment.hotspot_themes)
     assert len(themes) >= 2
     for theme in themes[:2]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 import pytest
 
@@ -25,28 +23,15 @@ from snt_geo.maps._briefing_page import _trend_words  # noqa: E402
 from snt_geo.maps.report_docx import DOCX_TABLES, docx_tables, save_docx  # noqa: E402
 from snt_geo.profile.exceptions import find_exceptions  # noqa: E402
 from snt_geo.profile.repeats import find_repeat_locations  # noqa: E402
-from snt_geo.tasking import tasking_assessment  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def inputs():
+def inputs(sample_assessment):
     sample = load_sample()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        assessment = tasking_assessment(
-            sample.wards,
-            sample.incidents,
-            demographics=sample.demographics,
-            estates=sample.estates,
-            priorities=sample.priorities,
-            period=("2023-01", "2023-06"),
-            permutations=99,
-            rng=7,
-        )
     exceptions = find_exceptions(sample.incidents, sample.wards, alpha=0.2)
     recent = sample.incidents[sample.incidents["month"] >= pd.Period("2023-01", "M")]
     repeats = find_repeat_locations(recent, sample.wards, top=10)
-    return assessment, exceptions, repeats
+    return sample_assessment, exceptions, repeats
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import unicodedata
-import warnings
 from html.parser import HTMLParser
 
 import numpy as np
@@ -14,11 +13,9 @@ from PIL import Image
 
 pypdf = pytest.importorskip("pypdf")
 
-from snt_geo.datasets import load_sample  # noqa: E402
 from snt_geo.maps import render_briefing  # noqa: E402
 from snt_geo.maps.layers import HOTSPOT_PALETTE  # noqa: E402
 from snt_geo.maps.report_pdf import CHROMIUM_PRINT_FLAGS, find_chromium, save_pdf  # noqa: E402
-from snt_geo.tasking import tasking_assessment  # noqa: E402
 
 A4_POINTS = (595.0, 842.0)
 
@@ -51,25 +48,12 @@ def _squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def briefing():
+def briefing(sample_assessment):
     try:
         find_chromium()
     except FileNotFoundError as err:
         pytest.skip(str(err))
-    sample = load_sample()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        assessment = tasking_assessment(
-            sample.wards,
-            sample.incidents,
-            demographics=sample.demographics,
-            estates=sample.estates,
-            priorities=sample.priorities,
-            period=("2023-01", "2023-06"),
-            permutations=99,
-            rng=7,
-        )
-    return render_briefing(assessment, sample_caveat=True)
+    return render_briefing(sample_assessment, sample_caveat=True)
 
 
 @pytest.fixture(scope="module")
