@@ -12,9 +12,13 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
+
+from snt_geo.errors import SchemaError
 
 __all__ = [
     "check_choice",
+    "check_incident_columns",
     "check_fraction",
     "check_non_negative",
     "check_positive",
@@ -108,3 +112,14 @@ def check_choice(name: str, value: object, choices: Iterable[object], *, hint: s
         what = listed if len(shown) <= 2 else f"one of {listed}"
         raise _fail(name, what, value, hint)
     return value
+
+
+def check_incident_columns(incidents: pd.DataFrame) -> None:
+    """Raise a SchemaError when ``incidents`` lacks ``month`` or ``crime_type`` (listing which)."""
+    missing = [c for c in ("month", "crime_type") if c not in incidents.columns]
+    if missing:
+        raise SchemaError(
+            "`incidents` needs the columns month and crime_type; read it with "
+            "snt_geo.io.read_police_uk or incidents_from_frame.",
+            [f"missing column {c!r}" for c in missing],
+        )

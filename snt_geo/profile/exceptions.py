@@ -32,8 +32,7 @@ from snt_geo._dates import parse_month, to_months
 from snt_geo._format import format_count
 from snt_geo._method import MethodRecord
 from snt_geo._multitest import bh_adjust
-from snt_geo._validate import check_fraction, check_whole
-from snt_geo.errors import SchemaError
+from snt_geo._validate import check_fraction, check_incident_columns, check_whole
 from snt_geo.io.boundaries import check_wards
 from snt_geo.profile.assignment import assign_wards
 from snt_geo.themes import DEFAULT_THEMES, ThemeTable
@@ -279,13 +278,7 @@ def find_exceptions(
     themes = themes or DEFAULT_THEMES
     check_fraction("interval_level", interval_level, what="a probability")
     check_fraction("alpha", alpha, what="a false discovery rate")
-    missing = [c for c in ("month", "crime_type") if c not in incidents.columns]
-    if missing:
-        raise SchemaError(
-            "`incidents` needs the columns month and crime_type; read it with "
-            "snt_geo.io.read_police_uk or incidents_from_frame.",
-            [f"missing column {c!r}" for c in missing],
-        )
+    check_incident_columns(incidents)
     areas = check_wards(wards)
     months = to_months(incidents["month"], argument="incidents['month']")
     target, window, not_covered = _history(months, month, history_months)

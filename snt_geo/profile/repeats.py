@@ -18,9 +18,8 @@ from snt_geo._dates import to_months
 from snt_geo._format import format_count
 from snt_geo._locations import first_rows, group_locations
 from snt_geo._method import MethodRecord
-from snt_geo._validate import check_whole
+from snt_geo._validate import check_incident_columns, check_whole
 from snt_geo.crs import to_working_crs
-from snt_geo.errors import SchemaError
 from snt_geo.io.boundaries import check_wards
 from snt_geo.profile.assignment import assign_wards
 
@@ -145,13 +144,7 @@ def find_repeat_locations(
     check_whole("min_count", min_count, minimum=1)
     if top is not None:
         check_whole("top", top, minimum=1, hint="Pass None to list every location.")
-    missing = [c for c in ("month", "crime_type") if c not in incidents.columns]
-    if missing:
-        raise SchemaError(
-            "`incidents` needs the columns month and crime_type; read it with "
-            "snt_geo.io.read_police_uk or incidents_from_frame.",
-            [f"missing column {c!r}" for c in missing],
-        )
+    check_incident_columns(incidents)
     points = to_working_crs(incidents, argument="incidents", check_bounds=False)
     areas = check_wards(wards)
     ward = assign_wards(points, areas)
